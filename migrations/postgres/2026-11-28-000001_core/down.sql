@@ -1,0 +1,14 @@
+DROP TABLE access_log;
+DROP TABLE notifications;
+DROP TABLE dispatch_events;
+DROP TABLE dispatches;
+DROP TABLE certificates;
+DROP TABLE documents;
+DROP TABLE application_events;
+DROP TABLE applications;
+DROP TABLE holidays;
+DROP TABLE counters;
+DROP TABLE certificate_types;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE jurisdictions;

@@ -1,0 +1,89 @@
+//! Settings: defaults < `zhengming.toml` (or `--config FILE`) < `ZHENGMING_*` environment.
+
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// `sqlite://path`, a plain path, or `postgres://…`. Empty: `<data_dir>/zhengming.db`.
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    /// Address to listen on; port 0 picks a free port (the log says which).
+    pub listen: String,
+    /// Public URL used in QR codes and messages. Empty: `http://<listen address>`.
+    pub base_url: String,
+    /// Connections in the read pool (SQLite) or in the one pool (PostgreSQL).
+    pub pool_size: u32,
+    /// How long a sign-in lasts, in hours.
+    pub session_hours: i64,
+    /// Failed delivery attempts before the certificate goes back to the office.
+    pub max_delivery_attempts: i32,
+    /// The CJK font embedded (as a subset) in certificate PDFs.
+    pub font_path: PathBuf,
+    /// Face index inside a font collection (.ttc).
+    pub font_index: usize,
+    /// `tracing` filter, e.g. `info` or `zhengming=debug,info`.
+    pub log: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: String::new(),
+            data_dir: PathBuf::from("./data"),
+            listen: "127.0.0.1:8080".into(),
+            base_url: String::new(),
+            pool_size: 4,
+            session_hours: 24 * 7,
+            max_delivery_attempts: crate::domain::dispatch::DEFAULT_MAX_ATTEMPTS,
+            font_path: default_font_path(),
+            font_index: 0,
+            log: "info".into(),
+        }
+    }
+}
+
+/// `fonts/uming.ttc` next to the working directory, else the one in the source tree.
+fn default_font_path() -> PathBuf {
+    let local = PathBuf::from("fonts/uming.ttc");
+    if local.exists() {
+        local
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts/uming.ttc")
+    }
+}
+
+impl Settings {
+    /// Loads settings; `file` overrides the default `zhengming.toml` lookup.
+    pub fn load(file: Option<&Path>) -> Result<Settings, String> {
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        match file {
+            Some(f) if !f.exists() => {
+                return Err(format!("config file not found: {}", f.display()))
+            }
+            Some(f) => fig = fig.merge(Toml::file(f)),
+            None => fig = fig.merge(Toml::file("zhengming.toml")),
+        }
+        fig = fig.merge(Env::prefixed("ZHENGMING_"));
+        let s: Settings = fig
+            .extract()
+            .map_err(|e| format!("invalid configuration: {e}"))?;
+        Ok(s.resolved())
+    }
+
+    /// Fills in the values that default from others.
+    pub fn resolved(mut self) -> Settings {
+        if self.database_url.trim().is_empty() {
+            self.database_url =
+                format!("sqlite://{}", self.data_dir.join("zhengming.db").display());
+        }
+        self
+    }
+
+    pub fn blob_dir(&self) -> PathBuf {
+        self.data_dir.join("blobs")
+    }
+}

@@ -1,0 +1,168 @@
+//! Applications and their append-only event trail, always scoped in SQL.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::{Application, ApplicationEvent};
+use super::schema::{application_events, applications, certificate_types, jurisdictions};
+use super::DbConn;
+use crate::auth::Scope;
+use crate::domain::role::Level;
+
+type Boxed<'a> = applications::BoxedQuery<'a, <DbConn as Connection>::Backend>;
+
+fn scoped<'a>(scope: &'a Scope) -> Boxed<'a> {
+    let q = applications::table.into_boxed();
+    match scope {
+        Scope::Own(user) => q.filter(applications::applicant_id.eq(user.as_str())),
+        // Drafts are the resident's own business until submitted.
+        Scope::Area(level, code) => {
+            let q = q.filter(applications::status.ne("draft"));
+            match level {
+                Level::County => q.filter(applications::county_code.eq(code.as_str())),
+                Level::Township => q.filter(applications::township_code.eq(code.as_str())),
+                Level::Village => q.filter(applications::village_code.eq(code.as_str())),
+            }
+        }
+        Scope::All => q.filter(applications::status.ne("draft")),
+        Scope::Nothing => q.filter(applications::id.eq("")),
+    }
+}
+
+pub fn insert(conn: &mut DbConn, app: &Application) -> QueryResult<()> {
+    diesel::insert_into(applications::table)
+        .values(app)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The application if the scope may see it.
+pub fn find(conn: &mut DbConn, id: &str, scope: &Scope) -> QueryResult<Option<Application>> {
+    scoped(scope)
+        .filter(applications::id.eq(id))
+        .select(Application::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Writes `app` only if the stored version is still `expected`; false means somebody
+/// else changed it first (the caller answers 409).
+pub fn update_if_version(conn: &mut DbConn, app: &Application, expected: i32) -> QueryResult<bool> {
+    let n = diesel::update(
+        applications::table
+            .filter(applications::id.eq(&app.id))
+            .filter(applications::version.eq(expected)),
+    )
+    .set(app)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub statuses: Vec<String>,
+    pub type_code: Option<String>,
+    pub village: Option<String>,
+    pub overdue_at: Option<NaiveDateTime>,
+    /// Keyset cursor: the sort key and id of the last row already seen.
+    pub after: Option<(NaiveDateTime, String)>,
+    pub limit: i64,
+}
+
+pub struct ListRow {
+    pub app: Application,
+    pub type_name: String,
+    pub village_name: String,
+}
+
+/// Residents see their own newest first; staff their queue, earliest deadline first.
+pub fn list(conn: &mut DbConn, scope: &Scope, f: &ListFilter) -> QueryResult<Vec<ListRow>> {
+    let newest_first = matches!(scope, Scope::Own(_));
+    let mut q = scoped(scope);
+    if !f.statuses.is_empty() {
+        q = q.filter(applications::status.eq_any(f.statuses.clone()));
+    }
+    if let Some(t) = &f.type_code {
+        q = q.filter(applications::type_code.eq(t.clone()));
+    }
+    if let Some(v) = &f.village {
+        q = q.filter(applications::village_code.eq(v.clone()));
+    }
+    if let Some(at) = f.overdue_at {
+        q = q
+            .filter(applications::node_deadline.lt(at))
+            .filter(applications::status.eq_any(["submitted", "under_review"]));
+    }
+    q = match (&f.after, newest_first) {
+        (Some((t, id)), true) => q.filter(
+            applications::created_at.lt(*t).or(applications::created_at
+                .eq(*t)
+                .and(applications::id.lt(id.clone()))),
+        ),
+        (Some((t, id)), false) => q.filter(
+            applications::node_deadline
+                .gt(*t)
+                .or(applications::node_deadline
+                    .eq(*t)
+                    .and(applications::id.gt(id.clone()))),
+        ),
+        (None, _) => q,
+    };
+    q = if newest_first {
+        q.order((applications::created_at.desc(), applications::id.desc()))
+    } else {
+        q.order((applications::node_deadline.asc(), applications::id.asc()))
+    };
+    let apps: Vec<Application> = q
+        .limit(f.limit)
+        .select(Application::as_select())
+        .load(conn)?;
+    decorate(conn, apps)
+}
+
+/// Adds the type and village names to each row (two small lookups, not one per row).
+fn decorate(conn: &mut DbConn, apps: Vec<Application>) -> QueryResult<Vec<ListRow>> {
+    let types: std::collections::HashMap<String, String> = certificate_types::table
+        .select((certificate_types::code, certificate_types::name_zh))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let villages: Vec<&str> = apps.iter().map(|a| a.village_code.as_str()).collect();
+    let names: std::collections::HashMap<String, String> = jurisdictions::table
+        .filter(jurisdictions::code.eq_any(villages))
+        .select((jurisdictions::code, jurisdictions::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(apps
+        .into_iter()
+        .map(|app| ListRow {
+            type_name: types.get(&app.type_code).cloned().unwrap_or_default(),
+            village_name: names.get(&app.village_code).cloned().unwrap_or_default(),
+            app,
+        })
+        .collect())
+}
+
+pub fn insert_event(conn: &mut DbConn, e: &ApplicationEvent) -> QueryResult<()> {
+    diesel::insert_into(application_events::table)
+        .values(e)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn events(conn: &mut DbConn, application_id: &str) -> QueryResult<Vec<ApplicationEvent>> {
+    application_events::table
+        .filter(application_events::application_id.eq(application_id))
+        .order(application_events::seq.asc())
+        .select(ApplicationEvent::as_select())
+        .load(conn)
+}
+
+pub fn last_event_seq(conn: &mut DbConn, application_id: &str) -> QueryResult<i32> {
+    application_events::table
+        .filter(application_events::application_id.eq(application_id))
+        .select(diesel::dsl::max(application_events::seq))
+        .first::<Option<i32>>(conn)
+        .map(|m| m.unwrap_or(0))
+}

@@ -1,0 +1,186 @@
+//! Reference data: jurisdictions, certificate types, the holiday calendar, counters.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::models::{now, CertificateTypeRow, HolidayRow, Jurisdiction};
+use super::schema::{certificate_types, counters, holidays, jurisdictions};
+use super::DbConn;
+use crate::domain::calendar::{DayKind, WorkCalendar};
+use crate::domain::cert_type::CertificateType;
+
+pub fn all_jurisdictions(conn: &mut DbConn) -> QueryResult<Vec<Jurisdiction>> {
+    jurisdictions::table
+        .order(jurisdictions::code.asc())
+        .select(Jurisdiction::as_select())
+        .load(conn)
+}
+
+pub fn jurisdiction(conn: &mut DbConn, code: &str) -> QueryResult<Option<Jurisdiction>> {
+    jurisdictions::table
+        .find(code)
+        .select(Jurisdiction::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Names of the given codes, in one query.
+pub fn jurisdiction_names(
+    conn: &mut DbConn,
+    codes: &[&str],
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    Ok(jurisdictions::table
+        .filter(jurisdictions::code.eq_any(codes))
+        .select((jurisdictions::code, jurisdictions::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Inserts a jurisdiction unless its code exists; returns whether it was new.
+pub fn ensure_jurisdiction(
+    conn: &mut DbConn,
+    code: &str,
+    name: &str,
+    level: &str,
+    parent: Option<&str>,
+) -> QueryResult<bool> {
+    if jurisdiction(conn, code)?.is_some() {
+        return Ok(false);
+    }
+    let row = Jurisdiction {
+        code: code.to_owned(),
+        name: name.to_owned(),
+        level: level.to_owned(),
+        parent_code: parent.map(str::to_owned),
+        created_at: now(),
+    };
+    diesel::insert_into(jurisdictions::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(true)
+}
+
+pub fn active_types(conn: &mut DbConn) -> QueryResult<Vec<CertificateType>> {
+    let rows: Vec<CertificateTypeRow> = certificate_types::table
+        .filter(certificate_types::active.eq(true))
+        .order(certificate_types::sort_order.asc())
+        .select(CertificateTypeRow::as_select())
+        .load(conn)?;
+    Ok(rows.iter().filter_map(parse_type).collect())
+}
+
+pub fn type_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<CertificateType>> {
+    let row: Option<CertificateTypeRow> = certificate_types::table
+        .find(code)
+        .select(CertificateTypeRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.as_ref().and_then(parse_type))
+}
+
+fn parse_type(row: &CertificateTypeRow) -> Option<CertificateType> {
+    match serde_json::from_str(&row.spec) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::error!(code = %row.code, error = %e, "stored certificate type does not parse");
+            None
+        }
+    }
+}
+
+/// Seeds the catalogue on first start; types an admin already has are left alone.
+pub fn seed_types(conn: &mut DbConn, types: &[CertificateType]) -> QueryResult<usize> {
+    let mut added = 0;
+    for (i, t) in types.iter().enumerate() {
+        let exists: bool =
+            diesel::select(diesel::dsl::exists(certificate_types::table.find(&t.code)))
+                .get_result(conn)?;
+        if exists {
+            continue;
+        }
+        let spec = serde_json::to_string(t)
+            .map_err(|e| diesel::result::Error::SerializationError(e.into()))?;
+        let row = CertificateTypeRow {
+            code: t.code.clone(),
+            sort_order: i32::try_from(i).unwrap_or(i32::MAX),
+            name_zh: t.name_zh.clone(),
+            spec,
+            active: true,
+            updated_at: now(),
+        };
+        diesel::insert_into(certificate_types::table)
+            .values(&row)
+            .execute(conn)?;
+        added += 1;
+    }
+    Ok(added)
+}
+
+pub fn seed_holidays(
+    conn: &mut DbConn,
+    rows: &[crate::domain::calendar::Holiday],
+) -> QueryResult<usize> {
+    let mut added = 0;
+    for h in rows {
+        let day = h.date.format("%Y-%m-%d").to_string();
+        let exists: bool =
+            diesel::select(diesel::dsl::exists(holidays::table.find(&day))).get_result(conn)?;
+        if exists {
+            continue;
+        }
+        let row = HolidayRow {
+            day,
+            kind: h.kind.as_str().to_owned(),
+            note: h.note.clone(),
+            source: h.source.clone(),
+        };
+        diesel::insert_into(holidays::table)
+            .values(&row)
+            .execute(conn)?;
+        added += 1;
+    }
+    Ok(added)
+}
+
+/// The working-day calendar as the database has it now.
+pub fn calendar(conn: &mut DbConn) -> QueryResult<WorkCalendar> {
+    let rows: Vec<HolidayRow> = holidays::table.select(HolidayRow::as_select()).load(conn)?;
+    Ok(WorkCalendar::new(rows.iter().filter_map(|r| {
+        let d = NaiveDate::parse_from_str(&r.day, "%Y-%m-%d").ok()?;
+        Some((d, DayKind::parse(&r.kind)?))
+    })))
+}
+
+/// The next value of a named counter, inside the caller's transaction. The row is
+/// updated first, so concurrent callers queue on its lock and never share a value.
+pub fn next_counter(conn: &mut DbConn, name: &str) -> QueryResult<i64> {
+    let bump = |conn: &mut DbConn| {
+        diesel::update(counters::table.find(name))
+            .set(counters::value.eq(counters::value + 1))
+            .execute(conn)
+    };
+    if bump(conn)? == 0 {
+        // First use of this counter. A savepoint keeps a concurrent creator's unique
+        // violation from aborting the caller's transaction on PostgreSQL.
+        let created = conn.transaction(|c| {
+            diesel::insert_into(counters::table)
+                .values((counters::name.eq(name), counters::value.eq(1i64)))
+                .execute(c)
+        });
+        match created {
+            Ok(_) => return Ok(1),
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => {
+                bump(conn)?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    counters::table
+        .find(name)
+        .select(counters::value)
+        .first(conn)
+}

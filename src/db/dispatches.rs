@@ -1,0 +1,150 @@
+//! Certificates and courier dispatches with their event trail.
+
+use diesel::prelude::*;
+
+use super::models::{Certificate, Dispatch, DispatchEventRow, Notification};
+use super::schema::{certificates, dispatch_events, dispatches, notifications};
+use super::DbConn;
+use crate::domain::role::Level;
+
+pub fn insert_certificate(conn: &mut DbConn, c: &Certificate) -> QueryResult<()> {
+    diesel::insert_into(certificates::table)
+        .values(c)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn certificate_of(conn: &mut DbConn, application_id: &str) -> QueryResult<Option<Certificate>> {
+    certificates::table
+        .filter(certificates::application_id.eq(application_id))
+        .select(Certificate::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConn, d: &Dispatch) -> QueryResult<()> {
+    diesel::insert_into(dispatches::table)
+        .values(d)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn by_application(conn: &mut DbConn, application_id: &str) -> QueryResult<Option<Dispatch>> {
+    dispatches::table
+        .filter(dispatches::application_id.eq(application_id))
+        .select(Dispatch::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Who sees which dispatches: couriers and staff their area's, and a courier also
+/// any dispatch assigned to them.
+#[derive(Debug, Clone)]
+pub enum DispatchScope {
+    Area {
+        level: Level,
+        code: String,
+        courier: Option<String>,
+    },
+    All,
+    Nothing,
+}
+
+type Boxed<'a> = dispatches::BoxedQuery<'a, <DbConn as Connection>::Backend>;
+
+fn scoped(scope: &DispatchScope) -> Boxed<'_> {
+    let q = dispatches::table.into_boxed();
+    match scope {
+        DispatchScope::All => q,
+        DispatchScope::Nothing => q.filter(dispatches::id.eq("")),
+        DispatchScope::Area {
+            level,
+            code,
+            courier,
+        } => {
+            let area: Box<
+                dyn BoxableExpression<dispatches::table, _, SqlType = diesel::sql_types::Bool>,
+            > = match level {
+                Level::County => Box::new(dispatches::county_code.eq(code.clone())),
+                Level::Township => Box::new(dispatches::township_code.eq(code.clone())),
+                Level::Village => Box::new(dispatches::village_code.eq(code.clone())),
+            };
+            match courier {
+                Some(id) => {
+                    q.filter(area.or(dispatches::courier_id.eq(id.clone()).assume_not_null()))
+                }
+                None => q.filter(area),
+            }
+        }
+    }
+}
+
+pub fn find(conn: &mut DbConn, id: &str, scope: &DispatchScope) -> QueryResult<Option<Dispatch>> {
+    scoped(scope)
+        .filter(dispatches::id.eq(id))
+        .select(Dispatch::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Open dispatches first (oldest first), then the ones finished today or later.
+pub fn list(
+    conn: &mut DbConn,
+    scope: &DispatchScope,
+    statuses: &[String],
+    limit: i64,
+) -> QueryResult<Vec<Dispatch>> {
+    let mut q = scoped(scope);
+    if !statuses.is_empty() {
+        q = q.filter(dispatches::status.eq_any(statuses.to_vec()));
+    }
+    q.order((
+        dispatches::village_code.asc(),
+        dispatches::created_at.asc(),
+        dispatches::id.asc(),
+    ))
+    .limit(limit)
+    .select(Dispatch::as_select())
+    .load(conn)
+}
+
+pub fn update_if_version(conn: &mut DbConn, d: &Dispatch, expected: i32) -> QueryResult<bool> {
+    let n = diesel::update(
+        dispatches::table
+            .filter(dispatches::id.eq(&d.id))
+            .filter(dispatches::version.eq(expected)),
+    )
+    .set(d)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn insert_event(conn: &mut DbConn, e: &DispatchEventRow) -> QueryResult<()> {
+    diesel::insert_into(dispatch_events::table)
+        .values(e)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn events(conn: &mut DbConn, dispatch_id: &str) -> QueryResult<Vec<DispatchEventRow>> {
+    dispatch_events::table
+        .filter(dispatch_events::dispatch_id.eq(dispatch_id))
+        .order(dispatch_events::seq.asc())
+        .select(DispatchEventRow::as_select())
+        .load(conn)
+}
+
+pub fn last_event_seq(conn: &mut DbConn, dispatch_id: &str) -> QueryResult<i32> {
+    dispatch_events::table
+        .filter(dispatch_events::dispatch_id.eq(dispatch_id))
+        .select(diesel::dsl::max(dispatch_events::seq))
+        .first::<Option<i32>>(conn)
+        .map(|m| m.unwrap_or(0))
+}
+
+pub fn enqueue_notification(conn: &mut DbConn, n: &Notification) -> QueryResult<()> {
+    diesel::insert_into(notifications::table)
+        .values(n)
+        .execute(conn)
+        .map(|_| ())
+}

@@ -1,0 +1,223 @@
+//! Row types, one per table, shared by both backends.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = jurisdictions)]
+pub struct Jurisdiction {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub parent_code: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub role: String,
+    pub phone: String,
+    pub name: String,
+    pub password_hash: String,
+    pub jurisdiction_code: Option<String>,
+    pub id_number: Option<String>,
+    pub email: Option<String>,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    pub token_hash: String,
+    pub user_id: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = certificate_types)]
+pub struct CertificateTypeRow {
+    pub code: String,
+    pub sort_order: i32,
+    pub name_zh: String,
+    pub spec: String,
+    pub active: bool,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = holidays)]
+pub struct HolidayRow {
+    pub day: String,
+    pub kind: String,
+    pub note: String,
+    pub source: String,
+}
+
+#[derive(Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = applications, treat_none_as_null = true)]
+pub struct Application {
+    pub id: String,
+    pub number: String,
+    pub type_code: String,
+    pub applicant_id: String,
+    pub subject_name: String,
+    pub subject_id_number: String,
+    pub form_data: String,
+    pub county_code: String,
+    pub township_code: String,
+    pub village_code: String,
+    pub delivery_method: String,
+    pub delivery_recipient: Option<String>,
+    pub delivery_phone: Option<String>,
+    pub delivery_address: Option<String>,
+    pub status: String,
+    pub current_step: i32,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub finished_at: Option<NaiveDateTime>,
+    pub node_started_at: NaiveDateTime,
+    pub node_deadline: NaiveDateTime,
+    pub overall_deadline: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = application_events)]
+pub struct ApplicationEvent {
+    pub id: String,
+    pub application_id: String,
+    pub seq: i32,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub step: Option<i32>,
+    pub actor_id: Option<String>,
+    pub actor_role: String,
+    pub reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub node_deadline: Option<NaiveDateTime>,
+    pub deadline_met: Option<bool>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = documents)]
+pub struct Document {
+    pub id: String,
+    pub application_id: String,
+    pub kind: String,
+    pub original_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub blob_key: String,
+    pub thumb_key: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = certificates)]
+pub struct Certificate {
+    pub id: String,
+    pub application_id: String,
+    pub number: String,
+    pub type_code: String,
+    pub issuer_code: String,
+    pub issued_at: NaiveDateTime,
+    pub valid_until: NaiveDateTime,
+    pub pdf_key: String,
+    pub pdf_sha256: String,
+    pub key_id: Option<String>,
+    pub status: String,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub revocation_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = dispatches, treat_none_as_null = true)]
+pub struct Dispatch {
+    pub id: String,
+    pub application_id: String,
+    pub certificate_id: String,
+    pub tracking_number: String,
+    pub county_code: String,
+    pub township_code: String,
+    pub village_code: String,
+    pub courier_id: Option<String>,
+    pub recipient: String,
+    pub phone: String,
+    pub address: String,
+    pub status: String,
+    pub failed_attempts: i32,
+    pub code_hash: String,
+    pub signer: Option<String>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub delivered_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dispatch_events)]
+pub struct DispatchEventRow {
+    pub id: String,
+    pub dispatch_id: String,
+    pub seq: i32,
+    pub event: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub actor_id: Option<String>,
+    pub reason_code: Option<String>,
+    pub reason_text: Option<String>,
+    pub signer: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = notifications)]
+pub struct Notification {
+    pub id: String,
+    pub channel: String,
+    pub recipient: String,
+    pub template_code: String,
+    pub template_version: i32,
+    pub params: String,
+    pub application_id: Option<String>,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = access_log)]
+pub struct AccessLogRow {
+    pub id: String,
+    pub user_id: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A new time-ordered id (UUID v7) as text, as DESIGN §7 asks.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Now, in UTC, truncated to microseconds so both backends store the same value.
+pub fn now() -> NaiveDateTime {
+    let t = chrono::Utc::now().naive_utc();
+    t - chrono::Duration::nanoseconds(i64::from(t.and_utc().timestamp_subsec_nanos() % 1000))
+}

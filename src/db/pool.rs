@@ -1,0 +1,125 @@
+//! Connection pools. SQLite has one writer at a time, so writes go through a pool of
+//! exactly one connection (a queue, not a busy-wait); reads use their own pool.
+//! PostgreSQL uses one pool for both.
+
+use std::time::Duration;
+
+use diesel::r2d2::{Pool, PooledConnection};
+
+use super::conn::{Backend, DbConn, DbUrl, Manager};
+
+pub type Conn = PooledConnection<Manager>;
+
+#[derive(Clone)]
+pub struct Db {
+    read: Pool<Manager>,
+    write: Pool<Manager>,
+    backend: Backend,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database unavailable: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl Db {
+    pub fn connect(url: &str, pool_size: u32) -> Result<Db, DbError> {
+        let url = DbUrl::parse(url).map_err(DbError::Setup)?;
+        if url.backend == Backend::Sqlite {
+            if let Some(dir) = std::path::Path::new(&url.target).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        DbError::Setup(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
+            }
+        }
+        let build = |size: u32| {
+            Pool::builder()
+                .max_size(size)
+                .connection_timeout(Duration::from_secs(30))
+                .build(Manager::new(url.clone()))
+        };
+        let backend = url.backend;
+        let (read, write) = match backend {
+            Backend::Sqlite => {
+                // Open the writer first: it creates the file and switches it to WAL.
+                let write = build(1)?;
+                (build(pool_size.max(1))?, write)
+            }
+            Backend::Postgres => {
+                let p = build(pool_size.max(2))?;
+                (p.clone(), p)
+            }
+        };
+        Ok(Db {
+            read,
+            write,
+            backend,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn read_conn(&self) -> Result<Conn, DbError> {
+        Ok(self.read.get()?)
+    }
+
+    pub fn write_conn(&self) -> Result<Conn, DbError> {
+        Ok(self.write.get()?)
+    }
+
+    pub fn migrate(&self) -> Result<usize, DbError> {
+        let mut conn = self.write_conn()?;
+        super::migrate::run(&mut conn).map_err(DbError::Setup)
+    }
+
+    /// Runs read-only work on the blocking pool with an owned connection.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        run_blocking(move || {
+            let mut conn = db.read_conn()?;
+            f(&mut conn)
+        })
+        .await
+    }
+
+    /// Runs `f` inside one write transaction on the blocking pool.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        let db = self.clone();
+        run_blocking(move || {
+            let mut conn = db.write_conn()?;
+            conn.write_tx(f)
+        })
+        .await
+    }
+}
+
+async fn run_blocking<T, E, F>(f: F) -> Result<T, E>
+where
+    F: FnOnce() -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r,
+        Err(e) => Err(DbError::Setup(format!("blocking task failed: {e}")).into()),
+    }
+}

@@ -1,0 +1,238 @@
+// Hand-kept to match migrations/{sqlite,postgres}; only types both backends share.
+
+diesel::table! {
+    jurisdictions (code) {
+        code -> Text,
+        name -> Text,
+        level -> Text,
+        parent_code -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        role -> Text,
+        phone -> Text,
+        name -> Text,
+        password_hash -> Text,
+        jurisdiction_code -> Nullable<Text>,
+        id_number -> Nullable<Text>,
+        email -> Nullable<Text>,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certificate_types (code) {
+        code -> Text,
+        sort_order -> Integer,
+        name_zh -> Text,
+        spec -> Text,
+        active -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    counters (name) {
+        name -> Text,
+        value -> BigInt,
+    }
+}
+
+diesel::table! {
+    holidays (day) {
+        day -> Text,
+        kind -> Text,
+        note -> Text,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> Text,
+        number -> Text,
+        type_code -> Text,
+        applicant_id -> Text,
+        subject_name -> Text,
+        subject_id_number -> Text,
+        form_data -> Text,
+        county_code -> Text,
+        township_code -> Text,
+        village_code -> Text,
+        delivery_method -> Text,
+        delivery_recipient -> Nullable<Text>,
+        delivery_phone -> Nullable<Text>,
+        delivery_address -> Nullable<Text>,
+        status -> Text,
+        current_step -> Integer,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        node_started_at -> Timestamp,
+        node_deadline -> Timestamp,
+        overall_deadline -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    application_events (id) {
+        id -> Text,
+        application_id -> Text,
+        seq -> Integer,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        step -> Nullable<Integer>,
+        actor_id -> Nullable<Text>,
+        actor_role -> Text,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        node_deadline -> Nullable<Timestamp>,
+        deadline_met -> Nullable<Bool>,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        application_id -> Text,
+        kind -> Text,
+        original_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        blob_key -> Text,
+        thumb_key -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> Text,
+        application_id -> Text,
+        number -> Text,
+        type_code -> Text,
+        issuer_code -> Text,
+        issued_at -> Timestamp,
+        valid_until -> Timestamp,
+        pdf_key -> Text,
+        pdf_sha256 -> Text,
+        key_id -> Nullable<Text>,
+        status -> Text,
+        revoked_at -> Nullable<Timestamp>,
+        revocation_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    dispatches (id) {
+        id -> Text,
+        application_id -> Text,
+        certificate_id -> Text,
+        tracking_number -> Text,
+        county_code -> Text,
+        township_code -> Text,
+        village_code -> Text,
+        courier_id -> Nullable<Text>,
+        recipient -> Text,
+        phone -> Text,
+        address -> Text,
+        status -> Text,
+        failed_attempts -> Integer,
+        code_hash -> Text,
+        signer -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    dispatch_events (id) {
+        id -> Text,
+        dispatch_id -> Text,
+        seq -> Integer,
+        event -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        actor_id -> Nullable<Text>,
+        reason_code -> Nullable<Text>,
+        reason_text -> Nullable<Text>,
+        signer -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        channel -> Text,
+        recipient -> Text,
+        template_code -> Text,
+        template_version -> Integer,
+        params -> Text,
+        application_id -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    access_log (id) {
+        id -> Text,
+        user_id -> Text,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(applications -> certificate_types (type_code));
+diesel::joinable!(application_events -> applications (application_id));
+diesel::joinable!(documents -> applications (application_id));
+diesel::joinable!(certificates -> applications (application_id));
+diesel::joinable!(dispatch_events -> dispatches (dispatch_id));
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    jurisdictions,
+    users,
+    sessions,
+    certificate_types,
+    counters,
+    holidays,
+    applications,
+    application_events,
+    documents,
+    certificates,
+    dispatches,
+    dispatch_events,
+    notifications,
+    access_log,
+);

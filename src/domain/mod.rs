@@ -1,0 +1,36 @@
+//! Pure domain types: no I/O here. Each input type has a `parse()` that either yields a
+//! value known to be valid or an [`Invalid`] with messages in Chinese and English.
+
+pub mod calendar;
+pub mod cert_type;
+pub mod chinese_number;
+pub mod dispatch;
+pub mod id_number;
+pub mod jurisdiction_seed;
+pub mod phone;
+pub mod role;
+pub mod status;
+pub mod text;
+pub mod tracking;
+
+/// Why a value was refused, in the user's two languages (Chinese first).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Invalid {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Invalid {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} / {}", self.zh, self.en)
+    }
+}

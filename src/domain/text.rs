@@ -1,0 +1,69 @@
+//! Free-text inputs: names, addresses, reasons. Trimmed, bounded, no control characters.
+
+use super::Invalid;
+
+/// A required single-line text of at most `max` characters.
+pub fn required(
+    value: &str,
+    label_zh: &str,
+    label_en: &str,
+    max: usize,
+) -> Result<String, Invalid> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(Invalid::new(
+            format!("请填写{label_zh}"),
+            format!("{label_en} is required"),
+        ));
+    }
+    if v.chars().count() > max {
+        return Err(Invalid::new(
+            format!("{label_zh}不能超过{max}个字"),
+            format!("{label_en} may have at most {max} characters"),
+        ));
+    }
+    if v.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(Invalid::new(
+            format!("{label_zh}含有无法识别的字符"),
+            format!("{label_en} contains characters that are not allowed"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+/// A person's name as written on the household register.
+pub fn person_name(value: &str) -> Result<String, Invalid> {
+    let v = required(value, "姓名", "Name", 30)?;
+    if v.contains('\n') {
+        return Err(Invalid::new(
+            "姓名不能换行",
+            "A name cannot contain a line break",
+        ));
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(person_name("  张三 ").unwrap(), "张三");
+        assert!(person_name("   ").is_err());
+        assert!(person_name(&"张".repeat(31)).is_err());
+        assert!(person_name("张\u{0}三").is_err());
+        assert!(person_name("张\n三").is_err());
+        assert_eq!(
+            person_name("阿卜杜热合曼·买买提").unwrap(),
+            "阿卜杜热合曼·买买提"
+        );
+    }
+
+    #[test]
+    fn required_text_messages_name_the_field() {
+        let e = required("", "退回原因", "The reason", 500).unwrap_err();
+        assert!(e.zh.contains("退回原因"));
+        assert!(e.en.contains("reason"));
+    }
+}

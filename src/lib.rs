@@ -1,0 +1,10 @@
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod pdf;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;
+pub mod workflow;

@@ -1,0 +1,913 @@
+//! A4 certificate (证明) rendering with printpdf.
+//!
+//! Layout, all within 25 mm margins: title centred and letter-spaced; the
+//! certificate number right-aligned under it; body paragraphs with a two-character
+//! first-line indent, wrapped here by measuring the font's advance widths; the
+//! purpose and validity lines; the issuing office and the date right-aligned near
+//! the bottom of the body area; an optional small-print footer at the bottom.
+//!
+//! The font is embedded as a subset (only the glyphs used), so a certificate is a
+//! few tens of KB. Every character is checked against the font first: printpdf
+//! would silently draw nothing for a character the font lacks, and a certificate
+//! must never lose a character of a name.
+
+use std::collections::VecDeque;
+
+use printpdf::{
+    FontId, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfParseErrorSeverity, PdfSaveOptions,
+    Point, Pt, TextItem,
+};
+
+use super::font::CertFont;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("字体错误：{0} / Font error: {0}")]
+    Font(String),
+    #[error("字体缺少以下字符：{chars} / The font lacks these characters: {chars}")]
+    MissingGlyphs { chars: String },
+    #[error("PDF 生成失败：{0} / PDF rendering failed: {0}")]
+    Render(String),
+}
+
+/// The filled-in text of one certificate.
+#[derive(Debug, Clone, Default)]
+pub struct CertificateContent {
+    /// e.g. "贫困证明"
+    pub title: String,
+    /// e.g. "敦化市大石头镇〔2026〕第000123号" or "ZMC-222403101-2026-000123"
+    pub number: String,
+    /// Paragraphs separated by '\n', already filled in. Leading spaces of a
+    /// paragraph are dropped (the renderer indents by two characters itself) and
+    /// empty paragraphs are skipped.
+    pub body: String,
+    /// e.g. "此证明用于：申请助学贷款。"
+    pub purpose_line: Option<String>,
+    /// e.g. "本证明自开具之日起九十日内有效。"
+    pub validity_line: String,
+    /// Issuing office, e.g. "敦化市大石头镇人民政府"
+    pub office: String,
+    /// e.g. "二〇二六年十一月二十八日", see [`chinese_date`]
+    pub date_zh: String,
+    /// Small print at the bottom of the page, e.g. "核验网址：https://…/verify/…"
+    pub footer: Option<String>,
+}
+
+// ---------------------------------------------------------------- layout constants
+
+const PT_PER_MM: f32 = 72.0 / 25.4;
+const PAGE_W_MM: f32 = 210.0;
+const PAGE_H_MM: f32 = 297.0;
+const PAGE_W: f32 = PAGE_W_MM * PT_PER_MM;
+const PAGE_H: f32 = PAGE_H_MM * PT_PER_MM;
+const MARGIN: f32 = 25.0 * PT_PER_MM;
+const LEFT: f32 = MARGIN;
+const RIGHT: f32 = PAGE_W - MARGIN;
+const CONTENT_W: f32 = RIGHT - LEFT;
+const TOP: f32 = PAGE_H - MARGIN;
+
+const TITLE_SIZE: f32 = 22.0;
+const TITLE_LINE: f32 = 1.4;
+const NUMBER_SIZE: f32 = 10.5;
+const NUMBER_LINE: f32 = 1.5;
+const BODY_SIZE: f32 = 14.0;
+const BODY_LINE: f32 = 1.6;
+const FOOTER_SIZE: f32 = 9.0;
+const FOOTER_LINE: f32 = 1.4;
+const PAGE_NO_SIZE: f32 = 9.0;
+
+/// Share of the font size above the baseline, used to place a baseline inside
+/// its line box (UMing's ascent is about 0.8 em).
+const ASCENT: f32 = 0.8;
+/// Justify a wrapped body line only when that adds at most this much space
+/// between two characters (in em); otherwise leave the line ragged.
+const MAX_JUSTIFY_GAP_EM: f32 = 0.25;
+/// Body lines left blank between the last body line and the office name
+/// (room for the upper half of the seal).
+const SIGNATURE_GAP_LINES: f32 = 2.5;
+/// The office/date block ends this far above the bottom of the body area.
+const SIGNATURE_BOTTOM_LINES: f32 = 1.0;
+/// The office/date block's right edge is this many characters left of the margin.
+const SIGNATURE_RIGHT_INDENT_EM: f32 = 2.0;
+/// A PDF larger than this means the font was embedded whole, not subset
+/// (printpdf falls back to the whole 20 MB collection if subsetting fails).
+const MAX_PDF_BYTES: usize = 2 * 1024 * 1024;
+/// Printed at the top of a page that holds only the office and date.
+const NO_BODY_NOTE: &str = "（此页无正文）";
+
+/// Renders `c` as a one-page (more if the body is very long) A4 PDF.
+pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec<u8>, PdfError> {
+    check_glyphs(font, c)?;
+
+    let mut doc = PdfDocument::new(c.title.trim());
+    let font_id = doc.add_font(font.parsed());
+
+    let footer_lines = match c.footer.as_deref().map(str::trim) {
+        Some(f) if !f.is_empty() => wrap(font, f, FOOTER_SIZE, 0.0, CONTENT_W),
+        _ => Vec::new(),
+    };
+    let footer_h = footer_lines.len() as f32 * FOOTER_SIZE * FOOTER_LINE;
+    let bottom = if footer_lines.is_empty() {
+        MARGIN
+    } else {
+        MARGIN + footer_h + BODY_SIZE
+    };
+
+    if bottom > PAGE_H / 2.0 {
+        return Err(PdfError::Render(format!(
+            "footer too long: {} lines",
+            footer_lines.len()
+        )));
+    }
+
+    let mut flow = Flow {
+        font,
+        font_id: font_id.clone(),
+        pages: vec![Vec::new()],
+        y: TOP,
+        bottom,
+    };
+
+    // Title: centred, one space-equivalent between characters.
+    let title = c.title.trim();
+    if !title.is_empty() {
+        let mut spacing = font.advance(' ', TITLE_SIZE);
+        if spacing <= 0.0 {
+            spacing = TITLE_SIZE / 2.0;
+        }
+        let n = title.chars().count() as f32;
+        let spaced_w = font.text_width(title, TITLE_SIZE) + spacing * (n - 1.0);
+        if spaced_w <= CONTENT_W {
+            flow.line(
+                title,
+                TITLE_SIZE,
+                TITLE_LINE,
+                LEFT + (CONTENT_W - spaced_w) / 2.0,
+                spacing,
+            );
+        } else {
+            for l in wrap(font, title, TITLE_SIZE, 0.0, CONTENT_W) {
+                flow.line(
+                    &l.text,
+                    TITLE_SIZE,
+                    TITLE_LINE,
+                    LEFT + (CONTENT_W - l.width) / 2.0,
+                    0.0,
+                );
+            }
+        }
+    }
+
+    // Number: right-aligned under the title.
+    let number = c.number.trim();
+    if !number.is_empty() {
+        flow.gap(NUMBER_SIZE * 0.3);
+        for l in wrap(font, number, NUMBER_SIZE, 0.0, CONTENT_W) {
+            flow.line(&l.text, NUMBER_SIZE, NUMBER_LINE, RIGHT - l.width, 0.0);
+        }
+    }
+    flow.gap(BODY_SIZE * BODY_LINE);
+
+    // Body, purpose and validity: indented, justified paragraphs.
+    let purpose = c.purpose_line.as_deref().unwrap_or("");
+    let paragraphs = c
+        .body
+        .split('\n')
+        .chain([purpose, c.validity_line.as_str()])
+        .map(|p| p.trim_start_matches(is_space).trim_end())
+        .filter(|p| !p.is_empty());
+    for p in paragraphs {
+        flow.paragraph(p);
+    }
+
+    // Office and date: one block near the bottom of the body area; the date is
+    // right-aligned, the office centred over it (or the other way round if the
+    // office is the wider of the two), as on a stamped paper certificate.
+    let block_right = RIGHT - SIGNATURE_RIGHT_INDENT_EM * BODY_SIZE;
+    let block_avail = block_right - LEFT;
+    let mut sig: Vec<Line> = Vec::new();
+    for s in [c.office.trim(), c.date_zh.trim()] {
+        if !s.is_empty() {
+            sig.extend(wrap(font, s, BODY_SIZE, 0.0, block_avail));
+        }
+    }
+    if !sig.is_empty() {
+        let lh = BODY_SIZE * BODY_LINE;
+        let block_h = sig.len() as f32 * lh;
+        let block_w = sig.iter().map(|l| l.width).fold(0.0, f32::max);
+        let centre = block_right - block_w / 2.0;
+        let anchored_top = flow.bottom + SIGNATURE_BOTTOM_LINES * lh + block_h;
+        let min_gap = SIGNATURE_GAP_LINES * lh;
+        if flow.y - min_gap < anchored_top {
+            // Not enough room above the anchor: follow the text, on a new page
+            // if it must.
+            if flow.y - min_gap - block_h < flow.bottom {
+                // The usual note for a signature page without body text.
+                flow.new_page();
+                flow.line(NO_BODY_NOTE, BODY_SIZE, BODY_LINE, LEFT, 0.0);
+                flow.gap(min_gap);
+            } else {
+                flow.gap(min_gap);
+            }
+        } else {
+            flow.y = anchored_top;
+        }
+        for l in &sig {
+            flow.line(&l.text, BODY_SIZE, BODY_LINE, centre - l.width / 2.0, 0.0);
+        }
+    }
+
+    // Footer (small print) and, for more than one page, page numbers.
+    let page_count = flow.pages.len();
+    let mut pages = Vec::with_capacity(page_count);
+    for (i, mut ops) in flow.pages.into_iter().enumerate() {
+        let mut y = MARGIN + footer_h - FOOTER_SIZE * FOOTER_LINE;
+        for l in &footer_lines {
+            let baseline = y + (FOOTER_SIZE * FOOTER_LINE - FOOTER_SIZE) / 2.0;
+            push_text(
+                &mut ops,
+                &font_id,
+                &l.text,
+                FOOTER_SIZE,
+                LEFT,
+                baseline,
+                0.0,
+            );
+            y -= FOOTER_SIZE * FOOTER_LINE;
+        }
+        if page_count > 1 {
+            let s = format!("第 {} 页，共 {} 页", i + 1, page_count);
+            let w = font.text_width(&s, PAGE_NO_SIZE);
+            push_text(
+                &mut ops,
+                &font_id,
+                &s,
+                PAGE_NO_SIZE,
+                (PAGE_W - w) / 2.0,
+                MARGIN / 2.0,
+                0.0,
+            );
+        }
+        pages.push(PdfPage::new(Mm(PAGE_W_MM), Mm(PAGE_H_MM), ops));
+    }
+
+    let opts = PdfSaveOptions {
+        subset_fonts: true,
+        ..PdfSaveOptions::default()
+    };
+    let mut warnings = Vec::new();
+    let bytes = doc.with_pages(pages).save(&opts, &mut warnings);
+    let errors: Vec<&str> = warnings
+        .iter()
+        .filter(|w| w.severity == PdfParseErrorSeverity::Error)
+        .map(|w| w.msg.as_str())
+        .collect();
+    if !errors.is_empty() {
+        return Err(PdfError::Render(errors.join("; ")));
+    }
+    if !bytes.starts_with(b"%PDF") {
+        return Err(PdfError::Render("printpdf produced no PDF".into()));
+    }
+    if bytes.len() > MAX_PDF_BYTES {
+        return Err(PdfError::Render(format!(
+            "PDF is {} bytes: the font was not subset",
+            bytes.len()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Every character that will be drawn must have a glyph.
+fn check_glyphs(font: &CertFont, c: &CertificateContent) -> Result<(), PdfError> {
+    let body: String = c
+        .body
+        .chars()
+        .filter(|&ch| ch != '\n' && ch != '\r')
+        .collect();
+    let fields = [
+        c.title.as_str(),
+        c.number.as_str(),
+        body.as_str(),
+        c.purpose_line.as_deref().unwrap_or(""),
+        c.validity_line.as_str(),
+        c.office.as_str(),
+        c.date_zh.as_str(),
+        c.footer.as_deref().unwrap_or(""),
+        "第页，共0123456789 ",
+        NO_BODY_NOTE,
+    ];
+    let mut missing: Vec<char> = Vec::new();
+    for f in fields {
+        for ch in font.missing_glyphs(f) {
+            if !missing.contains(&ch) {
+                missing.push(ch);
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let chars: Vec<String> = missing
+        .iter()
+        .map(|&ch| {
+            if ch.is_control() || ch.is_whitespace() {
+                format!("U+{:04X}", u32::from(ch))
+            } else {
+                format!("{ch}(U+{:04X})", u32::from(ch))
+            }
+        })
+        .collect();
+    Err(PdfError::MissingGlyphs {
+        chars: chars.join("、"),
+    })
+}
+
+// ---------------------------------------------------------------- page flow
+
+struct Flow<'a> {
+    font: &'a CertFont,
+    font_id: FontId,
+    pages: Vec<Vec<Op>>,
+    /// Top of the next line box, in points from the bottom of the page.
+    y: f32,
+    /// Lowest point the body may reach.
+    bottom: f32,
+}
+
+impl Flow<'_> {
+    fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.y = TOP;
+    }
+
+    fn gap(&mut self, h: f32) {
+        self.y -= h;
+    }
+
+    /// One line of text in a box `size * line_factor` high, starting at `x`.
+    fn line(&mut self, text: &str, size: f32, line_factor: f32, x: f32, char_spacing: f32) {
+        let lh = size * line_factor;
+        if self.y - lh < self.bottom {
+            self.new_page();
+        }
+        let baseline = self.y - (lh - size) / 2.0 - size * ASCENT;
+        if let Some(ops) = self.pages.last_mut() {
+            push_text(ops, &self.font_id, text, size, x, baseline, char_spacing);
+        }
+        self.y -= lh;
+    }
+
+    /// A body paragraph: first-line indent of two characters, lines justified
+    /// except the last.
+    fn paragraph(&mut self, text: &str) {
+        let indent = 2.0 * BODY_SIZE;
+        let lines = wrap(self.font, text, BODY_SIZE, indent, CONTENT_W);
+        for (i, l) in lines.iter().enumerate() {
+            let x = if i == 0 { LEFT + indent } else { LEFT };
+            let avail = if i == 0 {
+                CONTENT_W - indent
+            } else {
+                CONTENT_W
+            };
+            let n = l.text.chars().count();
+            let mut spacing = 0.0;
+            if l.wrapped && n > 1 {
+                let s = (avail - l.width) / (n - 1) as f32;
+                if s > 0.0 && s <= MAX_JUSTIFY_GAP_EM * BODY_SIZE {
+                    spacing = s;
+                }
+            }
+            self.line(&l.text, BODY_SIZE, BODY_LINE, x, spacing);
+        }
+    }
+}
+
+fn push_text(
+    ops: &mut Vec<Op>,
+    font_id: &FontId,
+    text: &str,
+    size: f32,
+    x: f32,
+    baseline: f32,
+    char_spacing: f32,
+) {
+    // One text object per line: `SetTextCursor` is a relative move (Td), which
+    // is absolute only at the start of a text object. Character spacing (Tc)
+    // is part of the graphics state and outlives the text object, so it is set
+    // on every line.
+    ops.extend([
+        Op::StartTextSection,
+        Op::SetFont {
+            font: PdfFontHandle::External(font_id.clone()),
+            size: Pt(size),
+        },
+        Op::SetCharacterSpacing {
+            multiplier: char_spacing,
+        },
+        Op::SetTextCursor {
+            pos: Point {
+                x: Pt(x),
+                y: Pt(baseline),
+            },
+        },
+        Op::ShowText {
+            items: vec![TextItem::Text(text.to_string())],
+        },
+        Op::EndTextSection,
+    ]);
+}
+
+// ---------------------------------------------------------------- line breaking
+
+#[derive(Debug, Clone, PartialEq)]
+struct Line {
+    text: String,
+    /// Natural advance width in points.
+    width: f32,
+    /// Ended by wrapping (not the paragraph's last line): may be justified.
+    wrapped: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Unit {
+    text: String,
+    width: f32,
+    space: bool,
+}
+
+fn is_space(c: char) -> bool {
+    c == ' ' || c == '\u{3000}'
+}
+
+/// Characters kept together in a run that breaks only when it cannot fit on a
+/// line of its own: ASCII letters, digits and punctuation (numbers, IDs, URLs)
+/// and other non-CJK letters.
+fn is_glue(c: char) -> bool {
+    c.is_ascii_graphic() || (c.is_alphanumeric() && u32::from(c) < 0x2E80)
+}
+
+/// Must not begin a line (closing punctuation).
+fn no_line_start(c: char) -> bool {
+    "，。、；：？！）》」』〕】〉’”…—·%,.;:?!)]}".contains(c)
+}
+
+/// Must not end a line (opening punctuation).
+fn no_line_end(c: char) -> bool {
+    "（《「『〔【〈‘“([{".contains(c)
+}
+
+fn units(font: &CertFont, text: &str, size: f32) -> VecDeque<Unit> {
+    let mut out = VecDeque::new();
+    let mut run = String::new();
+    for c in text.chars() {
+        if is_glue(c) {
+            run.push(c);
+            continue;
+        }
+        if !run.is_empty() {
+            let width = font.text_width(&run, size);
+            out.push_back(Unit {
+                text: std::mem::take(&mut run),
+                width,
+                space: false,
+            });
+        }
+        out.push_back(Unit {
+            text: c.to_string(),
+            width: font.advance(c, size),
+            space: is_space(c),
+        });
+    }
+    if !run.is_empty() {
+        let width = font.text_width(&run, size);
+        out.push_back(Unit {
+            text: run,
+            width,
+            space: false,
+        });
+    }
+    out
+}
+
+/// Greedy line breaking by measured advance widths. CJK characters break
+/// anywhere; runs of ASCII letters/digits/punctuation stay together when they
+/// fit on a line, and are broken between characters when they do not; closing
+/// punctuation never starts a line and opening punctuation never ends one.
+/// The first line is `first_indent` points narrower. No line is wider than its
+/// room unless a single character is.
+fn wrap(font: &CertFont, text: &str, size: f32, first_indent: f32, width: f32) -> Vec<Line> {
+    const EPS: f32 = 0.01;
+    let mut queue = units(font, text, size);
+    let mut lines: Vec<Line> = Vec::new();
+    let mut cur: Vec<Unit> = Vec::new();
+    let mut cur_w = 0.0f32;
+
+    fn finish(lines: &mut Vec<Line>, cur: &mut Vec<Unit>, wrapped: bool) {
+        while cur.last().is_some_and(|u| u.space) {
+            cur.pop();
+        }
+        let text: String = cur.iter().map(|u| u.text.as_str()).collect();
+        let width = cur.iter().map(|u| u.width).sum();
+        lines.push(Line {
+            text,
+            width,
+            wrapped,
+        });
+        cur.clear();
+    }
+
+    while let Some(u) = queue.pop_front() {
+        let avail = if lines.is_empty() {
+            width - first_indent
+        } else {
+            width
+        };
+        if u.space && cur.is_empty() && !lines.is_empty() {
+            continue; // no spaces at the start of a wrapped line
+        }
+        if cur_w + u.width <= avail + EPS {
+            cur_w += u.width;
+            cur.push(u);
+            continue;
+        }
+        if u.space {
+            finish(&mut lines, &mut cur, true);
+            cur_w = 0.0;
+            continue;
+        }
+        let chars = u.text.chars().count();
+        if chars > 1 && (cur.is_empty() || u.width > width + EPS) {
+            // A run that cannot fit on a line: break it between characters.
+            for c in u.text.chars().rev() {
+                queue.push_front(Unit {
+                    text: c.to_string(),
+                    width: font.advance(c, size),
+                    space: false,
+                });
+            }
+            continue;
+        }
+        if cur.is_empty() {
+            // A single character wider than the line: it gets a line of its own.
+            cur.push(u);
+            finish(&mut lines, &mut cur, true);
+            cur_w = 0.0;
+            continue;
+        }
+        // Break before `u`, carrying characters along to respect punctuation rules.
+        let mut carry: Vec<Unit> = Vec::new();
+        let starts_bad = u.text.chars().next().is_some_and(no_line_start);
+        if starts_bad && cur.len() > 1 && !cur.last().is_some_and(|l| l.space) {
+            if let Some(last) = cur.pop() {
+                carry.push(last);
+            }
+        }
+        while cur.len() > 1
+            && cur
+                .last()
+                .is_some_and(|l| l.text.chars().last().is_some_and(no_line_end))
+        {
+            if let Some(last) = cur.pop() {
+                carry.insert(0, last);
+            }
+        }
+        finish(&mut lines, &mut cur, true);
+        cur_w = 0.0;
+        queue.push_front(u);
+        for c in carry.into_iter().rev() {
+            queue.push_front(c);
+        }
+    }
+    if !cur.is_empty() || lines.is_empty() {
+        finish(&mut lines, &mut cur, false);
+    }
+    lines
+}
+
+// ---------------------------------------------------------------- dates
+
+/// A date the way it is written on an official document:
+/// 2026-11-28 → "二〇二六年十一月二十八日" (year digit by digit with 〇,
+/// month and day as numbers: 五, 十, 十一, 二十, 二十八, 三十一).
+pub fn chinese_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    const DIGITS: [char; 10] = ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    let mut s = String::new();
+    if d.year() < 0 {
+        s.push_str("公元前");
+    }
+    for c in d.year().unsigned_abs().to_string().chars() {
+        match c.to_digit(10) {
+            Some(n) => s.push(DIGITS[n as usize]),
+            None => s.push(c),
+        }
+    }
+    s.push('年');
+    s.push_str(&small_number(d.month()));
+    s.push('月');
+    s.push_str(&small_number(d.day()));
+    s.push('日');
+    s
+}
+
+/// 1..=99 in Chinese numerals: 五, 十, 十一, 二十, 二十八.
+fn small_number(n: u32) -> String {
+    const DIGITS: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    let (tens, units) = ((n / 10) % 10, n % 10);
+    let mut s = String::new();
+    if tens > 1 {
+        s.push_str(DIGITS[tens as usize]);
+    }
+    if tens > 0 {
+        s.push('十');
+    }
+    if units > 0 || tens == 0 {
+        s.push_str(DIGITS[units as usize]);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    use std::sync::OnceLock;
+
+    const FONT_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fonts/uming.ttc");
+
+    fn font() -> &'static CertFont {
+        static FONT: OnceLock<CertFont> = OnceLock::new();
+        FONT.get_or_init(|| CertFont::load(std::path::Path::new(FONT_PATH)).expect("font loads"))
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+    }
+
+    const NAME: &str = "欧阳娜娜木错·阿依古丽扎西卓玛";
+    const ADDRESS: &str = "吉林省延边朝鲜族自治州敦化市大石头镇新华村三组幸福路一百二十八号院内东侧第二排平房从左数第三间";
+    const ID_RUN: &str = "222403101234567890222403101234567890222403101234567890123456";
+
+    fn sample() -> CertificateContent {
+        let body = format!(
+            "兹证明{NAME}，性别女，身份证号码222403199001011234，\
+             现住{ADDRESS}，系我镇新华村村民。\n\
+             该户共有家庭成员四人，因病致贫，家庭年人均纯收入低于当地最低生活保障标准，\
+             经村民委员会评议、镇人民政府审核，情况属实。该户已于2024年纳入农村低收入人口监测范围，\
+             档案编号{ID_RUN}。\n\
+             特此证明。"
+        );
+        CertificateContent {
+            title: "贫困证明".into(),
+            number: "敦化市大石头镇〔2026〕第000123号".into(),
+            body,
+            purpose_line: Some("此证明用于：申请助学贷款。".into()),
+            validity_line: "本证明自开具之日起九十日内有效。".into(),
+            office: "敦化市大石头镇人民政府".into(),
+            date_zh: chinese_date(date(2026, 11, 28)),
+            footer: Some(
+                "核验网址：https://zhengming.example.cn/verify/ZMC-222403101-2026-000123?t=eyJhbGciOiJFZERTQSJ9.abcdefghijklmnopqrstuvwxyz0123456789"
+                    .into(),
+            ),
+        }
+    }
+
+    fn tool(name: &str) -> Command {
+        let probe = Command::new(name).arg("-v").output();
+        assert!(
+            probe.is_ok(),
+            "`{name}` not found: install poppler-utils (apt-get install -y poppler-utils)"
+        );
+        Command::new(name)
+    }
+
+    fn pdftotext(pdf: &[u8]) -> String {
+        let mut child = tool("pdftotext")
+            .args(["-enc", "UTF-8", "-", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn pdftotext");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(pdf)
+            .expect("write pdf");
+        let out = child.wait_with_output().expect("pdftotext output");
+        assert!(out.status.success(), "pdftotext failed");
+        String::from_utf8(out.stdout).expect("utf-8 text")
+    }
+
+    fn write_tmp(name: &str, pdf: &[u8]) -> std::path::PathBuf {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pdf-out");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join(name);
+        std::fs::write(&path, pdf).expect("write pdf");
+        path
+    }
+
+    #[test]
+    fn chinese_dates() {
+        assert_eq!(chinese_date(date(2026, 11, 28)), "二〇二六年十一月二十八日");
+        assert_eq!(chinese_date(date(2026, 1, 1)), "二〇二六年一月一日");
+        assert_eq!(chinese_date(date(2030, 10, 10)), "二〇三〇年十月十日");
+        assert_eq!(chinese_date(date(2025, 12, 31)), "二〇二五年十二月三十一日");
+        assert_eq!(chinese_date(date(2027, 5, 20)), "二〇二七年五月二十日");
+        assert_eq!(chinese_date(date(2027, 2, 15)), "二〇二七年二月十五日");
+    }
+
+    #[test]
+    fn font_is_uming_cn_and_has_the_usual_characters() {
+        let f = font();
+        assert_eq!(f.name(), Some("UMingCN"));
+        for c in
+            "贫困证明〔〕第号：。，、〇一二三四五六七八九十·—（）0123456789ABCZabcz-./:? 　".chars()
+        {
+            assert!(f.has_glyph(c), "font lacks {c:?}");
+        }
+        assert!(!f.has_glyph('\u{20BB7}'), "𠮷 expected missing from UMing");
+        assert!(!f.has_glyph('\n'));
+        assert_eq!(
+            f.missing_glyphs("吉𠮷野家𠮷\u{1F600}好"),
+            vec!['\u{20BB7}', '\u{1F600}']
+        );
+        assert!(f.missing_glyphs(NAME).is_empty());
+    }
+
+    #[test]
+    fn wrapping_stays_within_the_margins() {
+        let f = font();
+        let long_run = ID_RUN.repeat(2);
+        let text =
+            format!("{NAME}{ADDRESS}，编号{ID_RUN}，又{long_run}，网址https://example.cn/a/b。");
+        let lines = wrap(f, &text, BODY_SIZE, 2.0 * BODY_SIZE, CONTENT_W);
+        assert!(lines.len() > 3);
+        for (i, l) in lines.iter().enumerate() {
+            let room = if i == 0 {
+                CONTENT_W - 2.0 * BODY_SIZE
+            } else {
+                CONTENT_W
+            };
+            assert!(l.width <= room + 0.01, "line {i} too wide: {l:?}");
+            assert!((f.text_width(&l.text, BODY_SIZE) - l.width).abs() < 0.01);
+            if i > 0 {
+                let first = l.text.chars().next().expect("non-empty line");
+                assert!(!no_line_start(first), "line {i} starts with {first}");
+            }
+        }
+        let joined: String = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(joined, text, "no character lost or added");
+        // A 120-digit run is wider than a line at 14 pt, so it must be broken.
+        assert!(f.text_width(&long_run, BODY_SIZE) > CONTENT_W);
+        // A short ASCII run is kept together.
+        let short = "abcdefghij";
+        let t = format!("{}{short}", "中".repeat(30));
+        let lines = wrap(f, &t, BODY_SIZE, 0.0, CONTENT_W);
+        assert!(lines.iter().any(|l| l.text.contains(short)), "{lines:?}");
+    }
+
+    #[test]
+    fn renders_a_small_extractable_pdf() {
+        let f = font();
+        let c = sample();
+        let t = std::time::Instant::now();
+        let pdf = render_certificate(f, &c).expect("renders");
+        eprintln!("first render: {:?}, {} bytes", t.elapsed(), pdf.len());
+        assert!(pdf.starts_with(b"%PDF"));
+        assert!(pdf.len() < 200 * 1024, "PDF is {} bytes", pdf.len());
+        let path = write_tmp("sample.pdf", &pdf);
+
+        let text = pdftotext(&pdf);
+        eprintln!("pdftotext:\n{text}");
+        let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        for needle in [
+            "贫困证明",
+            "敦化市大石头镇〔2026〕第000123号",
+            NAME,
+            ADDRESS,
+            ID_RUN,
+            "此证明用于：申请助学贷款。",
+            "本证明自开具之日起九十日内有效。",
+            "敦化市大石头镇人民政府",
+            "二〇二六年十一月二十八日",
+        ] {
+            assert!(flat.contains(needle), "pdftotext lacks {needle:?}");
+        }
+
+        let out = tool("pdffonts").arg(&path).output().expect("run pdffonts");
+        let fonts = String::from_utf8_lossy(&out.stdout).into_owned();
+        eprintln!("pdffonts:\n{fonts}");
+        let font_lines: Vec<&str> = fonts.lines().skip(2).collect();
+        assert_eq!(font_lines.len(), 1, "exactly one font: {fonts}");
+        // columns: name type encoding emb sub uni ...
+        let cols: Vec<&str> = font_lines[0].split_whitespace().collect();
+        let n = cols.len();
+        assert!(n >= 6, "{fonts}");
+        assert_eq!(
+            &cols[n - 5..n - 2],
+            &["yes", "yes", "yes"],
+            "emb sub uni: {fonts}"
+        );
+    }
+
+    #[test]
+    fn missing_glyph_is_an_error_not_a_gap() {
+        let mut c = sample();
+        c.body = "兹证明吉\u{20BB7}同志系我村村民。".into();
+        match render_certificate(font(), &c) {
+            Err(PdfError::MissingGlyphs { chars }) => {
+                assert!(chars.contains('\u{20BB7}'), "{chars}");
+                assert!(chars.contains("U+20BB7"), "{chars}");
+                let msg = PdfError::MissingGlyphs { chars }.to_string();
+                assert!(msg.contains("字体缺少以下字符"), "{msg}");
+            }
+            other => panic!("expected MissingGlyphs, got {other:?}"),
+        }
+        let mut c = sample();
+        c.footer = Some("很长的页脚".repeat(400));
+        assert!(matches!(
+            render_certificate(font(), &c),
+            Err(PdfError::Render(_))
+        ));
+        let mut c = sample();
+        c.office = "某某\t政府".into();
+        assert!(matches!(
+            render_certificate(font(), &c),
+            Err(PdfError::MissingGlyphs { .. })
+        ));
+    }
+
+    #[test]
+    fn a_very_long_body_flows_onto_more_pages() {
+        let mut c = sample();
+        c.body = (0..40).map(|_| ADDRESS).collect::<Vec<_>>().join("\n");
+        let pdf = render_certificate(font(), &c).expect("renders");
+        let text = pdftotext(&pdf);
+        assert!(text.contains('\u{c}'), "page break expected");
+        let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(flat.contains("第2页"), "page numbers expected");
+        // 40 address paragraphs fill three pages exactly enough that the
+        // office and date go on a fourth, marked as having no body text.
+        assert!(flat.contains("此页无正文"), "{text}");
+        assert!(flat.contains("敦化市大石头镇人民政府"));
+        write_tmp("long.pdf", &pdf);
+    }
+
+    #[test]
+    fn renders_from_several_threads() {
+        let f = font().clone();
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let f = f.clone();
+                std::thread::spawn(move || {
+                    let mut c = sample();
+                    c.number = format!("ZMC-222403101-2026-{i:06}");
+                    render_certificate(&f, &c).map(|p| p.len())
+                })
+            })
+            .collect();
+        for h in handles {
+            let len = h.join().expect("thread").expect("renders");
+            assert!(len > 1000);
+        }
+    }
+
+    /// `cargo test --release -- --ignored --nocapture timing`
+    #[test]
+    #[ignore]
+    fn timing() {
+        let t = std::time::Instant::now();
+        let f = CertFont::load(std::path::Path::new(FONT_PATH)).expect("font");
+        eprintln!("font load+parse: {:?}", t.elapsed());
+        let c = sample();
+        let _ = render_certificate(&f, &c).expect("renders");
+        let t = std::time::Instant::now();
+        let mut size = 0;
+        for _ in 0..50 {
+            size = render_certificate(&f, &c).expect("renders").len();
+        }
+        eprintln!("render: {:?} each, {size} bytes", t.elapsed() / 50);
+        let t = std::time::Instant::now();
+        for _ in 0..50 {
+            let mut doc = PdfDocument::new("x");
+            let _ = doc.add_font(f.parsed());
+        }
+        eprintln!(
+            "of which add_font (font clone): {:?} each",
+            t.elapsed() / 50
+        );
+        let a = render_certificate(&f, &c).expect("renders");
+        let b = render_certificate(&f, &c).expect("renders");
+        eprintln!("deterministic output: {}", a == b);
+        if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+            for l in status
+                .lines()
+                .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+            {
+                eprintln!("{l}");
+            }
+        }
+    }
+}

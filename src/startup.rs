@@ -1,0 +1,4 @@
+use crate::db::Db;
+pub struct AppState {
+    pub db: Db,
+}

@@ -1,0 +1,206 @@
+//! Actions on an application: submit, withdraw, resubmit (applicant); accept, return,
+//! reject, approve, collect (official). The last approval issues the certificate.
+
+use crate::auth::{CurrentUser, Scope};
+use crate::db::models::{now, Application};
+use crate::db::{applications, catalog, dispatches, DbConn};
+use crate::domain::cert_type::{CertificateType, Level as StepLevel};
+use crate::domain::role::{Level, Role};
+use crate::domain::status::{next_status, Action, ApplicationStatus};
+use crate::domain::text;
+use crate::error::{AppError, AppResult};
+
+use super::{deadline_after, record_event, EventInput, Services};
+
+pub struct ActInput {
+    pub action: Action,
+    pub reason: Option<String>,
+    pub version: i32,
+}
+
+/// Applies one action in the caller's write transaction. Blob keys written on the way
+/// (the certificate PDF) are pushed to `written` so the caller can remove them if the
+/// transaction does not commit.
+pub fn act(
+    conn: &mut DbConn,
+    svc: &Services,
+    user: &CurrentUser,
+    id: &str,
+    input: ActInput,
+    written: &mut Vec<String>,
+) -> AppResult<Application> {
+    let mut app =
+        applications::find(conn, id, &Scope::of(user))?.ok_or_else(AppError::not_found)?;
+    let action = input.action;
+    if action.by_applicant() {
+        user.require_role(&[Role::Resident])?;
+    } else {
+        user.require_role(&[Role::Official])?;
+    }
+    let t = super::drafts::load_type(conn, &app.type_code)?;
+    let step_index = usize::try_from(app.current_step).unwrap_or(usize::MAX);
+    if action.by_official() {
+        check_official_level(user, &app, &t, step_index, action)?;
+    }
+    if input.version != app.version {
+        return Err(AppError::stale());
+    }
+    let reason = match &input.reason {
+        Some(r) if !r.trim().is_empty() => Some(
+            text::required(r, "原因", "The reason", 500)
+                .map_err(|e| AppError::field("reason", e))?,
+        ),
+        _ if action.requires_reason() => {
+            return Err(AppError::field(
+                "reason",
+                crate::domain::Invalid::new(
+                    format!("{}时必须填写原因", action.label_zh()),
+                    format!(
+                        "A reason is required to {}",
+                        action.label_en().to_lowercase()
+                    ),
+                ),
+            ))
+        }
+        _ => None,
+    };
+    let from =
+        ApplicationStatus::parse(&app.status).ok_or_else(|| AppError::internal("bad status"))?;
+    let effective_from = collect_from(conn, &app, from, action)?;
+    let last_step = t.is_last_step(step_index);
+    let to = next_status(effective_from, action, last_step).map_err(AppError::Conflict)?;
+
+    let at = now();
+    let cal = catalog::calendar(conn)?;
+    let acted_node_deadline = action.by_official().then_some(app.node_deadline);
+    match action {
+        Action::Submit | Action::Resubmit => {
+            // The type may have changed since the draft was saved.
+            t.validate_form(&parse_form(&app)?).map_err(form_errors)?;
+            // The office's clock (re)starts now: time with the resident does not count.
+            let first = t
+                .step(0)
+                .ok_or_else(|| AppError::internal("type has no steps"))?;
+            app.current_step = 0;
+            app.submitted_at = Some(at);
+            app.node_started_at = at;
+            app.node_deadline = deadline_after(&cal, at, first.time_limit_days)?;
+            app.overall_deadline = Some(deadline_after(&cal, at, t.promised_days)?);
+        }
+        Action::Approve if !last_step => {
+            let next = t
+                .step(step_index + 1)
+                .ok_or_else(|| AppError::internal("missing step"))?;
+            app.current_step += 1;
+            app.node_started_at = at;
+            app.node_deadline = deadline_after(&cal, at, next.time_limit_days)?;
+        }
+        _ => {}
+    }
+    if to.is_terminal() {
+        app.finished_at = Some(at);
+    }
+    let version = app.version;
+    app.status = to.as_str().into();
+    app.version += 1;
+    app.updated_at = at;
+    if !applications::update_if_version(conn, &app, version)? {
+        return Err(AppError::stale());
+    }
+    record_event(
+        conn,
+        &app.id,
+        EventInput {
+            action: action.as_str(),
+            from: Some(from.as_str()),
+            to: to.as_str(),
+            step: Some(i32::try_from(step_index).unwrap_or(0)),
+            actor_id: Some(&user.id),
+            actor_role: user.role.as_str(),
+            reason: reason.as_deref(),
+            at,
+            node_deadline: acted_node_deadline,
+        },
+    )?;
+    if to == ApplicationStatus::Approved {
+        super::issue::issue(conn, svc, &mut app, &t, written)?;
+        if app.delivery_method == "courier" {
+            super::dispatch::create(conn, &mut app)?;
+        }
+    }
+    Ok(app)
+}
+
+/// A certificate that came back after failed deliveries can still be collected at the
+/// office: the application is `dispatched`, the dispatch `returned`.
+fn collect_from(
+    conn: &mut DbConn,
+    app: &Application,
+    from: ApplicationStatus,
+    action: Action,
+) -> AppResult<ApplicationStatus> {
+    if action == Action::Collect && from == ApplicationStatus::Dispatched {
+        if let Some(d) = dispatches::by_application(conn, &app.id)? {
+            if d.status == "returned" {
+                return Ok(ApplicationStatus::Issued);
+            }
+        }
+    }
+    if action == Action::Collect
+        && from == ApplicationStatus::Issued
+        && app.delivery_method != "pickup"
+    {
+        return Err(AppError::conflict(
+            "该证明将由投递员送达，不能在窗口领取",
+            "This certificate is being delivered by courier",
+        ));
+    }
+    Ok(from)
+}
+
+fn parse_form(app: &Application) -> AppResult<serde_json::Value> {
+    serde_json::from_str(&app.form_data).map_err(AppError::internal)
+}
+
+fn form_errors(errors: std::collections::BTreeMap<String, crate::domain::Invalid>) -> AppError {
+    AppError::Validation(
+        errors
+            .into_iter()
+            .map(|(k, v)| (format!("form.{k}"), v))
+            .collect(),
+    )
+}
+
+/// Each step belongs to one office: the village's officials for a village step, the
+/// township's for a township step. Collecting happens at the issuing township.
+fn check_official_level(
+    user: &CurrentUser,
+    app: &Application,
+    t: &CertificateType,
+    step_index: usize,
+    action: Action,
+) -> AppResult<()> {
+    let (level, code) = if action == Action::Collect {
+        (Level::Township, &app.township_code)
+    } else {
+        match t.step(step_index).map(|s| s.level) {
+            Some(StepLevel::Village) => (Level::Village, &app.village_code),
+            _ => (Level::Township, &app.township_code),
+        }
+    };
+    match &user.jurisdiction {
+        Some((c, l)) if *l == level && c == code => Ok(()),
+        _ => Err(AppError::forbidden(
+            if level == Level::Village {
+                "此环节应由申请人所在村（社区）的经办人办理"
+            } else {
+                "此环节应由申请人所在乡镇（街道）的经办人办理"
+            },
+            if level == Level::Village {
+                "This step belongs to an official of the applicant's village"
+            } else {
+                "This step belongs to an official of the applicant's township"
+            },
+        )),
+    }
+}

@@ -1,0 +1,161 @@
+//! A courier works a dispatch: pick-up, out for delivery, failed attempt, delivery
+//! (with the resident's one-time code and the signer's name), return to the office.
+
+use crate::auth::CurrentUser;
+use crate::db::dispatches::DispatchScope;
+use crate::db::models::{new_id, now, Dispatch, DispatchEventRow};
+use crate::db::{applications, dispatches, DbConn};
+use crate::domain::dispatch::{next_dispatch_status, DispatchEvent, DispatchStatus, FailReason};
+use crate::domain::role::Role;
+use crate::domain::status::{next_status, Action, ApplicationStatus};
+use crate::domain::{text, Invalid};
+use crate::error::{AppError, AppResult};
+
+use super::{record_event, EventInput};
+
+pub struct CourierInput {
+    pub event: DispatchEvent,
+    pub version: i32,
+    pub reason: Option<String>,
+    pub reason_text: Option<String>,
+    pub code: Option<String>,
+    pub signer: Option<String>,
+}
+
+pub fn scope_of(user: &CurrentUser) -> DispatchScope {
+    match (user.role, &user.jurisdiction) {
+        (Role::Admin, _) => DispatchScope::All,
+        (Role::Resident, _) | (_, None) => DispatchScope::Nothing,
+        (role, Some((code, level))) => DispatchScope::Area {
+            level: *level,
+            code: code.clone(),
+            courier: (role == Role::Courier).then(|| user.id.clone()),
+        },
+    }
+}
+
+pub fn record(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    dispatch_id: &str,
+    input: CourierInput,
+    max_attempts: i32,
+) -> AppResult<Dispatch> {
+    let mut d =
+        dispatches::find(conn, dispatch_id, &scope_of(user))?.ok_or_else(AppError::not_found)?;
+    user.require_role(&[Role::Courier])?;
+    if input.version != d.version {
+        return Err(AppError::stale());
+    }
+    let from = DispatchStatus::parse(&d.status)
+        .ok_or_else(|| AppError::internal("bad dispatch status"))?;
+    let to = next_dispatch_status(from, input.event, d.failed_attempts, max_attempts)
+        .map_err(AppError::Conflict)?;
+    let at = now();
+    let mut reason: Option<FailReason> = None;
+    let mut signer: Option<String> = None;
+    match input.event {
+        DispatchEvent::PickUp => {
+            d.courier_id.get_or_insert_with(|| user.id.clone());
+        }
+        DispatchEvent::Fail => {
+            let code = input.reason.as_deref().unwrap_or("");
+            let r = FailReason::parse(code, input.reason_text.as_deref())
+                .map_err(|e| AppError::field("reason", e))?;
+            d.failed_attempts += 1;
+            reason = Some(r);
+        }
+        DispatchEvent::Deliver => {
+            let code = input.code.as_deref().map(str::trim).unwrap_or("");
+            if code.is_empty() {
+                return Err(AppError::field(
+                    "code",
+                    Invalid::new(
+                        "请输入收件人手机收到的投递验证码",
+                        "Enter the delivery code the recipient received by SMS",
+                    ),
+                ));
+            }
+            if super::dispatch::code_hash(&d.id, code) != d.code_hash {
+                return Err(AppError::field(
+                    "code",
+                    Invalid::new(
+                        "投递验证码不正确，请核对收件人短信",
+                        "The delivery code is wrong; check the recipient's SMS",
+                    ),
+                ));
+            }
+            let name = text::person_name(input.signer.as_deref().unwrap_or(""))
+                .map_err(|e| AppError::field("signer", e))?;
+            d.signer = Some(name.clone());
+            d.delivered_at = Some(at);
+            signer = Some(name);
+        }
+        DispatchEvent::OutForDelivery | DispatchEvent::Return => {}
+    }
+    let version = d.version;
+    d.status = to.as_str().into();
+    d.version += 1;
+    d.updated_at = at;
+    if !dispatches::update_if_version(conn, &d, version)? {
+        return Err(AppError::stale());
+    }
+    let seq = dispatches::last_event_seq(conn, &d.id)? + 1;
+    dispatches::insert_event(
+        conn,
+        &DispatchEventRow {
+            id: new_id(),
+            dispatch_id: d.id.clone(),
+            seq,
+            event: input.event.as_str().into(),
+            from_status: from.as_str().into(),
+            to_status: to.as_str().into(),
+            actor_id: Some(user.id.clone()),
+            reason_code: reason.as_ref().map(|r| r.code().to_owned()),
+            reason_text: reason.as_ref().map(FailReason::describe_zh),
+            signer,
+            created_at: at,
+        },
+    )?;
+    if to == DispatchStatus::Delivered {
+        complete_application(conn, user, &d.application_id)?;
+    }
+    Ok(d)
+}
+
+/// Delivery finishes the case: dispatched → completed, recorded as the courier's act.
+fn complete_application(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    application_id: &str,
+) -> AppResult<()> {
+    let mut app = applications::find(conn, application_id, &crate::auth::Scope::All)?
+        .ok_or_else(|| AppError::internal("dispatch without application"))?;
+    let from =
+        ApplicationStatus::parse(&app.status).ok_or_else(|| AppError::internal("bad status"))?;
+    let to = next_status(from, Action::Deliver, true).map_err(AppError::Conflict)?;
+    let at = now();
+    let version = app.version;
+    app.status = to.as_str().into();
+    app.version += 1;
+    app.updated_at = at;
+    app.finished_at = Some(at);
+    if !applications::update_if_version(conn, &app, version)? {
+        return Err(AppError::stale());
+    }
+    record_event(
+        conn,
+        &app.id,
+        EventInput {
+            action: Action::Deliver.as_str(),
+            from: Some(from.as_str()),
+            to: to.as_str(),
+            step: None,
+            actor_id: Some(&user.id),
+            actor_role: user.role.as_str(),
+            reason: None,
+            at,
+            node_deadline: None,
+        },
+    )
+}

@@ -1,0 +1,202 @@
+//! A resident creates and edits a draft (also a returned application, for 补正).
+
+use std::collections::BTreeMap;
+
+use crate::auth::{CurrentUser, Scope};
+use crate::db::models::{new_id, now, Application};
+use crate::db::{applications, catalog, DbConn};
+use crate::domain::cert_type::CertificateType;
+use crate::domain::id_number::IdNumber;
+use crate::domain::phone::Phone;
+use crate::domain::role::{parents_of_village, Role};
+use crate::domain::status::ApplicationStatus;
+use crate::domain::Invalid;
+use crate::error::{AppError, AppResult};
+
+/// How the paper certificate reaches the resident.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    Courier {
+        recipient: String,
+        phone: Phone,
+        address: String,
+    },
+    Pickup,
+}
+
+/// A parsed draft; each part is already valid on its own. Checks that need the
+/// database (type exists, village exists, form fits the type) happen in [`create`].
+pub struct DraftInput {
+    pub type_code: String,
+    pub village_code: String,
+    pub subject_name: String,
+    pub subject_id: IdNumber,
+    pub form: serde_json::Value,
+    pub delivery: Delivery,
+}
+
+/// The parts a PATCH may change; `None` keeps the stored value.
+#[derive(Default)]
+pub struct DraftPatch {
+    pub subject_name: Option<String>,
+    pub subject_id: Option<IdNumber>,
+    pub form: Option<serde_json::Value>,
+    pub delivery: Option<Delivery>,
+    pub version: i32,
+}
+
+pub fn load_type(conn: &mut DbConn, code: &str) -> AppResult<CertificateType> {
+    catalog::type_by_code(conn, code)?.ok_or_else(|| {
+        AppError::field(
+            "type",
+            Invalid::new(
+                format!("没有“{code}”这种证明"),
+                format!("There is no certificate type '{code}'"),
+            ),
+        )
+    })
+}
+
+fn check_form(t: &CertificateType, form: &serde_json::Value) -> AppResult<String> {
+    match t.validate_form(form) {
+        Ok(map) => Ok(serde_json::Value::Object(map).to_string()),
+        Err(errors) => Err(AppError::Validation(
+            errors
+                .into_iter()
+                .map(|(k, v)| (format!("form.{k}"), v))
+                .collect::<BTreeMap<_, _>>(),
+        )),
+    }
+}
+
+fn apply_delivery(app: &mut Application, d: Delivery) {
+    match d {
+        Delivery::Courier {
+            recipient,
+            phone,
+            address,
+        } => {
+            app.delivery_method = "courier".into();
+            app.delivery_recipient = Some(recipient);
+            app.delivery_phone = Some(phone.as_str().to_owned());
+            app.delivery_address = Some(address);
+        }
+        Delivery::Pickup => {
+            app.delivery_method = "pickup".into();
+            app.delivery_recipient = None;
+            app.delivery_phone = None;
+            app.delivery_address = None;
+        }
+    }
+}
+
+pub fn create(conn: &mut DbConn, user: &CurrentUser, input: DraftInput) -> AppResult<Application> {
+    user.require_role(&[Role::Resident])?;
+    let t = load_type(conn, &input.type_code)?;
+    let unknown_village = || {
+        AppError::field(
+            "jurisdiction",
+            Invalid::new(
+                "请选择所在的村（社区）",
+                "Choose the village (community) you live in",
+            ),
+        )
+    };
+    let (county, township) = parents_of_village(&input.village_code).ok_or_else(unknown_village)?;
+    let village = catalog::jurisdiction(conn, &input.village_code)?.ok_or_else(unknown_village)?;
+    if village.level != "village" {
+        return Err(unknown_village());
+    }
+    let form_data = check_form(&t, &input.form)?;
+    let at = now();
+    let year = chrono::Datelike::year(&crate::domain::calendar::china_date(at.and_utc()));
+    let seq = catalog::next_counter(conn, &format!("application:{year}"))?;
+    let mut app = Application {
+        id: new_id(),
+        number: format!("ZM{year}{seq:06}"),
+        type_code: t.code.clone(),
+        applicant_id: user.id.clone(),
+        subject_name: input.subject_name,
+        subject_id_number: input.subject_id.as_str().to_owned(),
+        form_data,
+        county_code: county.to_owned(),
+        township_code: township.to_owned(),
+        village_code: village.code,
+        delivery_method: String::new(),
+        delivery_recipient: None,
+        delivery_phone: None,
+        delivery_address: None,
+        status: ApplicationStatus::Draft.as_str().into(),
+        current_step: 0,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+        submitted_at: None,
+        finished_at: None,
+        node_started_at: at,
+        node_deadline: at,
+        overall_deadline: None,
+    };
+    apply_delivery(&mut app, input.delivery);
+    applications::insert(conn, &app)?;
+    super::record_event(
+        conn,
+        &app.id,
+        super::EventInput {
+            action: "create",
+            from: None,
+            to: ApplicationStatus::Draft.as_str(),
+            step: None,
+            actor_id: Some(&user.id),
+            actor_role: Role::Resident.as_str(),
+            reason: None,
+            at,
+            node_deadline: None,
+        },
+    )?;
+    Ok(app)
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    id: &str,
+    patch: DraftPatch,
+) -> AppResult<Application> {
+    user.require_role(&[Role::Resident])?;
+    let mut app =
+        applications::find(conn, id, &Scope::of(user))?.ok_or_else(AppError::not_found)?;
+    let status =
+        ApplicationStatus::parse(&app.status).ok_or_else(|| AppError::internal("bad status"))?;
+    if !status.editable_by_applicant() {
+        return Err(AppError::conflict(
+            format!("申请当前状态为“{}”，不能修改", status.label_zh()),
+            format!(
+                "An application that is {} can no longer be edited",
+                status.label_en().to_lowercase()
+            ),
+        ));
+    }
+    if patch.version != app.version {
+        return Err(AppError::stale());
+    }
+    if let Some(form) = &patch.form {
+        let t = load_type(conn, &app.type_code)?;
+        app.form_data = check_form(&t, form)?;
+    }
+    if let Some(n) = patch.subject_name {
+        app.subject_name = n;
+    }
+    if let Some(i) = patch.subject_id {
+        app.subject_id_number = i.as_str().to_owned();
+    }
+    if let Some(d) = patch.delivery {
+        apply_delivery(&mut app, d);
+    }
+    app.version += 1;
+    app.updated_at = now();
+    if !applications::update_if_version(conn, &app, patch.version)? {
+        return Err(AppError::stale());
+    }
+    Ok(app)
+}

@@ -1,0 +1,155 @@
+//! Issuing the certificate on the last approval: number, PDF, record, event.
+
+use chrono::{Datelike, Duration};
+use sha2::{Digest, Sha256};
+
+use crate::db::models::{new_id, now, Application, Certificate};
+use crate::db::{applications, catalog, dispatches, DbConn};
+use crate::domain::calendar::china_date;
+use crate::domain::cert_type::CertificateType;
+use crate::domain::chinese_number::chinese_number;
+use crate::domain::status::{next_status, Action, ApplicationStatus};
+use crate::error::{AppError, AppResult};
+use crate::pdf::{chinese_date, render_certificate, CertificateContent, PdfError};
+
+use super::{record_event, EventInput, Services};
+
+/// The issuing office's formal name: a street office (街道) is a 办事处, a township
+/// or town a 人民政府.
+pub fn office_name(county: &str, township: &str) -> String {
+    if township.ends_with("街道") {
+        format!("{county}{township}办事处")
+    } else {
+        format!("{county}{township}人民政府")
+    }
+}
+
+impl From<PdfError> for AppError {
+    fn from(e: PdfError) -> Self {
+        match e {
+            PdfError::MissingGlyphs { chars } => AppError::Unprocessable(crate::domain::Invalid::new(
+                format!("证明中有字体无法显示的生僻字：{chars}，请联系管理员"),
+                format!("The certificate holds characters the font cannot show: {chars}; contact the administrator"),
+            )),
+            other => AppError::internal(other),
+        }
+    }
+}
+
+pub fn issue(
+    conn: &mut DbConn,
+    svc: &Services,
+    app: &mut Application,
+    t: &CertificateType,
+    written: &mut Vec<String>,
+) -> AppResult<()> {
+    let at = now();
+    let issue_day = china_date(at.and_utc());
+    let year = issue_day.year();
+    let seq = catalog::next_counter(conn, &format!("certificate:{}:{year}", app.township_code))?;
+    let number = format!("{}-{year}-{seq:05}", app.township_code);
+    let valid_until_day = issue_day + Duration::days(i64::from(t.validity_days));
+
+    let names = catalog::jurisdiction_names(
+        conn,
+        &[&app.county_code, &app.township_code, &app.village_code],
+    )?;
+    let name = |code: &str| names.get(code).cloned().unwrap_or_default();
+    let form: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&app.form_data).map_err(AppError::internal)?;
+    let mut values = t.template_values(&form);
+    let purpose = values.get("purpose").cloned().unwrap_or_default();
+    values.insert("subject_name".into(), app.subject_name.clone());
+    values.insert("subject_id_number".into(), app.subject_id_number.clone());
+    values.insert("county_name".into(), name(&app.county_code));
+    values.insert("township_name".into(), name(&app.township_code));
+    values.insert("village_name".into(), name(&app.village_code));
+    values.insert("issue_date_zh".into(), chinese_date(issue_day));
+    values.insert("valid_until_zh".into(), chinese_date(valid_until_day));
+    let content = CertificateContent {
+        title: t.title_zh.clone(),
+        number: format!("编号：{number}"),
+        body: t.render_body(&values),
+        purpose_line: (!purpose.is_empty()).then(|| format!("此证明用于：{purpose}。")),
+        validity_line: format!(
+            "本证明自开具之日起{}日内有效。",
+            chinese_number(t.validity_days)
+        ),
+        office: office_name(&name(&app.county_code), &name(&app.township_code)),
+        date_zh: chinese_date(issue_day),
+        footer: Some(format!(
+            "核验网址：{}/verify/{number}",
+            svc.base_url.trim_end_matches('/')
+        )),
+    };
+    let pdf = render_certificate(&svc.font, &content)?;
+    let cert_id = new_id();
+    let key = format!("certificates/{year}/{cert_id}.pdf");
+    svc.blobs.put(&key, &pdf).map_err(AppError::internal)?;
+    written.push(key.clone());
+
+    dispatches::insert_certificate(
+        conn,
+        &Certificate {
+            id: cert_id,
+            application_id: app.id.clone(),
+            number,
+            type_code: t.code.clone(),
+            issuer_code: app.township_code.clone(),
+            issued_at: at,
+            valid_until: crate::domain::calendar::end_of_china_day(valid_until_day).naive_utc(),
+            pdf_key: key,
+            pdf_sha256: hex::encode(Sha256::digest(&pdf)),
+            key_id: None,
+            status: "valid".into(),
+            revoked_at: None,
+            revocation_reason: None,
+        },
+    )?;
+    system_transition(conn, app, Action::Issue)
+}
+
+/// A transition the system makes as a consequence of another (issue, dispatch).
+pub fn system_transition(
+    conn: &mut DbConn,
+    app: &mut Application,
+    action: Action,
+) -> AppResult<()> {
+    let at = now();
+    let from =
+        ApplicationStatus::parse(&app.status).ok_or_else(|| AppError::internal("bad status"))?;
+    let to = next_status(from, action, true).map_err(AppError::Conflict)?;
+    let version = app.version;
+    app.status = to.as_str().into();
+    app.version += 1;
+    app.updated_at = at;
+    if !applications::update_if_version(conn, app, version)? {
+        return Err(AppError::stale());
+    }
+    record_event(
+        conn,
+        &app.id,
+        EventInput {
+            action: action.as_str(),
+            from: Some(from.as_str()),
+            to: to.as_str(),
+            step: None,
+            actor_id: None,
+            actor_role: "system",
+            reason: None,
+            at,
+            node_deadline: None,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::office_name;
+
+    #[test]
+    fn offices_are_named_by_kind() {
+        assert_eq!(office_name("敦化市", "雁鸣湖镇"), "敦化市雁鸣湖镇人民政府");
+        assert_eq!(office_name("铁西区", "英雄街道"), "铁西区英雄街道办事处");
+    }
+}

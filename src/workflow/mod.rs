@@ -1,0 +1,81 @@
+//! The use cases: each runs in one write transaction, checks role, jurisdiction, status
+//! and version, and writes the new state with its event rows (DESIGN §4).
+
+pub mod act;
+pub mod courier;
+pub mod dispatch;
+pub mod drafts;
+pub mod issue;
+pub mod register;
+
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+
+use crate::db::models::{new_id, ApplicationEvent};
+use crate::db::DbConn;
+use crate::domain::calendar::{end_of_china_day, CalendarError, WorkCalendar};
+use crate::error::{AppError, AppResult};
+use crate::pdf::CertFont;
+use crate::storage::BlobStore;
+
+/// What the use cases need beyond the database.
+pub struct Services {
+    pub font: CertFont,
+    pub blobs: BlobStore,
+    pub base_url: String,
+    pub max_delivery_attempts: i32,
+}
+
+pub type SharedServices = Arc<Services>;
+
+impl From<CalendarError> for AppError {
+    fn from(e: CalendarError) -> Self {
+        AppError::Unprocessable(e.message())
+    }
+}
+
+/// The end of the `days`-th working day after `from` (China time), as stored.
+pub fn deadline_after(
+    cal: &WorkCalendar,
+    from: NaiveDateTime,
+    days: u32,
+) -> AppResult<NaiveDateTime> {
+    let start = crate::domain::calendar::china_date(from.and_utc());
+    let due = cal.add_working_days(start, days)?;
+    Ok(end_of_china_day(due).naive_utc())
+}
+
+/// One row of the append-only trail.
+pub struct EventInput<'a> {
+    pub action: &'a str,
+    pub from: Option<&'a str>,
+    pub to: &'a str,
+    pub step: Option<i32>,
+    pub actor_id: Option<&'a str>,
+    pub actor_role: &'a str,
+    pub reason: Option<&'a str>,
+    pub at: NaiveDateTime,
+    pub node_deadline: Option<NaiveDateTime>,
+}
+
+pub fn record_event(conn: &mut DbConn, application_id: &str, e: EventInput<'_>) -> AppResult<()> {
+    let seq = crate::db::applications::last_event_seq(conn, application_id)? + 1;
+    let row = ApplicationEvent {
+        id: new_id(),
+        application_id: application_id.to_owned(),
+        seq,
+        action: e.action.to_owned(),
+        from_status: e.from.map(str::to_owned),
+        to_status: e.to.to_owned(),
+        step: e.step,
+        actor_id: e.actor_id.map(str::to_owned),
+        actor_role: e.actor_role.to_owned(),
+        reason: e.reason.map(str::to_owned),
+        created_at: e.at,
+        node_deadline: e.node_deadline,
+        deadline_met: e.node_deadline.map(|d| e.at <= d),
+    };
+    crate::db::applications::insert_event(conn, &row)?;
+    Ok(())
+}

@@ -1,9 +1,11 @@
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod pdf;
+pub mod routes;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -1,1 +1,176 @@
-fn main() {}
+//! `zhengming`: serve, migrate, manage users, seed demo data.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use zhengming::config::Settings;
+use zhengming::domain::{id_number::IdNumber, phone::Phone, role::Role, text};
+use zhengming::startup::{prepare_database, Application};
+use zhengming::workflow::register::{create_account, hash_password, NewAccount};
+
+#[derive(Parser)]
+#[command(
+    name = "zhengming",
+    version,
+    about = "网上开证明 — online certificates with courier delivery"
+)]
+struct Cli {
+    /// Configuration file (default: ./zhengming.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service.
+    Serve {
+        /// Seed demo jurisdictions and accounts first, and print the credentials.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and seed reference data, then exit.
+    Migrate,
+    /// Seed demo jurisdictions, staff and residents, and print the credentials.
+    Demo,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff account.
+    Add(UserAdd),
+}
+
+#[derive(Args)]
+struct UserAdd {
+    /// official, courier, supervisor or admin.
+    #[arg(long)]
+    role: String,
+    #[arg(long)]
+    phone: String,
+    #[arg(long)]
+    name: String,
+    /// The password (visible in the process list: prefer --password-stdin).
+    #[arg(long, conflicts_with = "password_stdin")]
+    password: Option<String>,
+    /// Read the password from standard input.
+    #[arg(long)]
+    password_stdin: bool,
+    /// Jurisdiction code (county, township or village); required except for admins.
+    #[arg(long)]
+    jurisdiction: Option<String>,
+    /// Resident ID number (optional for staff).
+    #[arg(long)]
+    id_number: Option<String>,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => fail(&e),
+    };
+    zhengming::telemetry::init(&settings.log);
+    let result = match cli.command {
+        Command::Serve { demo } => serve(settings, demo),
+        Command::Migrate => {
+            prepare_database(&settings).map(|_| println!("数据库已就绪 / database ready"))
+        }
+        Command::Demo => demo(&settings),
+        Command::User {
+            command: UserCommand::Add(args),
+        } => user_add(&settings, args),
+    };
+    if let Err(e) = result {
+        fail(&e);
+    }
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("错误 / error: {msg}");
+    std::process::exit(1)
+}
+
+fn demo(settings: &Settings) -> Result<(), String> {
+    let db = prepare_database(settings)?;
+    let accounts = zhengming::demo::seed(&db)?;
+    zhengming::demo::print_accounts(&accounts);
+    Ok(())
+}
+
+fn serve(settings: Settings, with_demo: bool) -> Result<(), String> {
+    if with_demo {
+        demo(&settings)?;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async move {
+        let app = Application::build(settings).await?;
+        println!("zhengming listening on {}", app.base_url());
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn user_add(settings: &Settings, a: UserAdd) -> Result<(), String> {
+    let role = Role::parse(&a.role).map_err(|e| e.to_string())?;
+    if role == Role::Resident {
+        return Err("residents register themselves / 群众账号请自行注册".into());
+    }
+    let phone = Phone::parse(&a.phone).map_err(|e| e.to_string())?;
+    let name = text::person_name(&a.name).map_err(|e| e.to_string())?;
+    let id_number = a
+        .id_number
+        .as_deref()
+        .map(IdNumber::parse)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    if role != Role::Admin && a.jurisdiction.is_none() {
+        return Err("--jurisdiction is required for this role / 请指定所属行政区划代码".into());
+    }
+    let password = match (a.password, a.password_stdin) {
+        (Some(p), _) => p,
+        (None, true) => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| e.to_string())?;
+            s.trim_end_matches(['\r', '\n']).to_owned()
+        }
+        (None, false) => return Err("give --password or --password-stdin".into()),
+    };
+    let password_hash = hash_password(&password).map_err(|e| format!("{e:?}"))?;
+    let db = prepare_database(settings)?;
+    let mut conn = db.write_conn().map_err(|e| e.to_string())?;
+    let account = NewAccount {
+        role,
+        phone,
+        name,
+        password_hash,
+        id_number,
+        jurisdiction: a.jurisdiction,
+    };
+    let user = conn
+        .write_tx(|c| create_account(c, account))
+        .map_err(|e| match e {
+            zhengming::error::AppError::Validation(f) => f
+                .values()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        })?;
+    println!(
+        "已创建 / created: {} {} ({})",
+        user.role, user.phone, user.id
+    );
+    Ok(())
+}

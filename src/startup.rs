@@ -1,4 +1,122 @@
-use crate::db::Db;
+//! Builds the application: database (migrated and seeded), services, HTTP server.
+//! Tests build it with port 0 and talk to the real server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+
+use crate::config::Settings;
+use crate::db::{catalog, Db};
+use crate::domain::calendar::seed_holidays;
+use crate::domain::cert_type::seed_types;
+use crate::pdf::CertFont;
+use crate::storage::BlobStore;
+use crate::workflow::{Services, SharedServices};
+
 pub struct AppState {
     pub db: Db,
+    pub settings: Arc<Settings>,
+    pub services: SharedServices,
+}
+
+pub struct Application {
+    port: u16,
+    base_url: String,
+    db: Db,
+    server: Server,
+}
+
+/// Connects, applies migrations and seeds the reference data (certificate types and
+/// the holiday calendar) that the service cannot run without. Idempotent.
+pub fn prepare_database(settings: &Settings) -> Result<Db, String> {
+    let db = Db::connect(&settings.database_url, settings.pool_size).map_err(|e| e.to_string())?;
+    let ran = db.migrate().map_err(|e| e.to_string())?;
+    if ran > 0 {
+        tracing::info!(migrations = ran, "database migrated");
+    }
+    let mut conn = db.write_conn().map_err(|e| e.to_string())?;
+    conn.write_tx(|c| {
+        catalog::seed_types(c, &seed_types())?;
+        catalog::seed_holidays(c, &seed_holidays())?;
+        Ok::<_, diesel::result::Error>(())
+    })
+    .map_err(|e| format!("seeding reference data failed: {e}"))?;
+    Ok(db)
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Application, String> {
+        let s = settings.clone();
+        let db = tokio::task::spawn_blocking(move || prepare_database(&s))
+            .await
+            .map_err(|e| e.to_string())??;
+        let font = CertFont::load(&settings.font_path).map_err(|e| {
+            format!(
+                "cannot load the certificate font {}: {e}",
+                settings.font_path.display()
+            )
+        })?;
+        let blobs = BlobStore::open(&settings.blob_dir()).map_err(|e| {
+            format!(
+                "cannot open blob directory {}: {e}",
+                settings.blob_dir().display()
+            )
+        })?;
+        let listener = TcpListener::bind(&settings.listen)
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let base_url = if settings.base_url.trim().is_empty() {
+            format!("http://{addr}")
+        } else {
+            settings.base_url.trim_end_matches('/').to_owned()
+        };
+        let services = Arc::new(Services {
+            font,
+            blobs,
+            base_url: base_url.clone(),
+            max_delivery_attempts: settings.max_delivery_attempts,
+        });
+        let mut settings = settings;
+        settings.base_url = base_url.clone();
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            settings: Arc::new(settings),
+            services,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(actix_web::middleware::Logger::new("%r %s %Dms").exclude("/healthz"))
+                .app_data(state.clone())
+                .configure(crate::routes::configure)
+        })
+        .listen(listener)
+        .map_err(|e| e.to_string())?
+        .shutdown_timeout(10)
+        .run();
+        tracing::info!(address = %addr, base_url = %base_url, "listening");
+        Ok(Application {
+            port: addr.port(),
+            base_url,
+            db,
+            server,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
 }

@@ -8,6 +8,7 @@ pub mod schema;
 
 pub use conn::{Backend, DbConn};
 pub use pool::{Db, DbError};
+pub mod access_log;
 pub mod applications;
 pub mod catalog;
 pub mod dispatches;

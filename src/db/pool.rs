@@ -96,6 +96,22 @@ impl Db {
         .await
     }
 
+    /// Runs `f` with the writer connection on the blocking pool; `f` opens its own
+    /// transaction(s) with [`DbConn::write_tx`].
+    pub async fn with_writer<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        run_blocking(move || {
+            let mut conn = db.write_conn()?;
+            f(&mut conn)
+        })
+        .await
+    }
+
     /// Runs `f` inside one write transaction on the blocking pool.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where

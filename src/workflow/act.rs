@@ -204,3 +204,46 @@ fn check_official_level(
         )),
     }
 }
+
+/// The actions `user` could take on `app` now (for pages and clients to offer).
+pub fn allowed_actions(
+    user: &CurrentUser,
+    app: &Application,
+    t: &CertificateType,
+    dispatch_returned: bool,
+) -> Vec<&'static str> {
+    let Some(mut from) = ApplicationStatus::parse(&app.status) else {
+        return Vec::new();
+    };
+    let step_index = usize::try_from(app.current_step).unwrap_or(usize::MAX);
+    let last = t.is_last_step(step_index);
+    let mut out = Vec::new();
+    for action in [
+        Action::Submit,
+        Action::Withdraw,
+        Action::Resubmit,
+        Action::Accept,
+        Action::Return,
+        Action::Reject,
+        Action::Approve,
+        Action::Collect,
+    ] {
+        let role_ok = if action.by_applicant() {
+            user.role == Role::Resident && user.id == app.applicant_id
+        } else {
+            user.role == Role::Official
+                && check_official_level(user, app, t, step_index, action).is_ok()
+        };
+        if action == Action::Collect {
+            if from == ApplicationStatus::Dispatched && dispatch_returned {
+                from = ApplicationStatus::Issued;
+            } else if app.delivery_method != "pickup" {
+                continue;
+            }
+        }
+        if role_ok && next_status(from, action, last).is_ok() {
+            out.push(action.as_str());
+        }
+    }
+    out
+}

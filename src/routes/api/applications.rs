@@ -1,0 +1,351 @@
+//! Applications: create, list, read, edit.
+
+use actix_web::{web, HttpResponse};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::views::{ApplicationDetail, ApplicationList, ApplicationSummary};
+use super::Fields;
+use crate::auth::{CurrentUser, Scope};
+use crate::db::applications::{self, ListFilter};
+use crate::db::models::now;
+use crate::domain::id_number::IdNumber;
+use crate::domain::phone::Phone;
+use crate::domain::role::Role;
+use crate::domain::status::ApplicationStatus;
+use crate::domain::{text, Invalid};
+use crate::error::{AppError, AppResult};
+use crate::startup::AppState;
+use crate::workflow::drafts::{self, Delivery, DraftInput, DraftPatch};
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct SubjectInput {
+    pub name: Option<String>,
+    pub id_number: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct DeliveryInput {
+    /// `courier` or `pickup`.
+    pub method: Option<String>,
+    pub recipient: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateApplicationRequest {
+    /// Certificate type code, e.g. `poverty`.
+    #[serde(rename = "type")]
+    pub type_code: Option<String>,
+    /// The village (community) code the applicant belongs to.
+    pub jurisdiction: Option<String>,
+    /// The person the certificate is about; defaults to the signed-in resident.
+    pub subject: Option<SubjectInput>,
+    /// The type's form fields by name.
+    #[schema(value_type = Object)]
+    pub form: Option<serde_json::Value>,
+    pub delivery: Option<DeliveryInput>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PatchApplicationRequest {
+    /// The version you read; a stale one is refused with 409.
+    pub version: Option<i32>,
+    pub subject: Option<SubjectInput>,
+    #[schema(value_type = Option<Object>)]
+    pub form: Option<serde_json::Value>,
+    pub delivery: Option<DeliveryInput>,
+}
+
+fn parse_delivery(f: &mut Fields, d: DeliveryInput) -> Option<Delivery> {
+    match d.method.as_deref().map(str::trim) {
+        Some("pickup") => Some(Delivery::Pickup),
+        Some("courier") => {
+            let recipient = f.take(
+                "delivery.recipient",
+                text::person_name(d.recipient.as_deref().unwrap_or("")),
+            );
+            let phone = f.take(
+                "delivery.phone",
+                Phone::parse(d.phone.as_deref().unwrap_or("")),
+            );
+            let address = f.take(
+                "delivery.address",
+                text::required(
+                    d.address.as_deref().unwrap_or(""),
+                    "送达地址",
+                    "The delivery address",
+                    200,
+                ),
+            );
+            Some(Delivery::Courier {
+                recipient: recipient?,
+                phone: phone?,
+                address: address?,
+            })
+        }
+        _ => {
+            f.add(
+                "delivery.method",
+                Invalid::new(
+                    "请选择领取方式：邮寄送达（courier）或窗口自取（pickup）",
+                    "Choose delivery: courier or pickup",
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Create a draft application.
+#[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = CreateApplicationRequest,
+    responses((status = 201, body = ApplicationDetail), (status = 422, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+#[tracing::instrument(name = "create_application", skip_all, fields(user_id = %user.id))]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: web::Json<CreateApplicationRequest>,
+) -> AppResult<HttpResponse> {
+    user.require_role(&[Role::Resident])?;
+    let b = body.into_inner();
+    let mut f = Fields::default();
+    let type_code = f.take(
+        "type",
+        text::required(
+            b.type_code.as_deref().unwrap_or(""),
+            "证明类型",
+            "The certificate type",
+            50,
+        ),
+    );
+    let village = f.take(
+        "jurisdiction",
+        text::required(
+            b.jurisdiction.as_deref().unwrap_or(""),
+            "所在村（社区）",
+            "The village",
+            12,
+        ),
+    );
+    let delivery = parse_delivery(&mut f, b.delivery.unwrap_or_default());
+    let subject = b.subject.unwrap_or_default();
+    let (name, id_number) = (subject.name, subject.id_number);
+    let name = name.map(|n| f.take("subject.name", text::person_name(&n)));
+    let id_number = id_number.map(|i| f.take("subject.id_number", IdNumber::parse(&i)));
+    f.finish()?;
+    let (Some(type_code), Some(village), Some(delivery)) = (type_code, village, delivery) else {
+        return Err(AppError::internal("validated fields missing"));
+    };
+    let form = b.form.unwrap_or_else(|| serde_json::json!({}));
+    let me = user.clone();
+    let detail = state
+        .db
+        .write(move |c| {
+            // The subject defaults to the resident themself, as registered.
+            let account = crate::db::users::by_id(c, &me.id)?.ok_or_else(AppError::unauthorized)?;
+            let subject_name = name.flatten().unwrap_or(account.name);
+            let subject_id = match id_number.flatten() {
+                Some(i) => i,
+                None => IdNumber::parse(account.id_number.as_deref().unwrap_or(""))
+                    .map_err(|e| AppError::field("subject.id_number", e))?,
+            };
+            let input = DraftInput {
+                type_code,
+                village_code: village,
+                subject_name,
+                subject_id,
+                form,
+                delivery,
+            };
+            let app = drafts::create(c, &me, input)?;
+            super::detail::load(c, &me, &app.id, false)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(detail))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Comma-separated statuses, e.g. `submitted,under_review`.
+    pub status: Option<String>,
+    #[serde(rename = "type")]
+    pub type_code: Option<String>,
+    /// Village code.
+    pub village: Option<String>,
+    /// `true`: only cases past their node deadline.
+    pub overdue: Option<bool>,
+    pub cursor: Option<String>,
+    /// Page size, 1–100 (default 50).
+    pub limit: Option<i64>,
+}
+
+fn encode_cursor(t: NaiveDateTime, id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}|{id}", t.and_utc().timestamp_micros()))
+}
+
+fn decode_cursor(s: &str) -> Option<(NaiveDateTime, String)> {
+    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(s).ok()?).ok()?;
+    let (t, id) = raw.split_once('|')?;
+    let t = chrono::DateTime::from_timestamp_micros(t.parse().ok()?)?.naive_utc();
+    Some((t, id.to_owned()))
+}
+
+/// List applications: a resident's own (newest first) or the staff's queue in their
+/// jurisdiction (earliest node deadline first). Keyset pagination.
+#[utoipa::path(get, path = "/api/v1/applications", tag = "applications", params(ListQuery),
+    responses((status = 200, body = ApplicationList)), security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let mut statuses = Vec::new();
+    for s in q
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let st = ApplicationStatus::parse(s).ok_or_else(|| {
+            AppError::field(
+                "status",
+                Invalid::new(format!("未知状态“{s}”"), format!("Unknown status '{s}'")),
+            )
+        })?;
+        statuses.push(st.as_str().to_owned());
+    }
+    let after = match q.cursor.as_deref() {
+        Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+            AppError::field(
+                "cursor",
+                Invalid::new(
+                    "翻页参数无效，请从第一页重新查看",
+                    "Invalid cursor; start from the first page",
+                ),
+            )
+        })?),
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(50).clamp(1, 100);
+    let t = now();
+    let filter = ListFilter {
+        statuses,
+        type_code: q.type_code,
+        village: q.village,
+        overdue_at: q.overdue.unwrap_or(false).then_some(t),
+        after,
+        limit,
+    };
+    let scope = Scope::of(&user);
+    let own = matches!(scope, Scope::Own(_));
+    let rows = state
+        .db
+        .read(move |c| applications::list(c, &scope, &filter).map_err(AppError::from))
+        .await?;
+    let next_cursor = (rows.len() as i64 == limit).then(|| {
+        rows.last()
+            .map(|r| {
+                encode_cursor(
+                    if own {
+                        r.app.created_at
+                    } else {
+                        r.app.node_deadline
+                    },
+                    &r.app.id,
+                )
+            })
+            .unwrap_or_default()
+    });
+    let items = rows
+        .into_iter()
+        .map(|r| ApplicationSummary::new(&r.app, r.type_name, r.village_name, t))
+        .collect();
+    Ok(HttpResponse::Ok().json(ApplicationList { items, next_cursor }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DetailQuery {
+    /// Staff: `true` shows the full ID number (the access is logged).
+    pub reveal: Option<bool>,
+}
+
+/// One application with its form, trail, certificate and dispatch.
+#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = String, Path), DetailQuery),
+    responses((status = 200, body = ApplicationDetail), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    q: web::Query<DetailQuery>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let reveal = q.reveal.unwrap_or(false);
+    let detail = if reveal && user.role.is_staff() {
+        // Revealing personal data is written to the access log, so it goes via the writer.
+        state
+            .db
+            .write(move |c| super::detail::load(c, &user, &id, true))
+            .await?
+    } else {
+        state
+            .db
+            .read(move |c| super::detail::load(c, &user, &id, false))
+            .await?
+    };
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+/// Edit a draft, or a returned application before resubmitting it.
+#[utoipa::path(patch, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = String, Path)),
+    request_body = PatchApplicationRequest,
+    responses((status = 200, body = ApplicationDetail), (status = 409, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn patch(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    body: web::Json<PatchApplicationRequest>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let b = body.into_inner();
+    let mut f = Fields::default();
+    let version = b.version;
+    if version.is_none() {
+        f.add(
+            "version",
+            Invalid::new("缺少版本号（version）", "version is required"),
+        );
+    }
+    let mut patch = DraftPatch::default();
+    if let Some(s) = b.subject {
+        patch.subject_name = s
+            .name
+            .and_then(|n| f.take("subject.name", text::person_name(&n)));
+        patch.subject_id = s
+            .id_number
+            .and_then(|i| f.take("subject.id_number", IdNumber::parse(&i)));
+    }
+    patch.delivery = b.delivery.and_then(|d| parse_delivery(&mut f, d));
+    patch.form = b.form;
+    f.finish()?;
+    patch.version = version.unwrap_or_default();
+    let detail = state
+        .db
+        .write(move |c| {
+            drafts::update(c, &user, &id, patch)?;
+            super::detail::load(c, &user, &id, false)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(detail))
+}

@@ -1,0 +1,97 @@
+//! Assembling the full view of one application for the caller.
+
+use super::views::{
+    ApplicationDetail, ApplicationSummary, CertificateView, DeliveryView, DispatchView, EventView,
+};
+use crate::auth::{CurrentUser, Scope};
+use crate::db::models::{new_id, now, AccessLogRow};
+use crate::db::{applications, catalog, dispatches, users, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::workflow::act::allowed_actions;
+
+/// Loads the application if the caller's scope includes it. `reveal` (staff only)
+/// shows the full ID number and writes the access to the log; the owner always sees it.
+pub fn load(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    id: &str,
+    reveal: bool,
+) -> AppResult<ApplicationDetail> {
+    let scope = Scope::of(user);
+    let app = applications::find(conn, id, &scope)?.ok_or_else(AppError::not_found)?;
+    let t = crate::workflow::drafts::load_type(conn, &app.type_code)?;
+    let names = catalog::jurisdiction_names(conn, &[&app.village_code])?;
+    let t0 = now();
+    let mut summary = ApplicationSummary::new(
+        &app,
+        t.name_zh.clone(),
+        names.get(&app.village_code).cloned().unwrap_or_default(),
+        t0,
+    );
+    let owner = matches!(scope, Scope::Own(_));
+    if owner || reveal {
+        summary.subject_id_number = app.subject_id_number.clone();
+    }
+    if reveal && !owner {
+        crate::db::access_log::insert(
+            conn,
+            &AccessLogRow {
+                id: new_id(),
+                user_id: user.id.clone(),
+                action: "reveal_id_number".into(),
+                target_type: "application".into(),
+                target_id: app.id.clone(),
+                created_at: t0,
+            },
+        )?;
+    }
+    let events = applications::events(conn, &app.id)?;
+    let mut actor_names = std::collections::HashMap::new();
+    for e in &events {
+        if let Some(a) = &e.actor_id {
+            if !actor_names.contains_key(a) {
+                let name = users::by_id(conn, a)?.map(|u| u.name);
+                actor_names.insert(a.clone(), name);
+            }
+        }
+    }
+    let events = events
+        .iter()
+        .map(|e| {
+            EventView::new(
+                e,
+                e.actor_id
+                    .as_ref()
+                    .and_then(|a| actor_names.get(a).cloned().flatten()),
+            )
+        })
+        .collect();
+    let certificate = dispatches::certificate_of(conn, &app.id)?.map(|c| CertificateView::new(&c));
+    let dispatch = dispatches::by_application(conn, &app.id)?;
+    let returned = dispatch.as_ref().is_some_and(|d| d.status == "returned");
+    let dispatch = dispatch.map(|d| {
+        let village = summary.village_name.clone();
+        DispatchView::new(&d, village)
+    });
+    let form = serde_json::from_str(&app.form_data).map_err(AppError::internal)?;
+    Ok(ApplicationDetail {
+        allowed_actions: allowed_actions(user, &app, &t, returned)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        current_step_name: t
+            .step(usize::try_from(app.current_step).unwrap_or(0))
+            .map(|s| s.name_zh.clone()),
+        summary,
+        form,
+        delivery: DeliveryView {
+            method: app.delivery_method.clone(),
+            recipient: app.delivery_recipient.clone(),
+            phone: app.delivery_phone.clone(),
+            address: app.delivery_address.clone(),
+        },
+        events,
+        certificate,
+        dispatch,
+    })
+}

@@ -1,0 +1,261 @@
+//! Response bodies of the JSON API (public contract: extend, never rename).
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::models::{Application, ApplicationEvent, Certificate, Dispatch, User};
+use crate::domain::dispatch::DispatchStatus;
+use crate::domain::id_number::mask_id;
+use crate::domain::status::ApplicationStatus;
+
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JurisdictionRef {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub role: String,
+    pub name: String,
+    pub phone: String,
+    pub jurisdiction: Option<JurisdictionRef>,
+}
+
+impl UserView {
+    pub fn new(u: &User, jurisdiction: Option<JurisdictionRef>) -> Self {
+        UserView {
+            id: u.id.clone(),
+            role: u.role.clone(),
+            name: u.name.clone(),
+            phone: u.phone.clone(),
+            jurisdiction,
+        }
+    }
+}
+
+/// One application in a list. The subject's ID number is always masked here.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationSummary {
+    pub id: String,
+    /// Public number, e.g. `ZM2026000123`.
+    pub number: String,
+    #[serde(rename = "type")]
+    pub type_code: String,
+    pub type_name: String,
+    pub status: String,
+    pub status_label: String,
+    pub subject_name: String,
+    /// Masked: first 6 and last 4 characters.
+    pub subject_id_number: String,
+    pub village_code: String,
+    pub village_name: String,
+    pub township_code: String,
+    pub delivery_method: String,
+    /// Index of the approval step the case is at (0-based).
+    pub current_step: i32,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// End of the current node's time limit, while the office holds the case.
+    pub node_deadline: Option<DateTime<Utc>>,
+    pub overall_deadline: Option<DateTime<Utc>>,
+    /// The office holds the case and its node deadline has passed.
+    pub overdue: bool,
+}
+
+pub fn office_holds(status: &str) -> bool {
+    matches!(
+        ApplicationStatus::parse(status),
+        Some(ApplicationStatus::Submitted | ApplicationStatus::UnderReview)
+    )
+}
+
+impl ApplicationSummary {
+    pub fn new(
+        a: &Application,
+        type_name: String,
+        village_name: String,
+        now: NaiveDateTime,
+    ) -> Self {
+        let status = ApplicationStatus::parse(&a.status);
+        let holds = office_holds(&a.status);
+        ApplicationSummary {
+            id: a.id.clone(),
+            number: a.number.clone(),
+            type_code: a.type_code.clone(),
+            type_name,
+            status: a.status.clone(),
+            status_label: status.map(|s| s.label_zh()).unwrap_or_default().to_owned(),
+            subject_name: a.subject_name.clone(),
+            subject_id_number: mask_id(&a.subject_id_number),
+            village_code: a.village_code.clone(),
+            village_name,
+            township_code: a.township_code.clone(),
+            delivery_method: a.delivery_method.clone(),
+            current_step: a.current_step,
+            version: a.version,
+            created_at: utc(a.created_at),
+            submitted_at: a.submitted_at.map(utc),
+            finished_at: a.finished_at.map(utc),
+            node_deadline: holds.then(|| utc(a.node_deadline)),
+            overall_deadline: if a.submitted_at.is_some() {
+                a.overall_deadline.map(utc)
+            } else {
+                None
+            },
+            overdue: holds && a.node_deadline < now,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationList {
+    pub items: Vec<ApplicationSummary>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryView {
+    pub method: String,
+    pub recipient: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventView {
+    pub seq: i32,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub step: Option<i32>,
+    pub actor_role: String,
+    pub actor_name: Option<String>,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+    pub node_deadline: Option<DateTime<Utc>>,
+    pub deadline_met: Option<bool>,
+}
+
+impl EventView {
+    pub fn new(e: &ApplicationEvent, actor_name: Option<String>) -> Self {
+        EventView {
+            seq: e.seq,
+            action: e.action.clone(),
+            from_status: e.from_status.clone(),
+            to_status: e.to_status.clone(),
+            step: e.step,
+            actor_role: e.actor_role.clone(),
+            actor_name,
+            reason: e.reason.clone(),
+            at: utc(e.created_at),
+            node_deadline: e.node_deadline.map(utc),
+            deadline_met: e.deadline_met,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CertificateView {
+    pub number: String,
+    pub status: String,
+    pub issued_at: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub pdf_url: String,
+    pub pdf_sha256: String,
+}
+
+impl CertificateView {
+    pub fn new(c: &Certificate) -> Self {
+        CertificateView {
+            number: c.number.clone(),
+            status: c.status.clone(),
+            issued_at: utc(c.issued_at),
+            valid_until: utc(c.valid_until),
+            pdf_url: format!("/api/v1/applications/{}/certificate.pdf", c.application_id),
+            pdf_sha256: c.pdf_sha256.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DispatchView {
+    pub id: String,
+    pub tracking_number: String,
+    pub application_id: String,
+    pub status: String,
+    pub status_label: String,
+    pub recipient: String,
+    pub phone: String,
+    pub address: String,
+    pub village_code: String,
+    pub village_name: String,
+    pub township_code: String,
+    pub courier_id: Option<String>,
+    pub failed_attempts: i32,
+    pub signer: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl DispatchView {
+    pub fn new(d: &Dispatch, village_name: String) -> Self {
+        DispatchView {
+            id: d.id.clone(),
+            tracking_number: d.tracking_number.clone(),
+            application_id: d.application_id.clone(),
+            status: d.status.clone(),
+            status_label: DispatchStatus::parse(&d.status)
+                .map(|s| s.label_zh())
+                .unwrap_or_default()
+                .to_owned(),
+            recipient: d.recipient.clone(),
+            phone: d.phone.clone(),
+            address: d.address.clone(),
+            village_code: d.village_code.clone(),
+            village_name,
+            township_code: d.township_code.clone(),
+            courier_id: d.courier_id.clone(),
+            failed_attempts: d.failed_attempts,
+            signer: d.signer.clone(),
+            version: d.version,
+            created_at: utc(d.created_at),
+            delivered_at: d.delivered_at.map(utc),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DispatchList {
+    pub items: Vec<DispatchView>,
+}
+
+/// Full case view: the summary plus form data, delivery, trail and outcome.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationDetail {
+    #[serde(flatten)]
+    pub summary: ApplicationSummary,
+    /// The form as the type defines it (field name → value).
+    #[schema(value_type = Object)]
+    pub form: serde_json::Value,
+    pub delivery: DeliveryView,
+    /// The node-by-node trail, oldest first.
+    pub events: Vec<EventView>,
+    pub certificate: Option<CertificateView>,
+    pub dispatch: Option<DispatchView>,
+    /// Actions the caller may take now (e.g. `approve`, `return`).
+    pub allowed_actions: Vec<String>,
+    /// Name of the current approval step.
+    pub current_step_name: Option<String>,
+}

@@ -1,0 +1,56 @@
+//! HTTP routes: the JSON API, health, and the API documentation.
+
+pub mod api;
+pub mod health;
+pub mod openapi;
+
+use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
+
+use crate::domain::Invalid;
+use crate::error::AppError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(json_config())
+        .app_data(web::QueryConfig::default().error_handler(|e, _| {
+            AppError::BadRequest(Invalid::new(
+                format!("查询参数有误：{e}"),
+                format!("Invalid query parameters: {e}"),
+            ))
+            .into()
+        }))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/api/openapi.json", web::get().to(openapi::json))
+        .route("/api/docs", web::get().to(openapi::page))
+        .configure(api::configure)
+        .default_service(web::to(not_found));
+}
+
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(256 * 1024)
+        .error_handler(|e, _req: &HttpRequest| {
+            let err = match &e {
+                JsonPayloadError::ContentType => AppError::UnsupportedMedia(Invalid::new(
+                    "请以JSON格式提交（Content-Type: application/json）",
+                    "Send JSON (Content-Type: application/json)",
+                )),
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => AppError::TooLarge(Invalid::new(
+                    "提交的内容过大",
+                    "The request body is too large",
+                )),
+                other => AppError::BadRequest(Invalid::new(
+                    format!("请求内容不是有效的JSON：{other}"),
+                    format!("The request body is not valid JSON: {other}"),
+                )),
+            };
+            err.into()
+        })
+}
+
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound(Invalid::new(
+        "没有这个页面或接口",
+        "No such page or endpoint",
+    )))
+}

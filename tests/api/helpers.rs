@@ -1,0 +1,329 @@
+//! Spawns the real server on a random port against a fresh database: a new SQLite
+//! file, or a new PostgreSQL database on the local server.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use diesel::{Connection, RunQueryDsl};
+use reqwest::{Client, Method, Response};
+use serde_json::{json, Value};
+use zhengming::config::Settings;
+use zhengming::domain::id_number::mod11_2_check;
+use zhengming::startup::Application;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server the tests use (the maintenance database on it).
+pub fn pg_admin_url() -> String {
+    std::env::var("ZHENGMING_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub app_db: zhengming::db::Db,
+    pub backend: Backend,
+    _dir: tempfile::TempDir,
+    pg_db: Option<String>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_db {
+            if let Ok(mut c) = diesel::pg::PgConnection::establish(&pg_admin_url()) {
+                let _ =
+                    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute(&mut c);
+            }
+        }
+    }
+}
+
+static SEQ: AtomicU32 = AtomicU32::new(1);
+
+/// A fresh, valid resident ID number (different on every call within a test run).
+pub fn id_number() -> String {
+    let n = SEQ.fetch_add(1, Ordering::Relaxed) % 1000;
+    let body = format!(
+        "22240319{:02}0{}{:02}{n:03}",
+        70 + n % 30,
+        1 + n % 9,
+        10 + n % 18
+    );
+    let check = mod11_2_check(&body).expect("digits");
+    format!("{body}{check}")
+}
+
+/// A fresh mainland mobile number.
+pub fn phone() -> String {
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    format!("137{:08}", (std::process::id() % 1000) * 100_000 + n)
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pg_db = None;
+    let database_url = match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
+        Backend::Postgres => {
+            let name = format!("zm_test_{}", uuid::Uuid::now_v7().simple());
+            let admin = pg_admin_url();
+            let mut c = diesel::pg::PgConnection::establish(&admin).unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL is required for this suite and is not reachable at {admin}: {e}. \
+                     Start it (see .ci/run) or set ZHENGMING_TEST_PG_URL."
+                )
+            });
+            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut c)
+                .expect("create database");
+            pg_db = Some(name.clone());
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(admin);
+            format!("{base}/{name}")
+        }
+    };
+    let settings = Settings {
+        database_url,
+        data_dir: dir.path().to_owned(),
+        listen: "127.0.0.1:0".into(),
+        log: "warn".into(),
+        ..Settings::default()
+    };
+    zhengming::telemetry::init(&settings.log);
+    let app = Application::build(settings)
+        .await
+        .expect("application builds");
+    let base = app.base_url().to_owned();
+    let app_db = app.db().clone();
+    // The demo data gives every role an account in known jurisdictions.
+    let seed_db = app_db.clone();
+    tokio::task::spawn_blocking(move || zhengming::demo::seed(&seed_db))
+        .await
+        .unwrap()
+        .expect("demo seed");
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base,
+        client: Client::new(),
+        app_db,
+        backend,
+        _dir: dir,
+        pg_db,
+    }
+}
+
+/// Well-known demo accounts (see `zhengming::demo`).
+pub mod accounts {
+    /// 敦化市 雁鸣湖镇 (222403108) and its village 大山村 (222403108200).
+    pub const TOWNSHIP: &str = "222403108";
+    pub const VILLAGE: &str = "222403108200";
+    pub const OTHER_VILLAGE_SAME_TOWNSHIP: &str = "222403108201";
+    /// 东丰县 东丰镇 and its village 青龙村.
+    pub const OTHER_TOWNSHIP: &str = "220421100";
+    pub const OTHER_TOWNSHIP_VILLAGE: &str = "220421100200";
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp: Response = req.send().await.expect("request sent");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        assert_ne!(status, 500, "server error on {path}: {body}");
+        Resp { status, body }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.send(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Signs in and returns the bearer token.
+    pub async fn login(&self, phone: &str, password: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/session",
+                None,
+                json!({"phone": phone, "password": password}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "sign-in of {phone} failed: {}", r.body);
+        r.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Signs in as the demo account with this role and jurisdiction code.
+    pub async fn login_staff(&self, role: &str, jurisdiction: &str) -> String {
+        let phone = self.staff_phone(role, jurisdiction).await;
+        self.login(&phone, zhengming::demo::DEMO_PASSWORD).await
+    }
+
+    pub async fn staff_phone(&self, role: &str, jurisdiction: &str) -> String {
+        let db = self.app_db.clone();
+        let (role, j) = (role.to_owned(), jurisdiction.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let mut c = db.read_conn().unwrap();
+            zhengming::db::users::staff_in(&mut c, &role, &j).unwrap()
+        })
+        .await
+        .unwrap()
+        .first()
+        .unwrap_or_else(|| panic!("no demo {jurisdiction} account"))
+        .phone
+        .clone()
+    }
+
+    /// Registers a new resident and signs in; returns (token, phone, id_number).
+    pub async fn new_resident(&self, name: &str) -> (String, String, String) {
+        let (phone, id) = (phone(), id_number());
+        let r = self
+            .post(
+                "/api/v1/residents",
+                None,
+                json!({"phone": phone, "password": "secret-pass-1", "name": name, "id_number": id}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "register: {}", r.body);
+        let token = self.login(&phone, "secret-pass-1").await;
+        (token, phone, id)
+    }
+
+    /// Creates a draft residence certificate application (village step, then township).
+    pub async fn draft(&self, token: &str, delivery: &str) -> Value {
+        let delivery = if delivery == "courier" {
+            json!({"method": "courier", "recipient": "王小明", "phone": "13912345678", "address": "敦化市雁鸣湖镇大山村三组12号"})
+        } else {
+            json!({"method": "pickup"})
+        };
+        let r = self
+            .post(
+                "/api/v1/applications",
+                Some(token),
+                json!({
+                    "type": "residence",
+                    "jurisdiction": accounts::VILLAGE,
+                    "form": residence_form(),
+                    "delivery": delivery,
+                }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "create draft: {}", r.body);
+        r.body
+    }
+
+    pub async fn act(&self, token: &str, app: &Value, action: &str, reason: Option<&str>) -> Resp {
+        let id = app["id"].as_str().expect("id");
+        let mut body = json!({"action": action, "version": app["version"]});
+        if let Some(r) = reason {
+            body["reason"] = json!(r);
+        }
+        self.post(
+            &format!("/api/v1/applications/{id}/actions"),
+            Some(token),
+            body,
+        )
+        .await
+    }
+
+    /// Acts and insists on success; returns the new state.
+    pub async fn act_ok(
+        &self,
+        token: &str,
+        app: &Value,
+        action: &str,
+        reason: Option<&str>,
+    ) -> Value {
+        let r = self.act(token, app, action, reason).await;
+        assert_eq!(r.status, 200, "{action}: {}", r.body);
+        r.body
+    }
+
+    /// Drives a fresh draft through submit, village and township approval.
+    pub async fn issued(&self, resident: &str, delivery: &str) -> Value {
+        let village = self.login_staff("official", accounts::VILLAGE).await;
+        let township = self.login_staff("official", accounts::TOWNSHIP).await;
+        let app = self.draft(resident, delivery).await;
+        let app = self.act_ok(resident, &app, "submit", None).await;
+        let app = self.act_ok(&village, &app, "accept", None).await;
+        let app = self.act_ok(&village, &app, "approve", None).await;
+        self.act_ok(&township, &app, "approve", None).await
+    }
+
+    /// The delivery code sent by SMS, read from the outbox as the SMS gateway would.
+    pub async fn delivery_code(&self, application_id: &str) -> String {
+        use diesel::prelude::*;
+        use zhengming::db::schema::notifications::dsl as n;
+        let db = self.app_db.clone();
+        let id = application_id.to_owned();
+        let params: String = tokio::task::spawn_blocking(move || {
+            let mut c = db.read_conn().unwrap();
+            n::notifications
+                .filter(n::application_id.eq(id))
+                .filter(n::template_code.eq("dispatch_created"))
+                .select(n::params)
+                .first::<String>(&mut *c)
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let v: Value = serde_json::from_str(&params).unwrap();
+        v["code"].as_str().unwrap().to_owned()
+    }
+}
+
+pub fn residence_form() -> Value {
+    json!({
+        "address": "敦化市雁鸣湖镇大山村三组12号",
+        "living_since": "2010-05-01",
+        "permanent_resident": true,
+        "purpose": "办理子女入学"
+    })
+}
+
+/// Runs one async test body against both backends.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    };
+}

@@ -1,0 +1,5 @@
+//! Integration tests: the real HTTP server on a random port, against a fresh SQLite
+//! file and a fresh PostgreSQL database.
+
+mod helpers;
+mod lifecycle;

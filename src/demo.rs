@@ -132,10 +132,7 @@ fn seed_in(c: &mut DbConn, hash: &str) -> Result<Vec<DemoAccount>, diesel::resul
 /// The credentials table printed by `demo` and `serve --demo`.
 pub fn print_accounts(accounts: &[DemoAccount]) {
     println!("演示账号 / demo accounts (password for all: {DEMO_PASSWORD})");
-    println!(
-        "{:<11} {:<12} {:<14} {}",
-        "role", "phone", "jurisdiction", "name"
-    );
+    println!("role        phone        jurisdiction   name");
     for a in accounts {
         let j = a
             .jurisdiction

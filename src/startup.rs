@@ -87,7 +87,7 @@ impl Application {
         });
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(actix_web::middleware::Logger::new("%r %s %Dms").exclude("/healthz"))
+                .wrap(actix_web::middleware::Logger::new("%m %U %s %Dms").exclude("/healthz"))
                 .app_data(state.clone())
                 .configure(crate::routes::configure)
         })

@@ -873,41 +873,4 @@ mod tests {
             assert!(len > 1000);
         }
     }
-
-    /// `cargo test --release -- --ignored --nocapture timing`
-    #[test]
-    #[ignore]
-    fn timing() {
-        let t = std::time::Instant::now();
-        let f = CertFont::load(std::path::Path::new(FONT_PATH)).expect("font");
-        eprintln!("font load+parse: {:?}", t.elapsed());
-        let c = sample();
-        let _ = render_certificate(&f, &c).expect("renders");
-        let t = std::time::Instant::now();
-        let mut size = 0;
-        for _ in 0..50 {
-            size = render_certificate(&f, &c).expect("renders").len();
-        }
-        eprintln!("render: {:?} each, {size} bytes", t.elapsed() / 50);
-        let t = std::time::Instant::now();
-        for _ in 0..50 {
-            let mut doc = PdfDocument::new("x");
-            let _ = doc.add_font(f.parsed());
-        }
-        eprintln!(
-            "of which add_font (font clone): {:?} each",
-            t.elapsed() / 50
-        );
-        let a = render_certificate(&f, &c).expect("renders");
-        let b = render_certificate(&f, &c).expect("renders");
-        eprintln!("deterministic output: {}", a == b);
-        if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
-            for l in status
-                .lines()
-                .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
-            {
-                eprintln!("{l}");
-            }
-        }
-    }
 }

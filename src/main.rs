@@ -93,6 +93,18 @@ fn main() {
     }
 }
 
+/// An error as an operator reads it: the field messages, not the debug form.
+fn describe(e: zhengming::error::AppError) -> String {
+    match e {
+        zhengming::error::AppError::Validation(f) => f
+            .values()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
 fn fail(msg: &str) -> ! {
     eprintln!("错误 / error: {msg}");
     std::process::exit(1)
@@ -147,7 +159,7 @@ fn user_add(settings: &Settings, a: UserAdd) -> Result<(), String> {
         }
         (None, false) => return Err("give --password or --password-stdin".into()),
     };
-    let password_hash = hash_password(&password).map_err(|e| format!("{e:?}"))?;
+    let password_hash = hash_password(&password).map_err(describe)?;
     let db = prepare_database(settings)?;
     let mut conn = db.write_conn().map_err(|e| e.to_string())?;
     let account = NewAccount {

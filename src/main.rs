@@ -172,14 +172,7 @@ fn user_add(settings: &Settings, a: UserAdd) -> Result<(), String> {
     };
     let user = conn
         .write_tx(|c| create_account(c, account))
-        .map_err(|e| match e {
-            zhengming::error::AppError::Validation(f) => f
-                .values()
-                .map(|v| v.to_string())
-                .collect::<Vec<_>>()
-                .join("; "),
-            other => other.to_string(),
-        })?;
+        .map_err(describe)?;
     println!(
         "已创建 / created: {} {} ({})",
         user.role, user.phone, user.id

@@ -327,3 +327,341 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// Whether `s` contains Chinese characters (the user-facing `message` is Chinese first).
+pub fn has_chinese(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// A valid ID number whose check character is `X` (returned with an uppercase `X`).
+pub fn id_number_ending_in_x() -> String {
+    (0..1000)
+        .map(|n| format!("22240319850{}{:02}{n:03}", 1 + n % 9, 10 + n % 18))
+        .find_map(|body| match mod11_2_check(&body) {
+            Some('X') => Some(format!("{body}X")),
+            _ => None,
+        })
+        .expect("some sequence number gives check character X")
+}
+
+/// The masked form staff see in lists: first 6, eight `*`, last 4.
+pub fn masked(id_number: &str) -> String {
+    format!("{}********{}", &id_number[..6], &id_number[14..])
+}
+
+impl Resp {
+    /// Asserts an error of this HTTP status and `error.code`, with a Chinese `message`
+    /// and an English `message_en`. Returns the `error` object.
+    pub fn error(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(
+            self.status, status,
+            "expected {status} {code}: {}",
+            self.body
+        );
+        let e = &self.body["error"];
+        assert_eq!(e["code"], code, "{}", self.body);
+        let zh = e["message"].as_str().expect("error.message");
+        let en = e["message_en"].as_str().expect("error.message_en");
+        assert!(has_chinese(zh), "message should be Chinese: {zh}");
+        assert!(
+            !en.is_empty() && !has_chinese(en),
+            "message_en should be English: {en}"
+        );
+        e
+    }
+
+    /// Asserts a 422 whose `fields` has `name`, in Chinese, with an English twin in
+    /// `fields_en`. Returns the Chinese text.
+    pub fn field_error(&self, name: &str) -> String {
+        let e = self.error(422, "validation_failed");
+        let zh = e["fields"][name]
+            .as_str()
+            .unwrap_or_else(|| panic!("no fields.{name}: {}", self.body));
+        let en = e["fields_en"][name]
+            .as_str()
+            .unwrap_or_else(|| panic!("no fields_en.{name}: {}", self.body));
+        assert!(has_chinese(zh), "fields.{name} should be Chinese: {zh}");
+        assert!(
+            en.chars().any(|c| c.is_ascii_alphabetic()) && !has_chinese(en),
+            "fields_en.{name} should be English: {en}"
+        );
+        zh.to_owned()
+    }
+
+    /// The names in `error.fields`.
+    pub fn field_names(&self) -> Vec<String> {
+        self.body["error"]["fields"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// What a user can observe of an application: status, version, number of events.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Observed {
+    pub status: String,
+    pub version: i64,
+    pub events: usize,
+}
+
+/// What a user can observe of a dispatch, plus the number of its event rows.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ObservedDispatch {
+    pub status: String,
+    pub version: i64,
+    pub failed_attempts: i64,
+    pub events: i64,
+}
+
+impl TestApp {
+    /// A request with a raw body and content type (for malformed input).
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: &str,
+    ) -> Resp {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .header("content-type", content_type)
+            .body(body.to_owned());
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        assert_ne!(status, 500, "server error on {path}: {body}");
+        Resp { status, body }
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.send(Method::PATCH, path, token, Some(body)).await
+    }
+
+    /// `POST /api/v1/residents`.
+    pub async fn register(&self, phone: &str, password: &str, id_number: &str) -> Resp {
+        self.post(
+            "/api/v1/residents",
+            None,
+            json!({"phone": phone, "password": password, "name": "测试人", "id_number": id_number}),
+        )
+        .await
+    }
+
+    /// `POST /api/v1/session` without insisting on success.
+    pub async fn try_login(&self, phone: &str, password: &str) -> Resp {
+        self.post(
+            "/api/v1/session",
+            None,
+            json!({"phone": phone, "password": password}),
+        )
+        .await
+    }
+
+    /// `POST /api/v1/applications` with a full body.
+    pub async fn create_application(&self, token: &str, body: Value) -> Resp {
+        self.post("/api/v1/applications", Some(token), body).await
+    }
+
+    /// `POST /api/v1/applications/{id}/actions` with a raw body.
+    pub async fn act_raw(&self, token: &str, app: &Value, body: Value) -> Resp {
+        let id = app["id"].as_str().expect("id");
+        self.post(
+            &format!("/api/v1/applications/{id}/actions"),
+            Some(token),
+            body,
+        )
+        .await
+    }
+
+    /// `GET /api/v1/applications/{id}` as `token`, insisting on 200.
+    pub async fn detail(&self, token: &str, app: &Value) -> Value {
+        let id = app["id"].as_str().expect("id");
+        let r = self
+            .get(&format!("/api/v1/applications/{id}"), Some(token))
+            .await;
+        assert_eq!(r.status, 200, "read {id}: {}", r.body);
+        r.body
+    }
+
+    /// Status, version and number of events of the application, as `token` sees it.
+    pub async fn observe(&self, token: &str, app: &Value) -> Observed {
+        let d = self.detail(token, app).await;
+        Observed {
+            status: d["status"].as_str().expect("status").to_owned(),
+            version: d["version"].as_i64().expect("version"),
+            events: d["events"].as_array().expect("events").len(),
+        }
+    }
+
+    /// The ids of the applications in `GET /api/v1/applications` (first page of 100).
+    pub async fn listed_ids(&self, token: &str) -> Vec<String> {
+        let r = self
+            .get("/api/v1/applications?limit=100", Some(token))
+            .await;
+        assert_eq!(r.status, 200, "list: {}", r.body);
+        r.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|a| a["id"].as_str().expect("id").to_owned())
+            .collect()
+    }
+
+    /// A submitted application (at the village step).
+    pub async fn submitted(&self, resident: &str, delivery: &str) -> Value {
+        let d = self.draft(resident, delivery).await;
+        self.act_ok(resident, &d, "submit", None).await
+    }
+
+    /// `POST /api/v1/dispatches/{id}/events`.
+    pub async fn dispatch_event(&self, token: &str, dispatch_id: &str, body: Value) -> Resp {
+        self.post(
+            &format!("/api/v1/dispatches/{dispatch_id}/events"),
+            Some(token),
+            body,
+        )
+        .await
+    }
+
+    /// Records `event` (with `extra` fields) at the dispatch's current version,
+    /// insisting on success; returns the dispatch.
+    pub async fn dispatch_ok(
+        &self,
+        courier: &str,
+        dispatch: &Value,
+        event: &str,
+        extra: Value,
+    ) -> Value {
+        let mut body = json!({"event": event, "version": dispatch["version"]});
+        if let Some(m) = extra.as_object() {
+            for (k, v) in m {
+                body[k] = v.clone();
+            }
+        }
+        let id = dispatch["id"].as_str().expect("dispatch id");
+        let r = self.dispatch_event(courier, id, body).await;
+        assert_eq!(r.status, 200, "{event}: {}", r.body);
+        r.body
+    }
+
+    /// The dispatch of an application (as shown in its detail) and its event count.
+    pub async fn observe_dispatch(&self, token: &str, app: &Value) -> ObservedDispatch {
+        let d = self.detail(token, app).await["dispatch"].clone();
+        let id = d["id"].as_str().expect("dispatch").to_owned();
+        ObservedDispatch {
+            status: d["status"].as_str().expect("status").to_owned(),
+            version: d["version"].as_i64().expect("version"),
+            failed_attempts: d["failed_attempts"].as_i64().expect("failed_attempts"),
+            events: self.dispatch_event_rows(&id).await,
+        }
+    }
+
+    /// Runs `f` with a pooled read connection of the application's database.
+    pub async fn with_db<T, F>(&self, f: F) -> T
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut zhengming::db::DbConn) -> T + Send + 'static,
+    {
+        let db = self.app_db.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = db.read_conn().expect("read connection");
+            f(&mut c)
+        })
+        .await
+        .expect("database task")
+    }
+
+    /// Rows in `certificates` for the application.
+    pub async fn certificate_rows(&self, application_id: &str) -> i64 {
+        use diesel::prelude::*;
+        use zhengming::db::schema::certificates::dsl as t;
+        let id = application_id.to_owned();
+        self.with_db(move |c| {
+            t::certificates
+                .filter(t::application_id.eq(id))
+                .count()
+                .get_result::<i64>(c)
+                .unwrap()
+        })
+        .await
+    }
+
+    /// Rows in `dispatches` for the application.
+    pub async fn dispatch_rows(&self, application_id: &str) -> i64 {
+        use diesel::prelude::*;
+        use zhengming::db::schema::dispatches::dsl as t;
+        let id = application_id.to_owned();
+        self.with_db(move |c| {
+            t::dispatches
+                .filter(t::application_id.eq(id))
+                .count()
+                .get_result::<i64>(c)
+                .unwrap()
+        })
+        .await
+    }
+
+    /// Rows in `dispatch_events` for the dispatch.
+    pub async fn dispatch_event_rows(&self, dispatch_id: &str) -> i64 {
+        use diesel::prelude::*;
+        use zhengming::db::schema::dispatch_events::dsl as t;
+        let id = dispatch_id.to_owned();
+        self.with_db(move |c| {
+            t::dispatch_events
+                .filter(t::dispatch_id.eq(id))
+                .count()
+                .get_result::<i64>(c)
+                .unwrap()
+        })
+        .await
+    }
+
+    /// `access_log` rows about the target: (user_id, action, target_type).
+    pub async fn access_log_for(&self, target_id: &str) -> Vec<(String, String, String)> {
+        use diesel::prelude::*;
+        use zhengming::db::schema::access_log::dsl as t;
+        let id = target_id.to_owned();
+        self.with_db(move |c| {
+            t::access_log
+                .filter(t::target_id.eq(id))
+                .select((t::user_id, t::action, t::target_type))
+                .load::<(String, String, String)>(c)
+                .unwrap()
+        })
+        .await
+    }
+
+    /// Creates another staff account (password [`zhengming::demo::DEMO_PASSWORD`]) and
+    /// signs it in; returns the token.
+    pub async fn add_staff(&self, role: &str, jurisdiction: &str, name: &str) -> String {
+        use zhengming::domain::phone::Phone;
+        use zhengming::domain::role::Role;
+        use zhengming::workflow::register::{create_account, NewAccount};
+        let phone = phone();
+        let hash = tokio::task::spawn_blocking(|| {
+            zhengming::auth::password::hash(zhengming::demo::DEMO_PASSWORD).expect("hash")
+        })
+        .await
+        .unwrap();
+        let account = NewAccount {
+            role: Role::parse(role).expect("role"),
+            phone: Phone::parse(&phone).expect("phone"),
+            name: name.to_owned(),
+            password_hash: hash,
+            id_number: None,
+            jurisdiction: Some(jurisdiction.to_owned()),
+        };
+        self.app_db
+            .write(move |c| create_account(c, account))
+            .await
+            .expect("create staff account");
+        self.login(&phone, zhengming::demo::DEMO_PASSWORD).await
+    }
+}

@@ -25,6 +25,8 @@ pub struct Settings {
     pub font_path: PathBuf,
     /// Face index inside a font collection (.ttc).
     pub font_index: usize,
+    /// Directory of page, SMS and email templates.
+    pub templates_dir: PathBuf,
     /// `tracing` filter, e.g. `info` or `zhengming=debug,info`.
     pub log: String,
 }
@@ -41,6 +43,7 @@ impl Default for Settings {
             max_delivery_attempts: crate::domain::dispatch::DEFAULT_MAX_ATTEMPTS,
             font_path: default_font_path(),
             font_index: 0,
+            templates_dir: crate::templates::default_dir(),
             log: "info".into(),
         }
     }

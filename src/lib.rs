@@ -9,4 +9,5 @@ pub mod routes;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod templates;
 pub mod workflow;

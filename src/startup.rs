@@ -77,6 +77,7 @@ impl Application {
             blobs,
             base_url: base_url.clone(),
             max_delivery_attempts: settings.max_delivery_attempts,
+            templates: crate::templates::Templates::new(&settings.templates_dir),
         });
         let mut settings = settings;
         settings.base_url = base_url.clone();

@@ -25,6 +25,7 @@ pub struct Services {
     pub blobs: BlobStore,
     pub base_url: String,
     pub max_delivery_attempts: i32,
+    pub templates: crate::templates::Templates,
 }
 
 pub type SharedServices = Arc<Services>;

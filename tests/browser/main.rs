@@ -15,12 +15,12 @@ async fn sign_in(b: &Browser, app: &TestApp, phone: &str, password: &str) {
     b.goto(&app.url("/signin")).await;
     b.fill("#in-phone", phone).await;
     b.fill("#in-password", password).await;
-    b.click("form.form button[type=submit]").await;
+    b.submit("form.form button[type=submit]").await;
     assert!(b.body().await.contains("登录成功"), "sign-in of {phone}");
 }
 
 async fn sign_out(b: &Browser) {
-    b.click("form[action='/signout'] button").await;
+    b.submit("form[action='/signout'] button").await;
     assert!(b.body().await.contains("您已退出登录"));
 }
 
@@ -30,14 +30,28 @@ async fn whole_journey(width: u32) {
 
     // Public home: the 11 types, in Chinese by default, with a visible English switch.
     b.goto(&app.url("/")).await;
-    assert_eq!(b.exec("return document.querySelectorAll('.types > li').length", json!([])).await, 11);
-    assert_eq!(b.exec("return document.documentElement.lang", json!([])).await, "zh-CN");
+    assert_eq!(
+        b.exec(
+            "return document.querySelectorAll('.types > li').length",
+            json!([])
+        )
+        .await,
+        11
+    );
+    assert_eq!(
+        b.exec("return document.documentElement.lang", json!([]))
+            .await,
+        "zh-CN"
+    );
     b.screenshot("home").await;
-    b.click("a.lang").await;
+    b.submit("a.lang").await;
     let en = b.body().await;
     assert!(en.contains("Certificates you can apply for online"), "{en}");
-    assert!(!en.contains("网上开证明"), "no Chinese UI text on the English page");
-    b.click("a.lang").await;
+    assert!(
+        !en.contains("网上开证明"),
+        "no Chinese UI text on the English page"
+    );
+    b.submit("a.lang").await;
     b.goto(&app.url("/guide/residence")).await;
     let guide = b.body().await;
     assert!(guide.contains("法律依据") && guide.contains("承诺时限") && guide.contains("所需材料"));
@@ -52,39 +66,53 @@ async fn whole_journey(width: u32) {
     b.fill("#in-id_number", "123").await;
     b.fill("#in-password", "secret-pass-1").await;
     b.fill("#in-password2", "secret-pass-1").await;
-    b.click("form.form button[type=submit]").await;
+    b.submit("form.form button[type=submit]").await;
     assert!(!b.text("#err-id_number").await.is_empty());
     assert_eq!(b.value("#in-name").await, "李秀兰");
     b.screenshot("register-error").await;
     b.fill("#in-id_number", &id).await;
     b.fill("#in-password", "secret-pass-1").await;
     b.fill("#in-password2", "secret-pass-1").await;
-    b.click("form.form button[type=submit]").await;
+    b.submit("form.form button[type=submit]").await;
     assert!(b.body().await.contains("注册成功"));
     sign_in(&b, &app, &phone, "secret-pass-1").await;
 
     // The apply wizard for a residence certificate, first with a required field left out.
     b.goto(&app.url("/apply/residence")).await;
-    b.click(&format!("#in-jurisdiction option[value='{}']", accounts::VILLAGE)).await;
-    b.exec("document.getElementById('in-f_living_since').value = '2010-05-01'", json!([])).await;
-    b.click("input[name=f_permanent_resident][value=true]").await;
+    b.click(&format!(
+        "#in-jurisdiction option[value='{}']",
+        accounts::VILLAGE
+    ))
+    .await;
+    b.exec(
+        "document.getElementById('in-f_living_since').value = '2010-05-01'",
+        json!([]),
+    )
+    .await;
+    b.click("input[name=f_permanent_resident][value=true]")
+        .await;
     b.fill("#in-f_purpose", "办理子女入学").await;
     b.fill("#in-phone", "13912345678").await;
     b.fill("#in-address", "敦化市雁鸣湖镇大山村三组12号").await;
     b.screenshot("apply-form").await;
-    b.click("form.form button.big").await;
+    b.submit("form.form button.big").await;
     let err = b.body().await;
     assert!(err.contains("请按红字提示修改"), "{err}");
     assert!(!b.text(".has-error .error").await.is_empty());
-    assert_eq!(b.value("#in-f_purpose").await, "办理子女入学", "typed values are kept");
+    assert_eq!(
+        b.value("#in-f_purpose").await,
+        "办理子女入学",
+        "typed values are kept"
+    );
     b.screenshot("apply-error").await;
-    b.fill("#in-f_address", "敦化市雁鸣湖镇大山村三组12号").await;
-    b.click("form.form button.big").await;
+    b.fill("#in-f_address", "敦化市雁鸣湖镇大山村三组12号")
+        .await;
+    b.submit("form.form button.big").await;
     assert!(b.body().await.contains("已保存"));
     let case_url = b.url().await;
     let app_id = case_url.rsplit('/').next().unwrap().to_owned();
     b.screenshot("review").await;
-    b.click("#act-submit").await;
+    b.submit("#act-submit").await;
     assert!(b.body().await.contains("申请已提交"));
     assert!(b.text(".status").await.contains("已提交"));
     sign_out(&b).await;
@@ -94,14 +122,16 @@ async fn whole_journey(width: u32) {
     sign_in(&b, &app, &village, DEMO_PASSWORD).await;
     b.goto(&app.url("/office")).await;
     b.screenshot("queue").await;
-    b.click(&format!("a[href='/office/{app_id}']")).await;
+    b.submit(&format!("a[href='/office/{app_id}']")).await;
     b.screenshot("office-case").await;
     // Returning needs a reason: refused without one, with the error at the field.
-    b.click("#act-return").await;
+    b.submit("#act-return").await;
+    let page = b.body().await;
+    assert!(page.contains("必须填写原因"), "{page}");
     assert!(!b.text(".has-error .error").await.is_empty());
-    b.click("#act-accept").await;
+    b.submit("#act-accept").await;
     assert!(b.body().await.contains("已受理"));
-    b.click("#act-approve").await;
+    b.submit("#act-approve").await;
     assert!(b.body().await.contains("已批准"));
     sign_out(&b).await;
 
@@ -109,7 +139,7 @@ async fn whole_journey(width: u32) {
     let township = app.staff_phone("official", accounts::TOWNSHIP).await;
     sign_in(&b, &app, &township, DEMO_PASSWORD).await;
     b.goto(&app.url(&format!("/office/{app_id}"))).await;
-    b.click("#act-approve").await;
+    b.submit("#act-approve").await;
     assert!(b.body().await.contains("配送中"));
     sign_out(&b).await;
 
@@ -125,24 +155,40 @@ async fn whole_journey(width: u32) {
                 .unwrap()
         })
         .await;
-    let code = app.delivery_code(case_url.rsplit('/').next().unwrap()).await;
+    let code = app
+        .delivery_code(case_url.rsplit('/').next().unwrap())
+        .await;
     let courier = app.staff_phone("courier", accounts::TOWNSHIP).await;
     sign_in(&b, &app, &courier, DEMO_PASSWORD).await;
     b.goto(&app.url("/courier")).await;
     assert!(b.body().await.contains("大山村"));
-    b.click(&format!("#ev-pick_up-{tracking}")).await;
-    b.click(&format!("#ev-out_for_delivery-{tracking}")).await;
+    b.submit(&format!("#ev-pick_up-{tracking}")).await;
+    b.submit(&format!("#ev-out_for_delivery-{tracking}")).await;
     b.screenshot("courier").await;
-    let tel = b.exec(&format!("return document.querySelector('#d-{tracking} a.tel').getAttribute('href')"), json!([])).await;
+    let tel = b
+        .exec(
+            &format!("return document.querySelector('#d-{tracking} a.tel').getAttribute('href')"),
+            json!([]),
+        )
+        .await;
     assert_eq!(tel, "tel:13912345678");
-    b.fill(&format!("#d-{tracking} input[name=code]"), "000000").await;
-    b.fill(&format!("#d-{tracking} input[name=signer]"), "李秀兰").await;
-    b.click(&format!("#ev-deliver-{tracking}")).await;
-    assert!(b.text(&format!("#d-{tracking} .error")).await.contains("验证码"));
-    assert_eq!(b.value(&format!("#d-{tracking} input[name=signer]")).await, "李秀兰");
+    b.fill(&format!("#d-{tracking} input[name=code]"), "000000")
+        .await;
+    b.fill(&format!("#d-{tracking} input[name=signer]"), "李秀兰")
+        .await;
+    b.submit(&format!("#ev-deliver-{tracking}")).await;
+    assert!(b
+        .text(&format!("#d-{tracking} .error"))
+        .await
+        .contains("验证码"));
+    assert_eq!(
+        b.value(&format!("#d-{tracking} input[name=signer]")).await,
+        "李秀兰"
+    );
     b.screenshot("courier-error").await;
-    b.fill(&format!("#d-{tracking} input[name=code]"), &code).await;
-    b.click(&format!("#ev-deliver-{tracking}")).await;
+    b.fill(&format!("#d-{tracking} input[name=code]"), &code)
+        .await;
+    b.submit(&format!("#ev-deliver-{tracking}")).await;
     assert!(b.body().await.contains("已妥投"));
     sign_out(&b).await;
 
@@ -191,7 +237,7 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     b.exec("document.querySelector('input[name=_csrf]').value = 'forged-token-forged-token-forged-token'", json!([])).await;
     b.fill("#in-phone", resident).await;
     b.fill("#in-password", DEMO_PASSWORD).await;
-    b.click("form.form button[type=submit]").await;
+    b.submit("form.form button[type=submit]").await;
     let page = b.body().await;
     assert!(page.contains("页面已过期"), "{page}");
     b.screenshot("csrf-refused").await;
@@ -202,8 +248,13 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     let phone = helpers::phone();
     let r = reqwest::Client::new()
         .post(app.url("/register"))
-        .form(&[("name", "张三"), ("phone", phone.as_str()), ("id_number", &helpers::id_number()),
-                ("password", "secret-pass-1"), ("password2", "secret-pass-1")])
+        .form(&[
+            ("name", "张三"),
+            ("phone", phone.as_str()),
+            ("id_number", &helpers::id_number()),
+            ("password", "secret-pass-1"),
+            ("password2", "secret-pass-1"),
+        ])
         .send()
         .await
         .unwrap();

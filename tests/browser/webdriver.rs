@@ -12,7 +12,7 @@ use base64::Engine;
 use reqwest::Client;
 use serde_json::{json, Value};
 
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecc";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -62,7 +62,9 @@ impl Driver {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER} (package chromium-driver): {e}"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start {CHROMEDRIVER} (package chromium-driver): {e}")
+            });
         let d = Driver {
             child,
             url: format!("http://127.0.0.1:{port}"),
@@ -103,8 +105,7 @@ impl Browser {
             "prefs": {"intl.accept_languages": "zh-CN,zh"},
         });
         if width < 600 {
-            options["mobileEmulation"] =
-                json!({"deviceMetrics": {"width": width, "height": 780, "pixelRatio": 1.0, "touch": true}});
+            options["mobileEmulation"] = json!({"deviceMetrics": {"width": width, "height": 780, "pixelRatio": 1.0, "touch": true}});
         } else {
             args.push(format!("--window-size={width},900"));
         }
@@ -125,6 +126,14 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("chromium did not start: {r}"))
             .to_owned();
+        // Wait up to 5 s for elements to appear (the page after a form post).
+        driver
+            .http
+            .post(format!("{}/session/{id}/timeouts", driver.url))
+            .json(&json!({"implicit": 5000}))
+            .send()
+            .await
+            .expect("set timeouts");
         let artifacts = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("test-artifacts")
             .join(name);
@@ -158,7 +167,8 @@ impl Browser {
     }
 
     pub async fn goto(&self, url: &str) {
-        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
     }
 
     pub async fn url(&self) -> String {
@@ -177,7 +187,10 @@ impl Browser {
                 Some(json!({"using": "css selector", "value": css})),
             )
             .await;
-        v[ELEMENT].as_str().expect("element id").to_owned()
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_owned()
     }
 
     pub async fn click(&self, css: &str) {
@@ -188,6 +201,26 @@ impl Browser {
             Some(json!({})),
         )
         .await;
+    }
+
+    /// Clicks something that loads a new page, and waits until the new page is loaded
+    /// (a click can return before the navigation it starts).
+    pub async fn submit(&self, css: &str) {
+        self.exec("window.__zm_old_page = true", json!([])).await;
+        self.click(css).await;
+        for _ in 0..200 {
+            let done = self
+                .exec(
+                    "return !window.__zm_old_page && document.readyState === 'complete'",
+                    json!([]),
+                )
+                .await;
+            if done == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no new page after clicking {css}");
     }
 
     /// Clears the field and types `text`.
@@ -209,11 +242,15 @@ impl Browser {
 
     pub async fn value(&self, css: &str) -> String {
         let el = self.find(css).await;
-        self.cmd(reqwest::Method::GET, &format!("/element/{el}/property/value"), None)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.cmd(
+            reqwest::Method::GET,
+            &format!("/element/{el}/property/value"),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
     }
 
     pub async fn text(&self, css: &str) -> String {

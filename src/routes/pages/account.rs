@@ -216,7 +216,12 @@ pub async fn register(ctx: Ctx, form: Form) -> HttpResponse {
         id_number: Some(id),
         jurisdiction: None,
     };
-    match ctx.state.db.write(move |c| create_account(c, account)).await {
+    match ctx
+        .state
+        .db
+        .write(move |c| create_account(c, account))
+        .await
+    {
         Ok(user) => {
             tracing::info!(user_id = %user.id, "resident registered (page)");
             ctx.redirect("/signin", Some(("ok", "registered")))

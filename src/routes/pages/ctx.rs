@@ -132,10 +132,7 @@ impl Ctx {
         } else {
             "/"
         };
-        let url = format!(
-            "/signin?next={}",
-            urlencode(next)
-        );
+        let url = format!("/signin?next={}", urlencode(next));
         self.redirect(&url, None)
     }
 
@@ -151,9 +148,10 @@ impl Ctx {
             let text = i18n::get(self.lang, &format!("flash_{key}"))?;
             Some(json!({"kind": if kind == "err" { "err" } else { "ok" }, "text": text}))
         });
-        let user = self.user.as_ref().map(|u| {
-            json!({"name": u.name, "role": u.role.as_str()})
-        });
+        let user = self
+            .user
+            .as_ref()
+            .map(|u| json!({"name": u.name, "role": u.role.as_str()}));
         json!({
             "t": i18n::catalogue(self.lang),
             "lang": self.lang.code(),
@@ -210,7 +208,9 @@ impl Ctx {
                 tracing::error!(template = name, error = %e, "page template failed");
                 HttpResponse::InternalServerError()
                     .content_type("text/plain; charset=utf-8")
-                    .body("系统繁忙，请稍后再试 / The service had a problem; please try again later")
+                    .body(
+                        "系统繁忙，请稍后再试 / The service had a problem; please try again later",
+                    )
             }
         }
     }
@@ -240,7 +240,11 @@ impl Ctx {
     }
 
     pub fn error_page(&self, status: StatusCode, title: &str, text: String) -> HttpResponse {
-        self.render(status, "error", json!({"title": title, "text": text, "status": status.as_u16()}))
+        self.render(
+            status,
+            "error",
+            json!({"title": title, "text": text, "status": status.as_u16()}),
+        )
     }
 
     /// An error from a use case as a page in the user's language.
@@ -253,11 +257,18 @@ impl Ctx {
             AppError::Forbidden(m) => (self.t("error_403_title"), self.msg(m)),
             AppError::Validation(fields) => (
                 self.t("error_input_title"),
-                fields.values().map(|m| self.msg(m)).collect::<Vec<_>>().join("；"),
+                fields
+                    .values()
+                    .map(|m| self.msg(m))
+                    .collect::<Vec<_>>()
+                    .join("；"),
             ),
             AppError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error on a page");
-                (self.t("error_500_title"), self.t("error_500_text").to_owned())
+                (
+                    self.t("error_500_title"),
+                    self.t("error_500_text").to_owned(),
+                )
             }
             AppError::BadRequest(m)
             | AppError::Conflict(m)

@@ -190,7 +190,10 @@ mod tests {
     #[test]
     fn language_follows_accept_language_weights() {
         assert_eq!(Lang::of_accept_language("en-US,en;q=0.9"), Lang::En);
-        assert_eq!(Lang::of_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Lang::Zh);
+        assert_eq!(
+            Lang::of_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
+            Lang::Zh
+        );
         assert_eq!(Lang::of_accept_language("en;q=0.5,zh;q=0.9"), Lang::Zh);
         assert_eq!(Lang::of_accept_language("fr"), Lang::Zh);
         assert_eq!(Lang::of_accept_language(""), Lang::Zh);

@@ -53,7 +53,11 @@ pub async fn queue(ctx: Ctx, q: web::Query<QueueQuery>) -> HttpResponse {
         ..Default::default()
     };
     let scope = Scope::of(&user);
-    let area = user.jurisdiction.as_ref().map(|(c, _)| c.clone()).unwrap_or_default();
+    let area = user
+        .jurisdiction
+        .as_ref()
+        .map(|(c, _)| c.clone())
+        .unwrap_or_default();
     let loaded = ctx
         .state
         .db
@@ -135,7 +139,8 @@ async fn render_case(
         .await;
     match loaded {
         Ok((d, t)) => {
-            let mut page = json!({"case": view::case(ctx.lang, &d, &t), "errors": {}, "values": {}});
+            let mut page =
+                json!({"case": view::case(ctx.lang, &d, &t), "errors": {}, "values": {}});
             if let (Some(p), Value::Object(e)) = (page.as_object_mut(), extra) {
                 p.extend(e);
             }
@@ -165,7 +170,11 @@ pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse 
     let id = path.into_inner();
     let action = match Action::parse(field(&form, "action")) {
         Some(
-            a @ (Action::Accept | Action::Return | Action::Reject | Action::Approve | Action::Collect),
+            a @ (Action::Accept
+            | Action::Return
+            | Action::Reject
+            | Action::Approve
+            | Action::Collect),
         ) => a,
         _ => return ctx.redirect(&format!("/office/{id}"), Some(("err", "bad_action"))),
     };

@@ -77,7 +77,12 @@ fn parse_delivery(f: &mut Fields, form: &[(String, String)]) -> Option<Delivery>
             let phone = f.take("delivery.phone", Phone::parse(field(form, "phone")));
             let address = f.take(
                 "delivery.address",
-                text::required(field(form, "address"), "送达地址", "The delivery address", 200),
+                text::required(
+                    field(form, "address"),
+                    "送达地址",
+                    "The delivery address",
+                    200,
+                ),
             );
             Some(Delivery::Courier {
                 recipient: recipient?,
@@ -98,10 +103,7 @@ fn parse_delivery(f: &mut Fields, form: &[(String, String)]) -> Option<Delivery>
     }
 }
 
-fn subject(
-    f: &mut Fields,
-    form: &[(String, String)],
-) -> (Option<String>, Option<IdNumber>) {
+fn subject(f: &mut Fields, form: &[(String, String)]) -> (Option<String>, Option<IdNumber>) {
     let name = field(form, "subject_name");
     let id = field(form, "subject_id_number");
     let name = (!name.is_empty())
@@ -164,7 +166,17 @@ pub async fn apply_form(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
     if let Some(u) = &ctx.user {
         values.insert("recipient".into(), u.name.clone().into());
     }
-    render_form(&ctx, StatusCode::OK, FormPage { t: &t, villages, values, errors: Map::new(), editing: None })
+    render_form(
+        &ctx,
+        StatusCode::OK,
+        FormPage {
+            t: &t,
+            villages,
+            values,
+            errors: Map::new(),
+            editing: None,
+        },
+    )
 }
 
 pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
@@ -181,7 +193,10 @@ pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpRespons
     if village.is_empty() {
         f.add(
             "jurisdiction",
-            crate::domain::Invalid::new("请选择所在的村（社区）", "Choose the village (community) you live in"),
+            crate::domain::Invalid::new(
+                "请选择所在的村（社区）",
+                "Choose the village (community) you live in",
+            ),
         );
     }
     let delivery = parse_delivery(&mut f, &form);
@@ -255,7 +270,13 @@ async fn form_error(
         Ok((t, villages)) => render_form(
             ctx,
             StatusCode::UNPROCESSABLE_ENTITY,
-            FormPage { t: &t, villages, values, errors, editing },
+            FormPage {
+                t: &t,
+                villages,
+                values,
+                errors,
+                editing,
+            },
         ),
         Err(_) => ctx.app_error(e),
     }
@@ -267,7 +288,10 @@ pub async fn my_list(ctx: Ctx) -> HttpResponse {
         Err(r) => return r,
     };
     let scope = Scope::of(&user);
-    let filter = ListFilter { limit: 100, ..Default::default() };
+    let filter = ListFilter {
+        limit: 100,
+        ..Default::default()
+    };
     let rows = ctx
         .state
         .db
@@ -302,7 +326,11 @@ pub async fn my_list(ctx: Ctx) -> HttpResponse {
 }
 
 /// The case with the view for templates; `None` when the caller may not see it.
-async fn load_case(ctx: &Ctx, user: &CurrentUser, id: String) -> AppResult<(Value, CertificateType)> {
+async fn load_case(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    id: String,
+) -> AppResult<(Value, CertificateType)> {
     let u = user.clone();
     let (detail, t) = ctx
         .state
@@ -338,7 +366,10 @@ fn stored_values(app: &crate::db::models::Application, t: &CertificateType) -> M
     }
     m.insert("jurisdiction".into(), app.village_code.clone().into());
     m.insert("subject_name".into(), app.subject_name.clone().into());
-    m.insert("subject_id_number".into(), app.subject_id_number.clone().into());
+    m.insert(
+        "subject_id_number".into(),
+        app.subject_id_number.clone().into(),
+    );
     m.insert("delivery".into(), app.delivery_method.clone().into());
     for (k, v) in [
         ("recipient", &app.delivery_recipient),
@@ -362,7 +393,8 @@ pub async fn edit_form(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
         .state
         .db
         .read(move |c| {
-            let app = applications::find(c, &id, &Scope::of(&user))?.ok_or_else(AppError::not_found)?;
+            let app =
+                applications::find(c, &id, &Scope::of(&user))?.ok_or_else(AppError::not_found)?;
             let t = drafts::load_type(c, &app.type_code)?;
             Ok::<_, AppError>((app, t, village_groups(c)?))
         })
@@ -376,7 +408,13 @@ pub async fn edit_form(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
             render_form(
                 &ctx,
                 StatusCode::OK,
-                FormPage { t: &t, villages, values, errors: Map::new(), editing: Some((app.id, app.version, app.number)) },
+                FormPage {
+                    t: &t,
+                    villages,
+                    values,
+                    errors: Map::new(),
+                    editing: Some((app.id, app.version, app.number)),
+                },
             )
         }
         Err(e) => ctx.app_error(e),
@@ -404,7 +442,8 @@ pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse
         .state
         .db
         .write(move |c| {
-            let app = applications::find(c, &id2, &Scope::of(&me))?.ok_or_else(AppError::not_found)?;
+            let app =
+                applications::find(c, &id2, &Scope::of(&me))?.ok_or_else(AppError::not_found)?;
             let t = drafts::load_type(c, &app.type_code)?;
             let form_value = form_json(&t, &form_vec);
             let mut errors = match fields_ok {
@@ -439,8 +478,14 @@ pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse
                 .await;
             match app {
                 Ok(Some(app)) => {
-                    form_error(&ctx, e, &app.type_code, typed, Some((app.id, app.version, app.number)))
-                        .await
+                    form_error(
+                        &ctx,
+                        e,
+                        &app.type_code,
+                        typed,
+                        Some((app.id, app.version, app.number)),
+                    )
+                    .await
                 }
                 _ => ctx.app_error(e),
             }
@@ -481,4 +526,3 @@ pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse 
         },
     }
 }
-

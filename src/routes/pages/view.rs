@@ -52,7 +52,9 @@ fn opt_time(lang: Lang, t: Option<chrono::DateTime<chrono::Utc>>) -> Option<Stri
 /// A stored form value as text for reading (option labels, 是/否).
 pub fn show_value(lang: Lang, f: &FieldSpec, v: &Value) -> String {
     match (f.kind, v) {
-        (FieldKind::Boolean, Value::Bool(b)) => i18n::text(lang, if *b { "yes" } else { "no" }).into(),
+        (FieldKind::Boolean, Value::Bool(b)) => {
+            i18n::text(lang, if *b { "yes" } else { "no" }).into()
+        }
         (FieldKind::Select, Value::String(s)) => f
             .option(s)
             .map(|o| pick(lang, &o.label_zh, &o.label_en).to_owned())
@@ -144,8 +146,10 @@ pub fn case(lang: Lang, d: &ApplicationDetail, t: &CertificateType) -> Value {
     let actions: Vec<_> = d
         .allowed_actions
         .iter()
-        .map(|a| json!({"code": a, "label": action(lang, a),
-                        "needs_reason": matches!(a.as_str(), "return" | "reject")}))
+        .map(|a| {
+            json!({"code": a, "label": action(lang, a),
+                        "needs_reason": matches!(a.as_str(), "return" | "reject")})
+        })
         .collect();
     let step = t
         .step(usize::try_from(s.current_step).unwrap_or(0))

@@ -44,6 +44,23 @@ async fn whole_journey(width: u32) {
         "zh-CN"
     );
     b.screenshot("home").await;
+    // The whole first load (HTML, CSS, no scripts) stays under 100 KB, nothing external.
+    let bytes = b
+        .exec(
+            "const n = performance.getEntriesByType('navigation')[0];
+             const r = performance.getEntriesByType('resource');
+             if (r.some(e => !e.name.startsWith(location.origin))) return -1;
+             return n.decodedBodySize + r.reduce((s, e) => s + e.decodedBodySize, 0);",
+            json!([]),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    assert!(
+        (1..100_000).contains(&bytes),
+        "first load of the home page: {bytes} bytes"
+    );
+    eprintln!("home page first load: {bytes} bytes");
     b.submit("a.lang").await;
     let en = b.body().await;
     assert!(en.contains("Certificates you can apply for online"), "{en}");

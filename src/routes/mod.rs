@@ -1,8 +1,9 @@
-//! HTTP routes: the JSON API, health, and the API documentation.
+//! HTTP routes: the JSON API, health, the API documentation and the HTML pages.
 
 pub mod api;
 pub mod health;
 pub mod openapi;
+pub mod pages;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
 
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/openapi.json", web::get().to(openapi::json))
         .route("/api/docs", web::get().to(openapi::page))
         .configure(api::configure)
+        .configure(pages::configure)
         .default_service(web::to(not_found));
 }
 
@@ -48,7 +50,13 @@ fn json_config() -> web::JsonConfig {
         })
 }
 
-async fn not_found() -> Result<HttpResponse, AppError> {
+/// JSON for the API, an HTML page for everything else.
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    if !req.path().starts_with("/api/") {
+        if let Ok(ctx) = pages::ctx::Ctx::load(req).await {
+            return Ok(pages::public::not_found(ctx).await);
+        }
+    }
     Err(AppError::NotFound(Invalid::new(
         "没有这个页面或接口",
         "No such page or endpoint",

@@ -1,0 +1,162 @@
+//! The courier's page: today's open dispatches grouped by village, with large buttons
+//! for each step of the delivery.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde_json::{json, Value};
+
+use super::ctx::{field, Ctx};
+use super::view;
+use crate::auth::CurrentUser;
+use crate::db::{catalog, dispatches};
+use crate::domain::dispatch::{DispatchEvent, DispatchStatus, FailReason};
+use crate::domain::role::Role;
+use crate::error::AppError;
+use crate::workflow::courier::{record, scope_of, CourierInput};
+
+type Form = web::Form<Vec<(String, String)>>;
+
+/// The events a courier can record on a dispatch in this status.
+fn events_for(status: DispatchStatus, failed: i32, max: i32) -> Vec<&'static str> {
+    use DispatchStatus::*;
+    match status {
+        Created => vec!["pick_up"],
+        PickedUp => vec!["out_for_delivery"],
+        OutForDelivery => vec!["deliver", "fail"],
+        FailedAttempt if failed >= max => vec!["return"],
+        FailedAttempt => vec!["out_for_delivery"],
+        _ => vec![],
+    }
+}
+
+async fn render(ctx: &Ctx, user: &CurrentUser, status: StatusCode, extra: Value) -> HttpResponse {
+    let scope = scope_of(user);
+    let open: Vec<String> = DispatchStatus::ALL
+        .iter()
+        .filter(|s| !s.is_terminal())
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    let loaded = ctx
+        .state
+        .db
+        .read(move |c| {
+            let rows = dispatches::list(c, &scope, &open, 500)?;
+            let codes: Vec<&str> = rows.iter().map(|d| d.village_code.as_str()).collect();
+            let names = catalog::jurisdiction_names(c, &codes)?;
+            Ok::<_, AppError>((rows, names))
+        })
+        .await;
+    let (rows, names) = match loaded {
+        Ok(x) => x,
+        Err(e) => return ctx.app_error(e),
+    };
+    let lang = ctx.lang;
+    let max = ctx.state.services.max_delivery_attempts;
+    // Rows come sorted by village, so grouping is one pass.
+    let mut groups: Vec<Value> = Vec::new();
+    let mut current: Option<String> = None;
+    for d in &rows {
+        let st = DispatchStatus::parse(&d.status);
+        let item = json!({
+            "id": d.id, "tracking_number": d.tracking_number, "version": d.version,
+            "recipient": d.recipient, "phone": d.phone, "address": d.address,
+            "status_label": view::dispatch_status(lang, &d.status),
+            "failed_attempts": d.failed_attempts,
+            "events": st.map(|s| events_for(s, d.failed_attempts, max)).unwrap_or_default(),
+        });
+        if current.as_deref() != Some(d.village_code.as_str()) {
+            current = Some(d.village_code.clone());
+            groups.push(json!({
+                "village": names.get(&d.village_code).cloned().unwrap_or_default(),
+                "items": [],
+            }));
+        }
+        if let Some(items) = groups
+            .last_mut()
+            .and_then(|g| g.get_mut("items"))
+            .and_then(Value::as_array_mut)
+        {
+            items.push(item);
+        }
+    }
+    let reasons: Vec<_> = FailReason::ALL_CODES
+        .iter()
+        .map(|code| {
+            let label = match FailReason::parse(code, Some("-")) {
+                Ok(FailReason::Other(_)) => ctx.t("courier_reason_other").to_owned(),
+                Ok(r) => view::pick(lang, &r.describe_zh(), &r.describe_en()).to_owned(),
+                Err(_) => (*code).to_owned(),
+            };
+            json!({"code": code, "label": label})
+        })
+        .collect();
+    let mut page = json!({"groups": groups, "reasons": reasons, "count": rows.len(),
+                          "errors": {}, "values": {}, "failed_id": ""});
+    if let (Some(p), Value::Object(e)) = (page.as_object_mut(), extra) {
+        p.extend(e);
+    }
+    ctx.render(status, "courier", page)
+}
+
+pub async fn list(ctx: Ctx) -> HttpResponse {
+    let user = match ctx.require(&[Role::Courier]) {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    render(&ctx, &user, StatusCode::OK, json!({})).await
+}
+
+pub async fn event(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
+    let user = match ctx.require(&[Role::Courier]) {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    if let Err(r) = ctx.check_csrf(&form) {
+        return r;
+    }
+    let id = path.into_inner();
+    let event = match DispatchEvent::parse(field(&form, "event")) {
+        Ok(e) => e,
+        Err(_) => return ctx.redirect("/courier", Some(("err", "bad_action"))),
+    };
+    let opt = |name: &str| Some(field(&form, name).to_owned()).filter(|s| !s.is_empty());
+    let input = CourierInput {
+        event,
+        version: field(&form, "version").parse().unwrap_or(-1),
+        reason: opt("reason"),
+        reason_text: opt("reason_text"),
+        code: opt("code"),
+        signer: opt("signer"),
+    };
+    let values = json!({"reason": opt("reason"), "reason_text": opt("reason_text"),
+                        "code": opt("code"), "signer": opt("signer")});
+    let max = ctx.state.services.max_delivery_attempts;
+    let (u, id2) = (user.clone(), id.clone());
+    match ctx
+        .state
+        .db
+        .write(move |c| record(c, &u, &id2, input, max))
+        .await
+    {
+        Ok(_) => ctx.redirect("/courier", Some(("ok", event.as_str()))),
+        Err(e) => {
+            let Some(problem) = ctx.problem(&e) else {
+                return ctx.app_error(e);
+            };
+            let errors = ctx.field_errors(&e).unwrap_or_default();
+            let status = if matches!(e, AppError::Validation(_)) {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::CONFLICT
+            };
+            render(
+                &ctx,
+                &user,
+                status,
+                json!({"problem": problem, "errors": errors, "values": values,
+                       "failed_id": id, "failed_event": event.as_str()}),
+            )
+            .await
+        }
+    }
+}

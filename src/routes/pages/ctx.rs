@@ -1,0 +1,359 @@
+//! What every page handler needs: the language, the signed-in user (if any), the CSRF
+//! token and the flash message; rendering with the shared layout; HTML error pages.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use super::i18n::{self, Lang};
+use crate::auth::current_user::request_token;
+use crate::auth::session::new_token;
+use crate::auth::CurrentUser;
+use crate::domain::role::Role;
+use crate::domain::Invalid;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+pub const CSRF_COOKIE: &str = "zm_csrf";
+pub const CSRF_FIELD: &str = "_csrf";
+const FLASH_COOKIE: &str = "zm_flash";
+pub const LANG_COOKIE: &str = "zm_lang";
+
+pub struct Ctx {
+    pub req: HttpRequest,
+    pub state: web::Data<AppState>,
+    pub lang: Lang,
+    pub user: Option<CurrentUser>,
+    csrf: String,
+    new_csrf: bool,
+    flash: Option<String>,
+}
+
+impl FromRequest for Ctx {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ctx::load(req).await })
+    }
+}
+
+impl Ctx {
+    pub async fn load(req: HttpRequest) -> Result<Ctx, AppError> {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| AppError::internal("app state missing"))?;
+        // An expired or unknown session simply means "not signed in" on pages.
+        let user = match request_token(&req) {
+            Some(_) => CurrentUser::extract(&req).await.ok(),
+            None => None,
+        };
+        let lang = Lang::of_request(&req);
+        let (csrf, new_csrf) = match req.cookie(CSRF_COOKIE) {
+            Some(c) if c.value().len() >= 32 => (c.value().to_owned(), false),
+            _ => (new_token(), true),
+        };
+        let flash = req.cookie(FLASH_COOKIE).map(|c| c.value().to_owned());
+        Ok(Ctx {
+            req,
+            state,
+            lang,
+            user,
+            csrf,
+            new_csrf,
+            flash,
+        })
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        i18n::text(self.lang, key)
+    }
+
+    pub fn msg(&self, m: &Invalid) -> String {
+        match self.lang {
+            Lang::Zh => m.zh.clone(),
+            Lang::En => m.en.clone(),
+        }
+    }
+
+    fn secure(&self) -> bool {
+        self.state.settings.base_url.starts_with("https://")
+    }
+
+    /// The double-submit check: the form's hidden token must equal the cookie's. A
+    /// cross-site page can make the browser send the cookie but cannot read it.
+    // The error is the finished response, returned once per request: boxing buys nothing.
+    #[allow(clippy::result_large_err)]
+    pub fn check_csrf(&self, form: &[(String, String)]) -> Result<(), HttpResponse> {
+        let sent = form
+            .iter()
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
+        let ok = !self.new_csrf && constant_time_eq(sent.as_bytes(), self.csrf.as_bytes());
+        if ok {
+            Ok(())
+        } else {
+            tracing::warn!(path = %self.req.path(), "form refused: CSRF token missing or wrong");
+            Err(self.error_page(
+                StatusCode::FORBIDDEN,
+                self.t("csrf_title"),
+                self.t("csrf_text").to_owned(),
+            ))
+        }
+    }
+
+    #[allow(clippy::result_large_err)]
+    pub fn require(&self, roles: &[Role]) -> Result<&CurrentUser, HttpResponse> {
+        match &self.user {
+            None => Err(self.to_signin()),
+            Some(u) if roles.contains(&u.role) => Ok(u),
+            Some(_) => Err(self.error_page(
+                StatusCode::FORBIDDEN,
+                self.t("error_403_title"),
+                self.t("error_403_text").to_owned(),
+            )),
+        }
+    }
+
+    fn to_signin(&self) -> HttpResponse {
+        let next = self
+            .req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let next = if self.req.method() == actix_web::http::Method::GET {
+            next
+        } else {
+            "/"
+        };
+        let url = format!("/signin?next={}", urlencode(next));
+        self.redirect(&url, None)
+    }
+
+    fn base(&self) -> Value {
+        let path = self
+            .req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
+        let flash = self.flash.as_deref().and_then(|f| {
+            let (kind, key) = f.split_once(':')?;
+            let text = i18n::get(self.lang, &format!("flash_{key}"))?;
+            Some(json!({"kind": if kind == "err" { "err" } else { "ok" }, "text": text}))
+        });
+        let user = self
+            .user
+            .as_ref()
+            .map(|u| json!({"name": u.name, "role": u.role.as_str()}));
+        json!({
+            "t": i18n::catalogue(self.lang),
+            "lang": self.lang.code(),
+            "html_lang": self.lang.html_code(),
+            "switch_url": format!("/lang/{}?next={}", self.lang.other().code(),
+                urlencode(&path)),
+            "path": path,
+            "user": user,
+            "csrf": self.csrf,
+            "flash": flash,
+            "css_url": super::assets::css_url(),
+        })
+    }
+
+    fn finish(&self, mut resp: HttpResponse) -> HttpResponse {
+        if self.new_csrf {
+            let c = Cookie::build(CSRF_COOKIE, self.csrf.clone())
+                .path("/")
+                .http_only(true)
+                .same_site(SameSite::Strict)
+                .secure(self.secure())
+                .finish();
+            let _ = resp.add_cookie(&c);
+        }
+        if self.flash.is_some() {
+            let mut gone = Cookie::build(FLASH_COOKIE, "").path("/").finish();
+            gone.make_removal();
+            let _ = resp.add_cookie(&gone);
+        }
+        resp
+    }
+
+    /// Renders `pages/<name>.html` inside the layout.
+    pub fn render(&self, status: StatusCode, name: &str, page: Value) -> HttpResponse {
+        let mut ctx = self.base();
+        if let (Some(base), Value::Object(extra)) = (ctx.as_object_mut(), page) {
+            base.extend(extra);
+        }
+        match self
+            .state
+            .services
+            .templates
+            .render(&format!("pages/{name}.html"), ctx)
+        {
+            Ok(html) => self.finish(
+                HttpResponse::build(status)
+                    .content_type("text/html; charset=utf-8")
+                    .insert_header((header::CACHE_CONTROL, "no-store"))
+                    .insert_header(("X-Content-Type-Options", "nosniff"))
+                    .insert_header(("X-Frame-Options", "DENY"))
+                    .body(html),
+            ),
+            Err(e) => {
+                tracing::error!(template = name, error = %e, "page template failed");
+                HttpResponse::InternalServerError()
+                    .content_type("text/plain; charset=utf-8")
+                    .body(
+                        "系统繁忙，请稍后再试 / The service had a problem; please try again later",
+                    )
+            }
+        }
+    }
+
+    pub fn ok(&self, name: &str, page: Value) -> HttpResponse {
+        self.render(StatusCode::OK, name, page)
+    }
+
+    /// 303 to `to`, with a flash message (`kind` ok|err, `key` under `flash_` in the catalogue).
+    pub fn redirect(&self, to: &str, flash: Option<(&str, &str)>) -> HttpResponse {
+        let resp = HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, to.to_owned()))
+            .finish();
+        let mut resp = self.finish(resp);
+        if let Some((kind, key)) = flash {
+            // Replaces the removal `finish` may have added: the last Set-Cookie wins.
+            let c = Cookie::build(FLASH_COOKIE, format!("{kind}:{key}"))
+                .path("/")
+                .http_only(true)
+                .same_site(SameSite::Lax)
+                .secure(self.secure())
+                .max_age(actix_web::cookie::time::Duration::seconds(60))
+                .finish();
+            let _ = resp.add_cookie(&c);
+        }
+        resp
+    }
+
+    pub fn error_page(&self, status: StatusCode, title: &str, text: String) -> HttpResponse {
+        self.render(
+            status,
+            "error",
+            json!({"title": title, "text": text, "status": status.as_u16()}),
+        )
+    }
+
+    /// An error from a use case as a page in the user's language.
+    pub fn app_error(&self, e: AppError) -> HttpResponse {
+        use actix_web::ResponseError;
+        let status = e.status_code();
+        let (title, text) = match &e {
+            AppError::Unauthorized(_) => return self.to_signin(),
+            AppError::NotFound(m) => (self.t("error_404_title"), self.msg(m)),
+            AppError::Forbidden(m) => (self.t("error_403_title"), self.msg(m)),
+            AppError::Validation(fields) => (
+                self.t("error_input_title"),
+                fields
+                    .values()
+                    .map(|m| self.msg(m))
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            ),
+            AppError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error on a page");
+                (
+                    self.t("error_500_title"),
+                    self.t("error_500_text").to_owned(),
+                )
+            }
+            AppError::BadRequest(m)
+            | AppError::Conflict(m)
+            | AppError::Unprocessable(m)
+            | AppError::TooLarge(m)
+            | AppError::UnsupportedMedia(m)
+            | AppError::TooManyRequests(m) => (self.t("error_generic_title"), self.msg(m)),
+        };
+        self.error_page(status, title, text)
+    }
+
+    /// Field errors of a use case, keyed by field name, in the user's language.
+    pub fn field_errors(&self, e: &AppError) -> Option<serde_json::Map<String, Value>> {
+        match e {
+            AppError::Validation(f) => Some(
+                f.iter()
+                    .map(|(k, v)| (k.clone(), Value::String(self.msg(v))))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// A use case's message for a banner above a form (conflicts, refusals).
+    pub fn problem(&self, e: &AppError) -> Option<String> {
+        match e {
+            AppError::Validation(_) => Some(self.t("error_input_text").to_owned()),
+            AppError::Conflict(m)
+            | AppError::Forbidden(m)
+            | AppError::BadRequest(m)
+            | AppError::Unprocessable(m) => Some(self.msg(m)),
+            _ => None,
+        }
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (for `next=` parameters).
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The value of a form field, trimmed; empty when absent.
+pub fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .unwrap_or("")
+}
+
+/// `next` only if it stays on this site (a path, not `//host` or a scheme).
+pub fn safe_next(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_site() {
+        assert_eq!(safe_next("/my"), Some("/my"));
+        assert_eq!(safe_next("//evil.example"), None);
+        assert_eq!(safe_next("https://evil.example"), None);
+        assert_eq!(safe_next("/\\evil"), None);
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"ab", b"abc"));
+    }
+}

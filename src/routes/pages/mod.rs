@@ -1,0 +1,77 @@
+//! Server-rendered HTML pages for residents, officials and couriers (one module per
+//! page group). Handlers call the workflows directly, like the API handlers do.
+
+pub mod account;
+pub mod assets;
+pub mod courier;
+pub mod ctx;
+pub mod i18n;
+pub mod office;
+pub mod public;
+pub mod resident;
+pub mod view;
+
+use actix_web::web;
+
+use crate::auth::CurrentUser;
+use crate::domain::status::Action;
+use crate::error::AppResult;
+use crate::workflow::act::{act, ActInput};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::FormConfig::default().limit(64 * 1024))
+        .route("/", web::get().to(public::home))
+        .route("/guide/{code}", web::get().to(public::guide))
+        .route("/lang/{lang}", web::get().to(public::switch_lang))
+        .route("/static/app.css", web::get().to(assets::css))
+        .route("/signin", web::get().to(account::signin_form))
+        .route("/signin", web::post().to(account::signin))
+        .route("/register", web::get().to(account::register_form))
+        .route("/register", web::post().to(account::register))
+        .route("/signout", web::post().to(account::signout))
+        .route("/apply/{code}", web::get().to(resident::apply_form))
+        .route("/apply/{code}", web::post().to(resident::apply))
+        .route("/my", web::get().to(resident::my_list))
+        .route("/my/{id}", web::get().to(resident::case))
+        .route("/my/{id}/edit", web::get().to(resident::edit_form))
+        .route("/my/{id}/edit", web::post().to(resident::edit))
+        .route("/my/{id}/action", web::post().to(resident::act))
+        .route("/office", web::get().to(office::queue))
+        .route("/office/{id}", web::get().to(office::case))
+        .route("/office/{id}/action", web::post().to(office::act))
+        .route("/courier", web::get().to(courier::list))
+        .route("/courier/{id}/event", web::post().to(courier::event));
+}
+
+/// One action in one write transaction, removing any file it wrote if it fails
+/// (as the API's action handler does).
+pub async fn run_action(
+    ctx: &ctx::Ctx,
+    user: &CurrentUser,
+    id: &str,
+    action: Action,
+    reason: Option<String>,
+    version: i32,
+) -> AppResult<()> {
+    let svc = ctx.state.services.clone();
+    let blobs = svc.blobs.clone();
+    let (user, id) = (user.clone(), id.to_owned());
+    ctx.state
+        .db
+        .with_writer(move |c| {
+            let mut written = Vec::new();
+            let input = ActInput {
+                action,
+                reason,
+                version,
+            };
+            let result = c.write_tx(|c| act(c, &svc, &user, &id, input, &mut written));
+            if result.is_err() {
+                for key in &written {
+                    let _ = blobs.delete(key);
+                }
+            }
+            result.map(|_| ())
+        })
+        .await
+}

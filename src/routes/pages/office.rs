@@ -1,0 +1,203 @@
+//! The official's pages: the queue ordered by deadline (overdue highlighted, filters by
+//! status, type and village) and the case page with its actions.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::ctx::{field, Ctx};
+use super::{i18n, view};
+use crate::auth::{CurrentUser, Scope};
+use crate::db::applications::{self, ListFilter};
+use crate::db::catalog;
+use crate::db::models::now;
+use crate::domain::role::Role;
+use crate::domain::status::{Action, ApplicationStatus};
+use crate::error::AppError;
+
+type Form = web::Form<Vec<(String, String)>>;
+
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    status: Option<String>,
+    #[serde(rename = "type")]
+    type_code: Option<String>,
+    village: Option<String>,
+}
+
+fn non_empty(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+pub async fn queue(ctx: Ctx, q: web::Query<QueueQuery>) -> HttpResponse {
+    let user = match ctx.require(&[Role::Official]) {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let q = q.into_inner();
+    let status = non_empty(&q.status).filter(|s| ApplicationStatus::parse(s).is_some());
+    // By default the queue shows what waits for the office.
+    let statuses = match &status {
+        Some(s) => vec![s.clone()],
+        None => vec!["submitted".into(), "under_review".into()],
+    };
+    let filter = ListFilter {
+        statuses,
+        type_code: non_empty(&q.type_code),
+        village: non_empty(&q.village),
+        limit: 200,
+        ..Default::default()
+    };
+    let scope = Scope::of(&user);
+    let area = user
+        .jurisdiction
+        .as_ref()
+        .map(|(c, _)| c.clone())
+        .unwrap_or_default();
+    let loaded = ctx
+        .state
+        .db
+        .read(move |c| {
+            let rows = applications::list(c, &scope, &filter)?;
+            let types = catalog::active_types(c)?;
+            // Villages of the official's area: codes are hierarchical.
+            let villages: Vec<_> = catalog::all_jurisdictions(c)?
+                .into_iter()
+                .filter(|j| j.level == "village" && !area.is_empty() && j.code.starts_with(&area))
+                .collect();
+            Ok::<_, AppError>((rows, types, villages))
+        })
+        .await;
+    let (rows, types, villages) = match loaded {
+        Ok(x) => x,
+        Err(e) => return ctx.app_error(e),
+    };
+    let lang = ctx.lang;
+    let t0 = now();
+    let items: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            let a = &r.app;
+            let holds = matches!(a.status.as_str(), "submitted" | "under_review");
+            let type_name = types
+                .iter()
+                .find(|t| t.code == a.type_code)
+                .map(|t| view::type_name(lang, t))
+                .unwrap_or_else(|| r.type_name.clone());
+            json!({
+                "id": a.id, "number": a.number, "type_name": type_name,
+                "subject_name": a.subject_name, "village_name": r.village_name,
+                "status_label": view::status(lang, &a.status),
+                "deadline": holds.then(|| i18n::datetime(lang, a.node_deadline)),
+                "overdue": holds && a.node_deadline < t0,
+            })
+        })
+        .collect();
+    let statuses: Vec<_> = ApplicationStatus::ALL
+        .iter()
+        .filter(|s| **s != ApplicationStatus::Draft)
+        .map(|s| json!({"value": s.as_str(), "label": view::status(lang, s.as_str())}))
+        .collect();
+    let type_opts: Vec<_> = types
+        .iter()
+        .map(|t| json!({"value": t.code, "label": view::type_name(lang, t)}))
+        .collect();
+    let village_opts: Vec<_> = villages
+        .iter()
+        .map(|v| json!({"value": v.code, "label": v.name}))
+        .collect();
+    ctx.ok(
+        "office_queue",
+        json!({
+            "items": items,
+            "filters": {"status": status, "type": non_empty(&q.type_code), "village": non_empty(&q.village)},
+            "statuses": statuses, "types": type_opts, "villages": village_opts,
+        }),
+    )
+}
+
+async fn render_case(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    id: String,
+    status: StatusCode,
+    extra: Value,
+) -> HttpResponse {
+    let u = user.clone();
+    let loaded = ctx
+        .state
+        .db
+        .read(move |c| {
+            let d = crate::routes::api::detail::load(c, &u, &id, false)?;
+            let t = crate::workflow::drafts::load_type(c, &d.summary.type_code)?;
+            Ok::<_, AppError>((d, t))
+        })
+        .await;
+    match loaded {
+        Ok((d, t)) => {
+            let mut page =
+                json!({"case": view::case(ctx.lang, &d, &t), "errors": {}, "values": {}});
+            if let (Some(p), Value::Object(e)) = (page.as_object_mut(), extra) {
+                p.extend(e);
+            }
+            ctx.render(status, "office_case", page)
+        }
+        Err(e) => ctx.app_error(e),
+    }
+}
+
+pub async fn case(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
+    let user = match ctx.require(&[Role::Official]) {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    render_case(&ctx, &user, path.into_inner(), StatusCode::OK, json!({})).await
+}
+
+/// accept, return, reject, approve or collect.
+pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
+    let user = match ctx.require(&[Role::Official]) {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    if let Err(r) = ctx.check_csrf(&form) {
+        return r;
+    }
+    let id = path.into_inner();
+    let action = match Action::parse(field(&form, "action")) {
+        Some(
+            a @ (Action::Accept
+            | Action::Return
+            | Action::Reject
+            | Action::Approve
+            | Action::Collect),
+        ) => a,
+        _ => return ctx.redirect(&format!("/office/{id}"), Some(("err", "bad_action"))),
+    };
+    let version: i32 = field(&form, "version").parse().unwrap_or(-1);
+    let reason = Some(field(&form, "reason").to_owned()).filter(|r| !r.is_empty());
+    match super::run_action(&ctx, &user, &id, action, reason.clone(), version).await {
+        Ok(()) => ctx.redirect(&format!("/office/{id}"), Some(("ok", action.as_str()))),
+        Err(e) => {
+            let Some(problem) = ctx.problem(&e) else {
+                return ctx.app_error(e);
+            };
+            let status = if matches!(e, AppError::Validation(_)) {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::CONFLICT
+            };
+            let errors = ctx.field_errors(&e).unwrap_or_default();
+            let extra = json!({
+                "problem": problem,
+                "errors": {action.as_str(): errors.get("reason")},
+                "values": {action.as_str(): reason},
+            });
+            render_case(&ctx, &user, id, status, extra).await
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Public pages: the catalogue of certificate types, each type's service guide, and
+//! the language switch.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::ctx::{safe_next, Ctx};
+use super::i18n::Lang;
+use super::view;
+use crate::db::catalog;
+use crate::error::AppError;
+
+pub async fn home(ctx: Ctx) -> HttpResponse {
+    let types = ctx
+        .state
+        .db
+        .read(|c| catalog::active_types(c).map_err(AppError::from))
+        .await;
+    match types {
+        Ok(types) => {
+            let items: Vec<_> = types
+                .iter()
+                .map(|t| {
+                    json!({"code": t.code, "name": view::type_name(ctx.lang, t),
+                           "purpose": view::pick(ctx.lang, &t.purpose_zh, &t.purpose_en),
+                           "promised_days": t.promised_days})
+                })
+                .collect();
+            ctx.ok("home", json!({"types": items}))
+        }
+        Err(e) => ctx.app_error(e),
+    }
+}
+
+pub async fn guide(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
+    let code = path.into_inner();
+    let found = ctx
+        .state
+        .db
+        .read(move |c| catalog::type_by_code(c, &code).map_err(AppError::from))
+        .await;
+    let t = match found {
+        Ok(Some(t)) => t,
+        Ok(None) => return ctx.app_error(AppError::not_found()),
+        Err(e) => return ctx.app_error(e),
+    };
+    let zh = ctx.lang == Lang::Zh;
+    let documents: Vec<_> = t
+        .documents
+        .iter()
+        .map(|d| {
+            json!({"name": view::pick(ctx.lang, &d.name_zh, &d.name_en),
+                   "description": zh.then_some(&d.description_zh),
+                   "required": d.required, "max_count": d.max_count})
+        })
+        .collect();
+    let steps: Vec<_> = t
+        .steps
+        .iter()
+        .map(|s| {
+            json!({"name": view::pick(ctx.lang, &s.name_zh, &s.name_en),
+                   "level": view::level(ctx.lang, s.level), "days": s.time_limit_days})
+        })
+        .collect();
+    ctx.ok(
+        "guide",
+        json!({
+            "type": {
+                "code": t.code,
+                "name": view::type_name(ctx.lang, &t),
+                "purpose": view::pick(ctx.lang, &t.purpose_zh, &t.purpose_en),
+                // These catalogue texts exist in Chinese only; English pages say so instead.
+                "legal_basis": zh.then_some(&t.legal_basis),
+                "who_may_apply": zh.then_some(&t.who_may_apply_zh),
+                "delivery_note": zh.then_some(&t.delivery_note_zh),
+                "issuing_level": view::level(ctx.lang, t.issuing_level),
+                "promised_days": t.promised_days,
+                "statutory_days": t.statutory_days,
+                "validity_days": t.validity_days,
+            },
+            "documents": documents,
+            "steps": steps,
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Sets the language cookie and goes back to where the user was.
+pub async fn switch_lang(
+    ctx: Ctx,
+    path: web::Path<String>,
+    q: web::Query<NextQuery>,
+) -> HttpResponse {
+    let Some(lang) = Lang::parse(&path.into_inner()) else {
+        return ctx.error_page(
+            StatusCode::NOT_FOUND,
+            ctx.t("error_404_title"),
+            ctx.t("error_404_text").to_owned(),
+        );
+    };
+    let next = q.next.as_deref().and_then(safe_next).unwrap_or("/");
+    let cookie = Cookie::build(super::ctx::LANG_COOKIE, lang.code())
+        .path("/")
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish();
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, next.to_owned()))
+        .cookie(cookie)
+        .finish()
+}
+
+/// HTML 404 for pages (the API keeps its JSON 404).
+pub async fn not_found(ctx: Ctx) -> HttpResponse {
+    ctx.error_page(
+        StatusCode::NOT_FOUND,
+        ctx.t("error_404_title"),
+        ctx.t("error_404_text").to_owned(),
+    )
+}

@@ -1,0 +1,192 @@
+//! Turning domain data into what the templates show, in one language.
+
+use serde_json::{json, Map, Value};
+
+use super::i18n::{self, Lang};
+use crate::domain::cert_type::{CertificateType, FieldKind, FieldSpec, Level};
+use crate::domain::dispatch::DispatchStatus;
+use crate::domain::status::{Action, ApplicationStatus};
+use crate::routes::api::views::{ApplicationDetail, EventView};
+
+pub fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
+pub fn type_name(lang: Lang, t: &CertificateType) -> String {
+    pick(lang, &t.name_zh, &t.name_en).to_owned()
+}
+
+pub fn level(lang: Lang, l: Level) -> &'static str {
+    match (lang, l) {
+        (Lang::Zh, l) => l.label_zh(),
+        (Lang::En, Level::Village) => "village (community)",
+        (Lang::En, Level::Township) => "township",
+    }
+}
+
+pub fn status(lang: Lang, s: &str) -> String {
+    ApplicationStatus::parse(s)
+        .map(|s| pick(lang, s.label_zh(), s.label_en()).to_owned())
+        .unwrap_or_else(|| s.to_owned())
+}
+
+pub fn action(lang: Lang, a: &str) -> String {
+    Action::parse(a)
+        .map(|a| pick(lang, a.label_zh(), a.label_en()).to_owned())
+        .unwrap_or_else(|| a.to_owned())
+}
+
+pub fn dispatch_status(lang: Lang, s: &str) -> String {
+    DispatchStatus::parse(s)
+        .map(|s| pick(lang, s.label_zh(), s.label_en()).to_owned())
+        .unwrap_or_else(|| s.to_owned())
+}
+
+fn opt_time(lang: Lang, t: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
+    t.map(|t| i18n::datetime(lang, t.naive_utc()))
+}
+
+/// A stored form value as text for reading (option labels, 是/否).
+pub fn show_value(lang: Lang, f: &FieldSpec, v: &Value) -> String {
+    match (f.kind, v) {
+        (FieldKind::Boolean, Value::Bool(b)) => {
+            i18n::text(lang, if *b { "yes" } else { "no" }).into()
+        }
+        (FieldKind::Select, Value::String(s)) => f
+            .option(s)
+            .map(|o| pick(lang, &o.label_zh, &o.label_en).to_owned())
+            .unwrap_or_else(|| s.clone()),
+        (_, Value::String(s)) => s.clone(),
+        (_, Value::Null) => String::new(),
+        (_, other) => other.to_string(),
+    }
+}
+
+/// A stored form value as the text an input holds.
+pub fn input_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The fields of a type, ready for the form template.
+pub fn field_specs(lang: Lang, t: &CertificateType) -> Vec<Value> {
+    t.fields
+        .iter()
+        .map(|f| {
+            let options: Vec<_> = f
+                .options
+                .iter()
+                .map(|o| json!({"value": o.value, "label": pick(lang, &o.label_zh, &o.label_en)}))
+                .collect();
+            let kind = match f.kind {
+                FieldKind::Text => "text",
+                FieldKind::Textarea => "textarea",
+                FieldKind::Integer => "integer",
+                FieldKind::Decimal => "decimal",
+                FieldKind::Date => "date",
+                FieldKind::Boolean => "boolean",
+                FieldKind::Select => "select",
+                FieldKind::Phone => "phone",
+            };
+            json!({
+                "name": f.name,
+                "label": pick(lang, &f.label_zh, &f.label_en),
+                "kind": kind,
+                "required": f.required,
+                // Help texts exist in Chinese only.
+                "help": if lang == Lang::Zh { f.help_zh.clone() } else { None },
+                "options": options,
+                "min": f.min, "max": f.max, "max_len": f.max_len,
+            })
+        })
+        .collect()
+}
+
+/// The form data as label / value rows.
+pub fn form_rows(lang: Lang, t: &CertificateType, form: &Value) -> Vec<Value> {
+    let empty = Map::new();
+    let form = form.as_object().unwrap_or(&empty);
+    t.fields
+        .iter()
+        .filter_map(|f| {
+            let v = form.get(&f.name)?;
+            Some(json!({"label": pick(lang, &f.label_zh, &f.label_en), "value": show_value(lang, f, v)}))
+        })
+        .collect()
+}
+
+/// The trail as timeline nodes: what happened, when, by whom, the node's deadline.
+pub fn timeline(lang: Lang, events: &[EventView]) -> Vec<Value> {
+    events
+        .iter()
+        .map(|e| {
+            json!({
+                "action": action(lang, &e.action),
+                "status": status(lang, &e.to_status),
+                "to_status": e.to_status,
+                "at": i18n::datetime(lang, e.at.naive_utc()),
+                "deadline": opt_time(lang, e.node_deadline),
+                "deadline_met": e.deadline_met,
+                "actor": e.actor_name,
+                "reason": e.reason,
+            })
+        })
+        .collect()
+}
+
+/// The case as the templates read it (in addition to the raw detail).
+pub fn case(lang: Lang, d: &ApplicationDetail, t: &CertificateType) -> Value {
+    let s = &d.summary;
+    let actions: Vec<_> = d
+        .allowed_actions
+        .iter()
+        .map(|a| {
+            json!({"code": a, "label": action(lang, a),
+                        "needs_reason": matches!(a.as_str(), "return" | "reject")})
+        })
+        .collect();
+    let step = t
+        .step(usize::try_from(s.current_step).unwrap_or(0))
+        .map(|st| pick(lang, &st.name_zh, &st.name_en).to_owned());
+    json!({
+        "id": s.id,
+        "number": s.number,
+        "type_name": type_name(lang, t),
+        "status": s.status,
+        "status_label": status(lang, &s.status),
+        "subject_name": s.subject_name,
+        "subject_id_number": s.subject_id_number,
+        "village_name": s.village_name,
+        "version": s.version,
+        "created_at": i18n::datetime(lang, s.created_at.naive_utc()),
+        "submitted_at": opt_time(lang, s.submitted_at),
+        "node_deadline": opt_time(lang, s.node_deadline),
+        "overall_deadline": opt_time(lang, s.overall_deadline),
+        "overdue": s.overdue,
+        "step": step,
+        "form": form_rows(lang, t, &d.form),
+        "delivery": {
+            "method": d.delivery.method,
+            "recipient": d.delivery.recipient,
+            "phone": d.delivery.phone,
+            "address": d.delivery.address,
+        },
+        "timeline": timeline(lang, &d.events),
+        "certificate": d.certificate.as_ref().map(|c| json!({
+            "number": c.number, "status": c.status, "pdf_url": c.pdf_url,
+            "valid_until": i18n::date(lang, c.valid_until.naive_utc()),
+        })),
+        "dispatch": d.dispatch.as_ref().map(|x| json!({
+            "tracking_number": x.tracking_number,
+            "status_label": dispatch_status(lang, &x.status),
+        })),
+        "actions": actions,
+        "editable": matches!(s.status.as_str(), "draft" | "returned"),
+    })
+}

@@ -1,0 +1,281 @@
+//! Browser tests: the pages in headless Chromium against the real server, at a phone's
+//! 360 px and a desktop's 1280 px width. Screenshots go to test-artifacts/.
+
+#[path = "../api/helpers.rs"]
+#[allow(dead_code, unused_macros, unused_imports)]
+mod helpers;
+mod webdriver;
+
+use helpers::{accounts, spawn_app, Backend, TestApp};
+use serde_json::json;
+use webdriver::Browser;
+use zhengming::demo::DEMO_PASSWORD;
+
+async fn sign_in(b: &Browser, app: &TestApp, phone: &str, password: &str) {
+    b.goto(&app.url("/signin")).await;
+    b.fill("#in-phone", phone).await;
+    b.fill("#in-password", password).await;
+    b.submit("form.form button[type=submit]").await;
+    assert!(b.body().await.contains("登录成功"), "sign-in of {phone}");
+}
+
+async fn sign_out(b: &Browser) {
+    b.submit("form[action='/signout'] button").await;
+    assert!(b.body().await.contains("您已退出登录"));
+}
+
+async fn whole_journey(width: u32) {
+    let app = spawn_app(Backend::Sqlite).await;
+    let mut b = Browser::launch(width, &format!("journey-{width}")).await;
+
+    // Public home: the 11 types, in Chinese by default, with a visible English switch.
+    b.goto(&app.url("/")).await;
+    assert_eq!(
+        b.exec(
+            "return document.querySelectorAll('.types > li').length",
+            json!([])
+        )
+        .await,
+        11
+    );
+    assert_eq!(
+        b.exec("return document.documentElement.lang", json!([]))
+            .await,
+        "zh-CN"
+    );
+    b.screenshot("home").await;
+    // The whole first load (HTML, CSS, no scripts) stays under 100 KB, nothing external.
+    let bytes = b
+        .exec(
+            "const n = performance.getEntriesByType('navigation')[0];
+             const r = performance.getEntriesByType('resource');
+             if (r.some(e => !e.name.startsWith(location.origin))) return -1;
+             return n.decodedBodySize + r.reduce((s, e) => s + e.decodedBodySize, 0);",
+            json!([]),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    assert!(
+        (1..100_000).contains(&bytes),
+        "first load of the home page: {bytes} bytes"
+    );
+    eprintln!("home page first load: {bytes} bytes");
+    b.submit("a.lang").await;
+    let en = b.body().await;
+    assert!(en.contains("Certificates you can apply for online"), "{en}");
+    assert!(
+        !en.contains("网上开证明"),
+        "no Chinese UI text on the English page"
+    );
+    b.submit("a.lang").await;
+    b.goto(&app.url("/guide/residence")).await;
+    let guide = b.body().await;
+    assert!(guide.contains("法律依据") && guide.contains("承诺时限") && guide.contains("所需材料"));
+    b.screenshot("guide").await;
+
+    // A resident registers (a mistake first: the error shows next to the field and
+    // the typed values stay), then signs in.
+    let (phone, id) = (helpers::phone(), helpers::id_number());
+    b.goto(&app.url("/register")).await;
+    b.fill("#in-name", "李秀兰").await;
+    b.fill("#in-phone", &phone).await;
+    b.fill("#in-id_number", "123").await;
+    b.fill("#in-password", "secret-pass-1").await;
+    b.fill("#in-password2", "secret-pass-1").await;
+    b.submit("form.form button[type=submit]").await;
+    assert!(!b.text("#err-id_number").await.is_empty());
+    assert_eq!(b.value("#in-name").await, "李秀兰");
+    b.screenshot("register-error").await;
+    b.fill("#in-id_number", &id).await;
+    b.fill("#in-password", "secret-pass-1").await;
+    b.fill("#in-password2", "secret-pass-1").await;
+    b.submit("form.form button[type=submit]").await;
+    assert!(b.body().await.contains("注册成功"));
+    sign_in(&b, &app, &phone, "secret-pass-1").await;
+
+    // The apply wizard for a residence certificate, first with a required field left out.
+    b.goto(&app.url("/apply/residence")).await;
+    b.click(&format!(
+        "#in-jurisdiction option[value='{}']",
+        accounts::VILLAGE
+    ))
+    .await;
+    b.exec(
+        "document.getElementById('in-f_living_since').value = '2010-05-01'",
+        json!([]),
+    )
+    .await;
+    b.click("input[name=f_permanent_resident][value=true]")
+        .await;
+    b.fill("#in-f_purpose", "办理子女入学").await;
+    b.fill("#in-phone", "13912345678").await;
+    b.fill("#in-address", "敦化市雁鸣湖镇大山村三组12号").await;
+    b.screenshot("apply-form").await;
+    b.submit("form.form button.big").await;
+    let err = b.body().await;
+    assert!(err.contains("请按红字提示修改"), "{err}");
+    assert!(!b.text(".has-error .error").await.is_empty());
+    assert_eq!(
+        b.value("#in-f_purpose").await,
+        "办理子女入学",
+        "typed values are kept"
+    );
+    b.screenshot("apply-error").await;
+    b.fill("#in-f_address", "敦化市雁鸣湖镇大山村三组12号")
+        .await;
+    b.submit("form.form button.big").await;
+    assert!(b.body().await.contains("已保存"));
+    let case_url = b.url().await;
+    let app_id = case_url.rsplit('/').next().unwrap().to_owned();
+    b.screenshot("review").await;
+    b.submit("#act-submit").await;
+    assert!(b.body().await.contains("申请已提交"));
+    assert!(b.text(".status").await.contains("已提交"));
+    sign_out(&b).await;
+
+    // The village official accepts and approves (queue ordered by deadline).
+    let village = app.staff_phone("official", accounts::VILLAGE).await;
+    sign_in(&b, &app, &village, DEMO_PASSWORD).await;
+    b.goto(&app.url("/office")).await;
+    b.screenshot("queue").await;
+    b.submit(&format!("a[href='/office/{app_id}']")).await;
+    b.screenshot("office-case").await;
+    // Returning needs a reason: refused without one, with the error at the field.
+    b.submit("#act-return").await;
+    let page = b.body().await;
+    assert!(page.contains("必须填写原因"), "{page}");
+    assert!(!b.text(".has-error .error").await.is_empty());
+    b.submit("#act-accept").await;
+    assert!(b.body().await.contains("已受理"));
+    b.submit("#act-approve").await;
+    assert!(b.body().await.contains("已批准"));
+    sign_out(&b).await;
+
+    // The township official approves the last step: certificate issued, dispatch made.
+    let township = app.staff_phone("official", accounts::TOWNSHIP).await;
+    sign_in(&b, &app, &township, DEMO_PASSWORD).await;
+    b.goto(&app.url(&format!("/office/{app_id}"))).await;
+    b.submit("#act-approve").await;
+    assert!(b.body().await.contains("配送中"));
+    sign_out(&b).await;
+
+    // The courier delivers: pick up, out for delivery, a wrong code, then the right one.
+    let tracking = app
+        .with_db(move |c| {
+            use diesel::prelude::*;
+            use zhengming::db::schema::dispatches::dsl as d;
+            d::dispatches
+                .filter(d::application_id.eq(app_id.clone()))
+                .select(d::tracking_number)
+                .first::<String>(c)
+                .unwrap()
+        })
+        .await;
+    let code = app
+        .delivery_code(case_url.rsplit('/').next().unwrap())
+        .await;
+    let courier = app.staff_phone("courier", accounts::TOWNSHIP).await;
+    sign_in(&b, &app, &courier, DEMO_PASSWORD).await;
+    b.goto(&app.url("/courier")).await;
+    assert!(b.body().await.contains("大山村"));
+    b.submit(&format!("#ev-pick_up-{tracking}")).await;
+    b.submit(&format!("#ev-out_for_delivery-{tracking}")).await;
+    b.screenshot("courier").await;
+    let tel = b
+        .exec(
+            &format!("return document.querySelector('#d-{tracking} a.tel').getAttribute('href')"),
+            json!([]),
+        )
+        .await;
+    assert_eq!(tel, "tel:13912345678");
+    b.fill(&format!("#d-{tracking} input[name=code]"), "000000")
+        .await;
+    b.fill(&format!("#d-{tracking} input[name=signer]"), "李秀兰")
+        .await;
+    b.submit(&format!("#ev-deliver-{tracking}")).await;
+    assert!(b
+        .text(&format!("#d-{tracking} .error"))
+        .await
+        .contains("验证码"));
+    assert_eq!(
+        b.value(&format!("#d-{tracking} input[name=signer]")).await,
+        "李秀兰"
+    );
+    b.screenshot("courier-error").await;
+    b.fill(&format!("#d-{tracking} input[name=code]"), &code)
+        .await;
+    b.submit(&format!("#ev-deliver-{tracking}")).await;
+    assert!(b.body().await.contains("已妥投"));
+    sign_out(&b).await;
+
+    // The resident sees the case completed and downloads the PDF.
+    sign_in(&b, &app, &phone, "secret-pass-1").await;
+    b.goto(&case_url).await;
+    let page = b.body().await;
+    assert!(page.contains("已办结"), "{page}");
+    assert!(page.contains("办理进度"));
+    b.screenshot("completed").await;
+    let pdf = b
+        .exec_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.getElementById('download-pdf').href)
+               .then(r => r.arrayBuffer().then(buf => done({status: r.status,
+                  type: r.headers.get('content-type'),
+                  head: String.fromCharCode(...new Uint8Array(buf.slice(0, 5))), size: buf.byteLength})))
+               .catch(e => done({error: String(e)}));",
+            json!([]),
+        )
+        .await;
+    assert_eq!(pdf["status"], 200, "{pdf}");
+    assert_eq!(pdf["type"], "application/pdf");
+    assert_eq!(pdf["head"], "%PDF-");
+    assert!(pdf["size"].as_u64().unwrap() > 1000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journey_on_a_phone_360px() {
+    whole_journey(360).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journey_on_a_desktop_1280px() {
+    whole_journey(1280).await;
+}
+
+/// A form posted without the page's CSRF token changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_without_a_valid_csrf_token_are_refused() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let mut b = Browser::launch(1280, "csrf").await;
+    let resident = "13800000002";
+    // A forged token in the sign-in form: refused, not signed in.
+    b.goto(&app.url("/signin")).await;
+    b.exec("document.querySelector('input[name=_csrf]').value = 'forged-token-forged-token-forged-token'", json!([])).await;
+    b.fill("#in-phone", resident).await;
+    b.fill("#in-password", DEMO_PASSWORD).await;
+    b.submit("form.form button[type=submit]").await;
+    let page = b.body().await;
+    assert!(page.contains("页面已过期"), "{page}");
+    b.screenshot("csrf-refused").await;
+    b.goto(&app.url("/my")).await;
+    assert!(b.url().await.contains("/signin"), "still signed out");
+
+    // A cross-site post has neither cookie nor token: refused, no account made.
+    let phone = helpers::phone();
+    let r = reqwest::Client::new()
+        .post(app.url("/register"))
+        .form(&[
+            ("name", "张三"),
+            ("phone", phone.as_str()),
+            ("id_number", &helpers::id_number()),
+            ("password", "secret-pass-1"),
+            ("password2", "secret-pass-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = app.try_login(&phone, "secret-pass-1").await;
+    assert_eq!(r.status, 401, "no account was created");
+}

@@ -260,10 +260,23 @@ both_backends!(courier_delivery_needs_an_address);
 
 async fn an_unknown_route_is_a_json_404(backend: Backend) {
     let app = spawn_app(backend).await;
-    for path in ["/api/v1/unicorns", "/no/such/page", "/api/v2/applications"] {
+    for path in ["/api/v1/unicorns", "/api/v2/applications"] {
         let r = app.get(path, None).await;
         r.error(404, "not_found");
     }
+    // Outside the API a person gets the HTML page in the site's style.
+    let r = app
+        .client
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(r.text().await.unwrap().contains("<html"));
 }
 both_backends!(an_unknown_route_is_a_json_404);
 

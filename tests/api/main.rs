@@ -3,3 +3,8 @@
 
 mod helpers;
 mod lifecycle;
+mod admin_jobs;
+mod notify;
+mod smtp_sink;
+mod track;
+mod workers;

@@ -251,8 +251,8 @@ fn jobs(settings: &Settings, command: JobsCommand) -> Result<(), String> {
     let mut conn = db.write_conn().map_err(|e| e.to_string())?;
     match command {
         JobsCommand::Failed => {
-            let failed = zhengming::db::jobs::list(&mut conn, "failed", 1000)
-                .map_err(|e| e.to_string())?;
+            let failed =
+                zhengming::db::jobs::list(&mut conn, "failed", 1000).map_err(|e| e.to_string())?;
             if failed.is_empty() {
                 println!("没有失败的任务 / no failed jobs");
             }

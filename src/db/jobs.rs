@@ -29,8 +29,9 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Job>> {
 pub fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
     jobs::table
         .filter(
-            (jobs::status.eq("queued").and(jobs::run_at.le(now)))
-                .or(jobs::status.eq("running").and(jobs::lease_expires_at.lt(now))),
+            (jobs::status.eq("queued").and(jobs::run_at.le(now))).or(jobs::status
+                .eq("running")
+                .and(jobs::lease_expires_at.lt(now))),
         )
         .order(jobs::run_at.asc())
         .limit(limit)
@@ -49,8 +50,9 @@ pub fn try_claim(
 ) -> QueryResult<bool> {
     let n = diesel::update(
         jobs::table.filter(jobs::id.eq(id)).filter(
-            (jobs::status.eq("queued").and(jobs::run_at.le(now)))
-                .or(jobs::status.eq("running").and(jobs::lease_expires_at.lt(now))),
+            (jobs::status.eq("queued").and(jobs::run_at.le(now))).or(jobs::status
+                .eq("running")
+                .and(jobs::lease_expires_at.lt(now))),
         ),
     )
     .set((

@@ -10,12 +10,7 @@ use super::DbConn;
 /// Counts one hit for `key` and returns the hits in the current window (this one
 /// included). Safe when instances race on a new key: the loser of the insert counts
 /// on the winner's row.
-pub fn hit(
-    conn: &mut DbConn,
-    key: &str,
-    window: Duration,
-    now: NaiveDateTime,
-) -> QueryResult<i32> {
+pub fn hit(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -> QueryResult<i32> {
     for _ in 0..2 {
         let current = diesel::update(
             rate_limits::table

@@ -20,26 +20,32 @@ pub struct Tracked {
 /// One query whether the number is unknown or the phone wrong, so both take the same
 /// path and time.
 pub fn find(conn: &mut DbConn, number: &str, phone: &str) -> QueryResult<Option<Tracked>> {
-    let row: Option<(String, String, String, String, NaiveDateTime, Option<NaiveDateTime>)> =
-        applications::table
-            .inner_join(users::table.on(users::id.eq(applications::applicant_id)))
-            .inner_join(certificate_types::table)
-            .filter(applications::number.eq(number))
-            .filter(
-                users::phone
-                    .eq(phone)
-                    .or(applications::delivery_phone.eq(phone)),
-            )
-            .select((
-                applications::id,
-                applications::number,
-                certificate_types::name_zh,
-                applications::status,
-                applications::created_at,
-                applications::overall_deadline,
-            ))
-            .first(conn)
-            .optional()?;
+    let row: Option<(
+        String,
+        String,
+        String,
+        String,
+        NaiveDateTime,
+        Option<NaiveDateTime>,
+    )> = applications::table
+        .inner_join(users::table.on(users::id.eq(applications::applicant_id)))
+        .inner_join(certificate_types::table)
+        .filter(applications::number.eq(number))
+        .filter(
+            users::phone
+                .eq(phone)
+                .or(applications::delivery_phone.eq(phone)),
+        )
+        .select((
+            applications::id,
+            applications::number,
+            certificate_types::name_zh,
+            applications::status,
+            applications::created_at,
+            applications::overall_deadline,
+        ))
+        .first(conn)
+        .optional()?;
     let Some((id, number, type_name, status, created_at, overall_deadline)) = row else {
         return Ok(None);
     };

@@ -8,7 +8,9 @@ use rand::Rng;
 /// The delay after failed attempt `attempt` (1-based): base·2^(attempt-1), at most
 /// `max`, then scaled by a random factor in [0.5, 1.0].
 pub fn delay(attempt: i32, base: Duration, max: Duration) -> Duration {
-    let exp = u32::try_from(attempt.saturating_sub(1)).unwrap_or(0).min(30);
+    let exp = u32::try_from(attempt.saturating_sub(1))
+        .unwrap_or(0)
+        .min(30);
     let raw = base.saturating_mul(1u32 << exp).min(max);
     let factor = rand::thread_rng().gen_range(0.5..=1.0);
     raw.mul_f64(factor)
@@ -31,8 +33,7 @@ mod tests {
             let d = delay(40, base, max);
             assert!(d >= max / 2 && d <= max);
         }
-        let spread: std::collections::HashSet<_> =
-            (0..20).map(|_| delay(3, base, max)).collect();
+        let spread: std::collections::HashSet<_> = (0..20).map(|_| delay(3, base, max)).collect();
         assert!(spread.len() > 1, "jitter varies the delay");
     }
 }

@@ -197,9 +197,7 @@ impl Worker {
             Some(Ok(())) => {
                 let held = self
                     .db
-                    .with_writer(move |c| {
-                        Ok::<_, DbError>(jobs::complete(c, &id, &owner, now())?)
-                    })
+                    .with_writer(move |c| Ok::<_, DbError>(jobs::complete(c, &id, &owner, now())?))
                     .await?;
                 if !held {
                     tracing::warn!(job = %job.id, "job finished after its lease was lost");

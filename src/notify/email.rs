@@ -32,9 +32,8 @@ impl Mailer {
         if host.is_empty() {
             return Ok(None);
         }
-        let tls = || {
-            TlsParameters::new(host.to_owned()).map_err(|e| format!("SMTP TLS for {host}: {e}"))
-        };
+        let tls =
+            || TlsParameters::new(host.to_owned()).map_err(|e| format!("SMTP TLS for {host}: {e}"));
         let mut b = SmtpTransport::builder_dangerous(host)
             .port(s.smtp_port)
             .timeout(Some(Duration::from_millis(s.smtp_timeout_ms.max(100))));
@@ -70,10 +69,9 @@ impl Mailer {
 
     /// Sends on the blocking pool (lettre's SMTP client is synchronous).
     pub async fn send(&self, e: Email) -> Result<(), JobError> {
-        let to: Mailbox = e
-            .to
-            .parse()
-            .map_err(|err| JobError::Permanent(format!("bad recipient address: {err}")))?;
+        let to: Mailbox =
+            e.to.parse()
+                .map_err(|err| JobError::Permanent(format!("bad recipient address: {err}")))?;
         let msg = Message::builder()
             .from(self.from.clone())
             .to(to)

@@ -33,7 +33,9 @@ pub fn digits_in(text: &str) -> String {
     let mut i = 0;
     while i < chars.len() {
         let start = i;
-        while i < chars.len() && (chars[i].is_ascii_digit() || (i > start && matches!(chars[i], 'X' | 'x'))) {
+        while i < chars.len()
+            && (chars[i].is_ascii_digit() || (i > start && matches!(chars[i], 'X' | 'x')))
+        {
             i += 1;
         }
         if i == start {

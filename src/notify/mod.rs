@@ -189,7 +189,8 @@ mod tests {
     #[test]
     fn email_templates_exist_for_both_languages() {
         let t = Templates::new(&default_dir());
-        let ctx = json!({"number": "ZM2026000123", "reason": "<b>x</b>", "pdf_url": "http://h/p.pdf"});
+        let ctx =
+            json!({"number": "ZM2026000123", "reason": "<b>x</b>", "pdf_url": "http://h/p.pdf"});
         for code in outbox::ALL.iter().filter(|c| **c != outbox::DISPATCHED) {
             for lang in ["zh", "en"] {
                 for part in ["subject.txt", "txt", "html"] {

@@ -25,7 +25,9 @@ pub const DISPATCHED: &str = "dispatch_created";
 pub const DELIVERED: &str = "delivered";
 
 /// Every template code, for checks over templates/.
-pub const ALL: [&str; 6] = [SUBMITTED, RETURNED, REJECTED, APPROVED, DISPATCHED, DELIVERED];
+pub const ALL: [&str; 6] = [
+    SUBMITTED, RETURNED, REJECTED, APPROVED, DISPATCHED, DELIVERED,
+];
 
 /// Queues one message and the job that sends it.
 pub fn queue(

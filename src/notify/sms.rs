@@ -85,7 +85,9 @@ impl HttpGateway {
         }
         let client = reqwest::Client::builder()
             .timeout(Duration::from_millis(s.sms_http_timeout_ms.max(100)))
-            .connect_timeout(Duration::from_millis(s.sms_http_timeout_ms.clamp(100, 5000)))
+            .connect_timeout(Duration::from_millis(
+                s.sms_http_timeout_ms.clamp(100, 5000),
+            ))
             .build()
             .map_err(|e| format!("SMS gateway client: {e}"))?;
         Ok(HttpGateway {
@@ -133,7 +135,13 @@ impl SmsProvider for HttpGateway {
             match classify_status(status) {
                 None => Ok(()),
                 Some(retry) => {
-                    let text: String = resp.text().await.unwrap_or_default().chars().take(200).collect();
+                    let text: String = resp
+                        .text()
+                        .await
+                        .unwrap_or_default()
+                        .chars()
+                        .take(200)
+                        .collect();
                     let msg = format!("SMS gateway answered {status}: {}", mask::digits_in(&text));
                     Err(if retry {
                         JobError::Retryable(msg)

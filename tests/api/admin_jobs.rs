@@ -19,7 +19,9 @@ async fn failed_jobs_are_listed_and_retried(backend: Backend) {
         .unwrap();
     let admin = admin_token(&app).await;
     let failed = || async {
-        let r = app.get("/api/v1/admin/jobs?status=failed", Some(&admin)).await;
+        let r = app
+            .get("/api/v1/admin/jobs?status=failed", Some(&admin))
+            .await;
         assert_eq!(r.status, 200, "{}", r.body);
         r.body["items"]
             .as_array()
@@ -28,10 +30,16 @@ async fn failed_jobs_are_listed_and_retried(backend: Backend) {
             .find(|j| j["id"] == id.as_str())
             .cloned()
     };
-    wait_until(30, "job parked as failed", || async { failed().await.is_some() }).await;
+    wait_until(30, "job parked as failed", || async {
+        failed().await.is_some()
+    })
+    .await;
     let job = failed().await.unwrap();
     assert_eq!(job["attempts"], 1);
-    assert!(job["last_error"].as_str().unwrap().contains("unknown job kind"));
+    assert!(job["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("unknown job kind"));
 
     let (resident, _, _) = app.new_resident("张三").await;
     app.get("/api/v1/admin/jobs", Some(&resident))
@@ -42,13 +50,19 @@ async fn failed_jobs_are_listed_and_retried(backend: Backend) {
         .field_error("status");
 
     let r = app
-        .post(&format!("/api/v1/admin/jobs/{id}/retry"), Some(&admin), json!({}))
+        .post(
+            &format!("/api/v1/admin/jobs/{id}/retry"),
+            Some(&admin),
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["attempts"], 0);
     // It fails again (the kind is still unknown), so it is back in the failed list.
     wait_until(30, "failed again", || async {
-        failed().await.is_some_and(|j| j["attempts"] == 1 && j["updated_at"] != job["updated_at"])
+        failed()
+            .await
+            .is_some_and(|j| j["attempts"] == 1 && j["updated_at"] != job["updated_at"])
     })
     .await;
     app.post("/api/v1/admin/jobs/nope/retry", Some(&admin), json!({}))

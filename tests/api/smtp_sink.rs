@@ -73,7 +73,11 @@ async fn session(
         let cmd = line.trim_end().to_ascii_uppercase();
         if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
             w.write_all(b"250-sink\r\n250 8BITMIME\r\n").await?;
-        } else if cmd.starts_with("MAIL") || cmd.starts_with("RCPT") || cmd.starts_with("RSET") || cmd.starts_with("NOOP") {
+        } else if cmd.starts_with("MAIL")
+            || cmd.starts_with("RCPT")
+            || cmd.starts_with("RSET")
+            || cmd.starts_with("NOOP")
+        {
             w.write_all(b"250 OK\r\n").await?;
         } else if cmd == "DATA" {
             w.write_all(b"354 go ahead\r\n").await?;

@@ -11,7 +11,10 @@ async fn track_shows_timeline_only_for_the_right_pair(backend: Backend) {
     let number = done["number"].as_str().unwrap();
 
     let r = app
-        .get(&format!("/api/v1/track?number={number}&phone={phone}"), None)
+        .get(
+            &format!("/api/v1/track?number={number}&phone={phone}"),
+            None,
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["status"], "dispatched");
@@ -34,14 +37,20 @@ async fn track_shows_timeline_only_for_the_right_pair(backend: Backend) {
     // The delivery phone works too (lower-case number and spaces are forgiven).
     let r = app
         .get(
-            &format!("/api/v1/track?number=%20{}&phone=139%201234%205678", number.to_lowercase()),
+            &format!(
+                "/api/v1/track?number=%20{}&phone=139%201234%205678",
+                number.to_lowercase()
+            ),
             None,
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
 
     let wrong = app
-        .get(&format!("/api/v1/track?number={number}&phone=13800000000"), None)
+        .get(
+            &format!("/api/v1/track?number={number}&phone=13800000000"),
+            None,
+        )
         .await;
     let unknown = app
         .get("/api/v1/track?number=ZM2026999999&phone=13800000000", None)
@@ -64,7 +73,10 @@ async fn track_shows_timeline_only_for_the_right_pair(backend: Backend) {
         assert_eq!(r.status, 404);
     }
     let blocked = app
-        .get(&format!("/api/v1/track?number={number}&phone={phone}"), None)
+        .get(
+            &format!("/api/v1/track?number={number}&phone={phone}"),
+            None,
+        )
         .await;
     blocked.error(429, "too_many_requests");
 }

@@ -13,8 +13,16 @@ use zhengming::db::Db;
 
 fn db_of(dir: &Path) -> Db {
     let out = super::zhengming(dir, &["migrate"], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    Db::connect(&format!("sqlite://{}", dir.join("zhengming.db").display()), 2).unwrap()
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Db::connect(
+        &format!("sqlite://{}", dir.join("zhengming.db").display()),
+        2,
+    )
+    .unwrap()
 }
 
 fn start_worker(dir: &Path, env: &[(&str, &str)]) -> Child {
@@ -49,7 +57,10 @@ fn wait_for(db: &Db, id: &str, what: &str, pred: impl Fn(&Job) -> bool) -> Job {
         if pred(&j) {
             return j;
         }
-        assert!(Instant::now() < until, "timed out waiting for {what}: {j:?}");
+        assert!(
+            Instant::now() < until,
+            "timed out waiting for {what}: {j:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -146,10 +157,17 @@ fn operators_list_and_retry_failed_jobs() {
     let out = super::zhengming(dir.path(), &["jobs", "failed"], None);
     let listed = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success());
-    assert!(listed.contains(&id) && listed.contains("unknown job kind"), "{listed}");
+    assert!(
+        listed.contains(&id) && listed.contains("unknown job kind"),
+        "{listed}"
+    );
 
     let out = super::zhengming(dir.path(), &["jobs", "retry", &id], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let j = job(&db, &id);
     assert_eq!((j.status.as_str(), j.attempts), ("queued", 0));
 

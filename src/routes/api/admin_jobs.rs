@@ -104,7 +104,10 @@ pub async fn retry(
             if !jobs::retry(c, &id, now())? {
                 return Err(AppError::conflict(
                     "只能重试失败的任务",
-                    format!("Only a failed job can be retried; this one is {}", job.status),
+                    format!(
+                        "Only a failed job can be retried; this one is {}",
+                        job.status
+                    ),
                 ));
             }
             jobs::find(c, &id)?.ok_or_else(AppError::not_found)

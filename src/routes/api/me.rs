@@ -122,12 +122,7 @@ pub async fn patch(
 }
 
 fn parse_email(e: &str) -> Result<String, Invalid> {
-    let bad = || {
-        Invalid::new(
-            "邮箱地址格式不正确",
-            "The email address is not valid",
-        )
-    };
+    let bad = || Invalid::new("邮箱地址格式不正确", "The email address is not valid");
     if e.len() > 254 {
         return Err(bad());
     }

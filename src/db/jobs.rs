@@ -66,16 +66,16 @@ pub fn try_claim(
     Ok(n == 1)
 }
 
-fn held<'a>(
-    id: &'a str,
-    owner: &'a str,
-) -> diesel::dsl::Filter<
+/// A job `owner` holds (running under its lease).
+type Held<'a> = diesel::dsl::Filter<
     diesel::dsl::Filter<
         diesel::dsl::Filter<jobs::table, diesel::dsl::Eq<jobs::id, &'a str>>,
         diesel::dsl::Eq<jobs::lease_owner, &'a str>,
     >,
     diesel::dsl::Eq<jobs::status, &'static str>,
-> {
+>;
+
+fn held<'a>(id: &'a str, owner: &'a str) -> Held<'a> {
     jobs::table
         .filter(jobs::id.eq(id))
         .filter(jobs::lease_owner.eq(owner))

@@ -1,5 +1,6 @@
 //! Settings: defaults < `zhengming.toml` (or `--config FILE`) < `ZHENGMING_*` environment.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -29,6 +30,48 @@ pub struct Settings {
     pub templates_dir: PathBuf,
     /// `tracing` filter, e.g. `info` or `zhengming=debug,info`.
     pub log: String,
+    /// Run the background worker inside `serve` (off: run `zhengming worker` instead).
+    pub worker_in_serve: bool,
+    /// How often an idle worker looks for due jobs, in milliseconds.
+    pub worker_poll_ms: u64,
+    /// How long a claimed job is reserved for its worker before another may take it
+    /// (renewed while it runs), in seconds.
+    pub job_lease_secs: u64,
+    /// Attempts before a job is parked as failed.
+    pub job_max_attempts: i32,
+    /// First retry delay in milliseconds; doubles per attempt, with jitter.
+    pub job_backoff_ms: u64,
+    /// Upper bound of the retry delay, in seconds.
+    pub job_backoff_max_secs: u64,
+    /// On SIGTERM, how long the worker lets a running job finish before it releases it.
+    pub worker_shutdown_grace_secs: u64,
+    /// Finished jobs are deleted after this many days.
+    pub job_retention_days: i64,
+    /// SMS provider: `console` (logs masked, appends to `<data_dir>/sms-console.jsonl`)
+    /// or `http` (a gateway).
+    pub sms_provider: String,
+    /// The HTTP gateway's endpoint (POST JSON).
+    pub sms_http_url: String,
+    /// Sent as `Authorization: Bearer <key>`.
+    pub sms_http_key: String,
+    pub sms_http_timeout_ms: u64,
+    /// Our template codes → the gateway's approved template ids.
+    pub sms_templates: BTreeMap<String, String>,
+    /// SMTP server; empty: no email is sent (nor queued).
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `plain`, `starttls` or `tls` (implicit TLS, usually port 465).
+    pub smtp_security: String,
+    pub smtp_username: String,
+    pub smtp_password: String,
+    /// The From address, e.g. `网上开证明 <noreply@example.gov.cn>`.
+    pub smtp_from: String,
+    pub smtp_timeout_ms: u64,
+    /// Public status lookups allowed per client address and window.
+    pub track_rate_limit: i32,
+    pub track_rate_window_secs: i64,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Settings {
@@ -45,6 +88,29 @@ impl Default for Settings {
             font_index: 0,
             templates_dir: crate::templates::default_dir(),
             log: "info".into(),
+            worker_in_serve: true,
+            worker_poll_ms: 1000,
+            job_lease_secs: 60,
+            job_max_attempts: 8,
+            job_backoff_ms: 5000,
+            job_backoff_max_secs: 3600,
+            worker_shutdown_grace_secs: 20,
+            job_retention_days: 30,
+            sms_provider: "console".into(),
+            sms_http_url: String::new(),
+            sms_http_key: String::new(),
+            sms_http_timeout_ms: 5000,
+            sms_templates: BTreeMap::new(),
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_security: "starttls".into(),
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            smtp_from: "网上开证明 <noreply@localhost>".into(),
+            smtp_timeout_ms: 10000,
+            track_rate_limit: 20,
+            track_rate_window_secs: 600,
+            trust_forwarded_for: false,
         }
     }
 }

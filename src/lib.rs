@@ -4,6 +4,8 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod jobs;
+pub mod notify;
 pub mod pdf;
 pub mod routes;
 pub mod startup;

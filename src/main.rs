@@ -40,6 +40,24 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Run the background worker only (sends notifications, runs jobs) until SIGTERM.
+    Worker,
+    /// Inspect and retry background jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// List jobs parked as failed, with their last error.
+    Failed,
+    /// Put a failed job back in the queue with fresh attempts.
+    Retry {
+        /// The job id (from `jobs failed`).
+        id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -87,6 +105,8 @@ fn main() {
         Command::User {
             command: UserCommand::Add(args),
         } => user_add(&settings, args),
+        Command::Worker => worker(settings),
+        Command::Jobs { command } => jobs(&settings, command),
     };
     if let Err(e) = result {
         fail(&e);
@@ -178,4 +198,87 @@ fn user_add(settings: &Settings, a: UserAdd) -> Result<(), String> {
         user.role, user.phone, user.id
     );
     Ok(())
+}
+
+fn worker(settings: Settings) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async move {
+        let s = settings.clone();
+        let db = tokio::task::spawn_blocking(move || prepare_database(&s))
+            .await
+            .map_err(|e| e.to_string())??;
+        let base_url = if settings.base_url.trim().is_empty() {
+            format!("http://{}", settings.listen)
+        } else {
+            settings.base_url.trim_end_matches('/').to_owned()
+        };
+        let handle = zhengming::startup::build_worker(&db, &settings, &base_url)?.spawn();
+        println!("zhengming worker running");
+        wait_for_stop_signal().await;
+        handle.shutdown().await;
+        Ok(())
+    })
+}
+
+/// SIGTERM (what service managers send) or Ctrl-C.
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn jobs(settings: &Settings, command: JobsCommand) -> Result<(), String> {
+    let db = prepare_database(settings)?;
+    let mut conn = db.write_conn().map_err(|e| e.to_string())?;
+    match command {
+        JobsCommand::Failed => {
+            let failed =
+                zhengming::db::jobs::list(&mut conn, "failed", 1000).map_err(|e| e.to_string())?;
+            if failed.is_empty() {
+                println!("没有失败的任务 / no failed jobs");
+            }
+            for j in failed {
+                println!(
+                    "{}\t{}\t{} attempts\t{}\t{}",
+                    j.id,
+                    j.kind,
+                    j.attempts,
+                    j.updated_at.format("%Y-%m-%d %H:%M:%S"),
+                    j.last_error.unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        JobsCommand::Retry { id } => {
+            let now = zhengming::db::models::now();
+            if zhengming::db::jobs::retry(&mut conn, id.trim(), now).map_err(|e| e.to_string())? {
+                println!("已重新排队 / queued again: {}", id.trim());
+                Ok(())
+            } else {
+                Err(format!(
+                    "没有这个失败的任务 / no failed job with id {}",
+                    id.trim()
+                ))
+            }
+        }
+    }
 }

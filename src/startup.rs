@@ -11,6 +11,8 @@ use crate::config::Settings;
 use crate::db::{catalog, Db};
 use crate::domain::calendar::seed_holidays;
 use crate::domain::cert_type::seed_types;
+use crate::jobs::{Registry, Worker, WorkerConfig};
+use crate::notify::Notifier;
 use crate::pdf::CertFont;
 use crate::storage::BlobStore;
 use crate::workflow::{Services, SharedServices};
@@ -26,6 +28,23 @@ pub struct Application {
     base_url: String,
     db: Db,
     server: Server,
+    worker: Option<Worker>,
+}
+
+/// The job kinds a worker runs: the built-in ones and `notify` (the outbox sender).
+pub fn job_registry(db: &Db, settings: &Settings, base_url: &str) -> Result<Registry, String> {
+    let mut registry = Registry::builtin();
+    Arc::new(Notifier::from_settings(db.clone(), settings, base_url)?).register(&mut registry);
+    Ok(registry)
+}
+
+/// A worker over `db` configured by `settings`.
+pub fn build_worker(db: &Db, settings: &Settings, base_url: &str) -> Result<Worker, String> {
+    Ok(Worker::new(
+        db.clone(),
+        WorkerConfig::from_settings(settings),
+        job_registry(db, settings, base_url)?,
+    ))
 }
 
 /// Connects, applies migrations and seeds the reference data (certificate types and
@@ -81,6 +100,11 @@ impl Application {
         });
         let mut settings = settings;
         settings.base_url = base_url.clone();
+        let worker = if settings.worker_in_serve {
+            Some(build_worker(&db, &settings, &base_url)?)
+        } else {
+            None
+        };
         let state = web::Data::new(AppState {
             db: db.clone(),
             settings: Arc::new(settings),
@@ -102,6 +126,7 @@ impl Application {
             base_url,
             db,
             server,
+            worker,
         })
     }
 
@@ -117,7 +142,14 @@ impl Application {
         &self.db
     }
 
+    /// Serves until SIGTERM / Ctrl-C (actix stops accepting and drains requests), then
+    /// stops the worker, which finishes or releases the job it holds.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let worker = self.worker.map(Worker::spawn);
+        let result = self.server.await;
+        if let Some(w) = worker {
+            w.shutdown().await;
+        }
+        result
     }
 }

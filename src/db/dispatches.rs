@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 
-use super::models::{Certificate, Dispatch, DispatchEventRow, Notification};
-use super::schema::{certificates, dispatch_events, dispatches, notifications};
+use super::models::{Certificate, Dispatch, DispatchEventRow};
+use super::schema::{certificates, dispatch_events, dispatches};
 use super::DbConn;
 use crate::domain::role::Level;
 
@@ -140,11 +140,4 @@ pub fn last_event_seq(conn: &mut DbConn, dispatch_id: &str) -> QueryResult<i32> 
         .select(diesel::dsl::max(dispatch_events::seq))
         .first::<Option<i32>>(conn)
         .map(|m| m.unwrap_or(0))
-}
-
-pub fn enqueue_notification(conn: &mut DbConn, n: &Notification) -> QueryResult<()> {
-    diesel::insert_into(notifications::table)
-        .values(n)
-        .execute(conn)
-        .map(|_| ())
 }

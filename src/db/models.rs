@@ -211,6 +211,25 @@ pub struct AccessLogRow {
     pub created_at: NaiveDateTime,
 }
 
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
+#[diesel(table_name = jobs)]
+pub struct Job {
+    pub id: String,
+    pub kind: String,
+    /// JSON text.
+    pub payload: String,
+    /// queued | running | done | failed
+    pub status: String,
+    pub run_at: NaiveDateTime,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
 /// A new time-ordered id (UUID v7) as text, as DESIGN §7 asks.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -23,6 +23,8 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email_opt_out -> Bool,
+        language -> Text,
     }
 }
 
@@ -213,6 +215,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        payload -> Text,
+        status -> Text,
+        run_at -> Timestamp,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        lease_owner -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        window_start -> Timestamp,
+        hits -> Integer,
+    }
+}
+
 diesel::joinable!(applications -> certificate_types (type_code));
 diesel::joinable!(application_events -> applications (application_id));
 diesel::joinable!(documents -> applications (application_id));
@@ -235,4 +262,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     dispatch_events,
     notifications,
     access_log,
+    jobs,
+    rate_limits,
 );

@@ -18,10 +18,12 @@ use super::api;
         api::applications::create, api::applications::list, api::applications::get, api::applications::patch,
         api::actions::post, api::certificates::pdf,
         api::dispatches::list, api::dispatches::post_event,
+        api::me::get, api::me::patch, api::track::get,
+        api::admin_jobs::list, api::admin_jobs::retry,
     ),
     modifiers(&BearerAuth),
     tags((name = "session"), (name = "catalogue"), (name = "applications"), (name = "certificates"),
-         (name = "dispatches"), (name = "health"))
+         (name = "dispatches"), (name = "admin"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -9,6 +9,8 @@ use crate::domain::role::{Level, Role};
 use crate::domain::status::{next_status, Action, ApplicationStatus};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
+use crate::notify::outbox;
+use serde_json::json;
 
 use super::{deadline_after, record_event, EventInput, Services};
 
@@ -122,8 +124,32 @@ pub fn act(
             node_deadline: acted_node_deadline,
         },
     )?;
+    // Messages go to the outbox in this transaction: sent if and only if it commits.
+    match to {
+        ApplicationStatus::Submitted => outbox::to_applicant(
+            conn,
+            &app,
+            outbox::SUBMITTED,
+            json!({ "type_name": t.name_zh }),
+        )?,
+        ApplicationStatus::Returned => {
+            outbox::to_applicant(conn, &app, outbox::RETURNED, json!({ "reason": reason }))?
+        }
+        ApplicationStatus::Rejected => {
+            outbox::to_applicant(conn, &app, outbox::REJECTED, json!({ "reason": reason }))?
+        }
+        _ => {}
+    }
     if to == ApplicationStatus::Approved {
         super::issue::issue(conn, svc, &mut app, &t, written)?;
+        let cert = dispatches::certificate_of(conn, &app.id)?
+            .ok_or_else(|| AppError::internal("issued without certificate"))?;
+        outbox::to_applicant(
+            conn,
+            &app,
+            outbox::APPROVED,
+            json!({ "certificate_number": cert.number }),
+        )?;
         if app.delivery_method == "courier" {
             super::dispatch::create(conn, &mut app)?;
         }

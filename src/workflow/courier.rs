@@ -118,7 +118,7 @@ pub fn record(
         },
     )?;
     if to == DispatchStatus::Delivered {
-        complete_application(conn, user, &d.application_id)?;
+        complete_application(conn, user, &d.application_id, d.signer.as_deref())?;
     }
     Ok(d)
 }
@@ -128,6 +128,7 @@ fn complete_application(
     conn: &mut DbConn,
     user: &CurrentUser,
     application_id: &str,
+    signer: Option<&str>,
 ) -> AppResult<()> {
     let mut app = applications::find(conn, application_id, &crate::auth::Scope::All)?
         .ok_or_else(|| AppError::internal("dispatch without application"))?;
@@ -157,5 +158,11 @@ fn complete_application(
             at,
             node_deadline: None,
         },
+    )?;
+    crate::notify::outbox::to_applicant(
+        conn,
+        &app,
+        crate::notify::outbox::DELIVERED,
+        serde_json::json!({ "signer": signer.unwrap_or("") }),
     )
 }

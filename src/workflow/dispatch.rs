@@ -4,7 +4,7 @@
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
-use crate::db::models::{new_id, now, Application, Dispatch, Notification};
+use crate::db::models::{new_id, now, Application, Dispatch};
 use crate::db::{dispatches, DbConn};
 use crate::domain::dispatch::DispatchStatus;
 use crate::domain::status::Action;
@@ -12,7 +12,7 @@ use crate::domain::tracking::TrackingNumber;
 use crate::error::{AppError, AppResult};
 
 /// SMS template the outbox sends with the tracking number and delivery code.
-pub const DISPATCH_SMS_TEMPLATE: &str = "dispatch_created";
+pub const DISPATCH_SMS_TEMPLATE: &str = crate::notify::outbox::DISPATCHED;
 
 /// Only the hash of the code is kept with the dispatch; salted with its id so equal
 /// codes of different dispatches do not share a hash.
@@ -62,23 +62,13 @@ pub fn create(conn: &mut DbConn, app: &mut Application) -> AppResult<Dispatch> {
         "tracking_number": d.tracking_number,
         "code": code,
     });
-    dispatches::enqueue_notification(
+    crate::notify::outbox::queue(
         conn,
-        &Notification {
-            id: new_id(),
-            channel: "sms".into(),
-            recipient: phone.clone(),
-            template_code: DISPATCH_SMS_TEMPLATE.into(),
-            template_version: 1,
-            params: params.to_string(),
-            application_id: Some(app.id.clone()),
-            status: "queued".into(),
-            attempts: 0,
-            next_attempt_at: at,
-            last_error: None,
-            created_at: at,
-            sent_at: None,
-        },
+        "sms",
+        phone,
+        DISPATCH_SMS_TEMPLATE,
+        &params,
+        Some(&app.id),
     )?;
     super::issue::system_transition(conn, app, Action::Dispatch)?;
     Ok(d)

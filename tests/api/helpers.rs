@@ -27,6 +27,8 @@ pub struct TestApp {
     pub client: Client,
     pub app_db: zhengming::db::Db,
     pub backend: Backend,
+    pub database_url: String,
+    pub data_dir: std::path::PathBuf,
     _dir: tempfile::TempDir,
     pg_db: Option<String>,
 }
@@ -65,6 +67,11 @@ pub fn phone() -> String {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with settings adjusted by `adjust` (SMTP server, limits …).
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut pg_db = None;
     let database_url = match backend {
@@ -89,13 +96,18 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
             format!("{base}/{name}")
         }
     };
-    let settings = Settings {
-        database_url,
+    let mut settings = Settings {
+        database_url: database_url.clone(),
         data_dir: dir.path().to_owned(),
         listen: "127.0.0.1:0".into(),
         log: "warn".into(),
+        // Messages go out promptly and retries come quickly in tests.
+        worker_poll_ms: 50,
+        job_backoff_ms: 100,
+        job_backoff_max_secs: 2,
         ..Settings::default()
     };
+    adjust(&mut settings);
     zhengming::telemetry::init(&settings.log);
     let app = Application::build(settings)
         .await
@@ -114,6 +126,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         client: Client::new(),
         app_db,
         backend,
+        database_url,
+        data_dir: dir.path().to_owned(),
         _dir: dir,
         pg_db,
     }

@@ -2,9 +2,14 @@
 //! file and a fresh PostgreSQL database.
 
 mod access;
+mod admin_jobs;
 mod concurrency;
 mod helpers;
 mod lifecycle;
+mod notify;
 mod openapi;
+mod smtp_sink;
+mod track;
 mod transitions;
 mod validation;
+mod workers;

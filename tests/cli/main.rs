@@ -211,3 +211,4 @@ async fn user_add_creates_staff_who_can_sign_in() {
         );
     }
 }
+mod worker;

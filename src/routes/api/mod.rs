@@ -1,13 +1,16 @@
 //! JSON API v1 (DESIGN §8), one module per resource.
 
 pub mod actions;
+pub mod admin_jobs;
 pub mod applications;
 pub mod catalog;
 pub mod certificates;
 pub mod detail;
 pub mod dispatches;
+pub mod me;
 pub mod residents;
 pub mod session;
+pub mod track;
 pub mod views;
 
 use std::collections::BTreeMap;
@@ -51,6 +54,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/session", web::post().to(session::create))
             .route("/session", web::delete().to(session::delete))
             .route("/residents", web::post().to(residents::register))
+            .route("/me", web::get().to(me::get))
+            .route("/me", web::patch().to(me::patch))
+            .route("/track", web::get().to(track::get))
+            .route("/admin/jobs", web::get().to(admin_jobs::list))
+            .route("/admin/jobs/{id}/retry", web::post().to(admin_jobs::retry))
             .route("/certificate-types", web::get().to(catalog::types))
             .route("/jurisdictions", web::get().to(catalog::jurisdictions))
             .route("/applications", web::post().to(applications::create))

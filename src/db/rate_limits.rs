@@ -1,0 +1,59 @@
+//! Fixed-window counters in the database, so every instance behind a load balancer
+//! sees the same count (DESIGN §10).
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::rate_limits;
+use super::DbConn;
+
+/// Counts one hit for `key` and returns the hits in the current window (this one
+/// included). Safe when instances race on a new key: the loser of the insert counts
+/// on the winner's row.
+pub fn hit(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -> QueryResult<i32> {
+    for _ in 0..2 {
+        let current = diesel::update(
+            rate_limits::table
+                .filter(rate_limits::key.eq(key))
+                .filter(rate_limits::window_start.gt(now - window)),
+        )
+        .set(rate_limits::hits.eq(rate_limits::hits + 1))
+        .execute(conn)?;
+        if current == 1 {
+            return rate_limits::table
+                .find(key)
+                .select(rate_limits::hits)
+                .first(conn);
+        }
+        let restarted = diesel::update(rate_limits::table.find(key))
+            .set((rate_limits::window_start.eq(now), rate_limits::hits.eq(1)))
+            .execute(conn)?;
+        if restarted == 1 {
+            return Ok(1);
+        }
+        // A savepoint, so a lost race does not abort the caller's transaction.
+        let inserted = conn.transaction(|c| {
+            diesel::insert_into(rate_limits::table)
+                .values((
+                    rate_limits::key.eq(key),
+                    rate_limits::window_start.eq(now),
+                    rate_limits::hits.eq(1),
+                ))
+                .execute(c)
+        });
+        match inserted {
+            Ok(_) => return Ok(1),
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(diesel::result::Error::RollbackTransaction)
+}
+
+/// Removes windows that ended before `before`.
+pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(rate_limits::table.filter(rate_limits::window_start.lt(before))).execute(conn)
+}

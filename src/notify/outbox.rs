@@ -1,0 +1,135 @@
+//! Writing messages to the outbox, in the transaction of the event that causes them.
+//! Each message gets a `notify` job that sends it (DESIGN §9).
+
+use serde_json::{Map, Value};
+
+use crate::db::models::{new_id, now, Application, Notification};
+use crate::db::{notifications, DbConn};
+use crate::error::{AppError, AppResult};
+
+/// The job kind that sends one outbox message.
+pub const KIND_NOTIFY: &str = "notify";
+/// Attempts per message: with the default backoff (5 s doubling, capped at 1 h) the
+/// last one comes about a day after the first.
+pub const MAX_ATTEMPTS: i32 = 12;
+/// SMS platforms accept short variables only; longer values are cut with "…".
+pub const SMS_PARAM_MAX_CHARS: usize = 20;
+
+pub const SUBMITTED: &str = "submitted";
+pub const RETURNED: &str = "returned";
+pub const REJECTED: &str = "rejected";
+/// The last approval: the certificate is issued in the same transaction, so one
+/// message says both (the email carries the link to the PDF).
+pub const APPROVED: &str = "approved";
+pub const DISPATCHED: &str = "dispatch_created";
+pub const DELIVERED: &str = "delivered";
+
+/// Every template code, for checks over templates/.
+pub const ALL: [&str; 6] = [
+    SUBMITTED, RETURNED, REJECTED, APPROVED, DISPATCHED, DELIVERED,
+];
+
+/// Queues one message and the job that sends it.
+pub fn queue(
+    conn: &mut DbConn,
+    channel: &str,
+    recipient: &str,
+    template: &str,
+    params: &Value,
+    application_id: Option<&str>,
+) -> AppResult<String> {
+    let at = now();
+    let id = new_id();
+    notifications::insert(
+        conn,
+        &Notification {
+            id: id.clone(),
+            channel: channel.into(),
+            recipient: recipient.into(),
+            template_code: template.into(),
+            template_version: 1,
+            params: params.to_string(),
+            application_id: application_id.map(str::to_owned),
+            status: "queued".into(),
+            attempts: 0,
+            next_attempt_at: at,
+            last_error: None,
+            created_at: at,
+            sent_at: None,
+        },
+    )?;
+    crate::jobs::enqueue(
+        conn,
+        KIND_NOTIFY,
+        &serde_json::json!({ "notification_id": id }),
+        MAX_ATTEMPTS,
+    )?;
+    Ok(id)
+}
+
+/// Cuts every string value to what an SMS template variable may hold.
+pub fn sms_params(params: &Value) -> Value {
+    let Some(m) = params.as_object() else {
+        return params.clone();
+    };
+    let cut: Map<String, Value> = m
+        .iter()
+        .map(|(k, v)| {
+            let v = match v.as_str() {
+                Some(s) if s.chars().count() > SMS_PARAM_MAX_CHARS => {
+                    let head: String = s.chars().take(SMS_PARAM_MAX_CHARS - 1).collect();
+                    Value::String(format!("{head}…"))
+                }
+                _ => v.clone(),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    Value::Object(cut)
+}
+
+/// Messages the applicant about their application: an SMS to the account phone
+/// (always — these notices are required), and an email if they gave an address and
+/// did not opt out. `params` gets the application number.
+pub fn to_applicant(
+    conn: &mut DbConn,
+    app: &Application,
+    template: &str,
+    mut params: Value,
+) -> AppResult<()> {
+    let contact = notifications::contact_of(conn, &app.applicant_id)?
+        .ok_or_else(|| AppError::internal("application without applicant"))?;
+    params["number"] = Value::String(app.number.clone());
+    queue(
+        conn,
+        "sms",
+        &contact.phone,
+        template,
+        &sms_params(&params),
+        Some(&app.id),
+    )?;
+    if let (Some(email), false) = (&contact.email, contact.email_opt_out) {
+        params["lang"] = Value::String(contact.language.clone());
+        queue(conn, "email", email, template, &params, Some(&app.id))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sms_params_are_cut_to_short_variables() {
+        let p = sms_params(&serde_json::json!({
+            "number": "ZM2026000123",
+            "reason": "户口簿复印件不清晰，请重新拍照上传，并补充租房合同原件照片",
+            "n": 3
+        }));
+        assert_eq!(p["number"], "ZM2026000123");
+        let r = p["reason"].as_str().unwrap();
+        assert_eq!(r.chars().count(), SMS_PARAM_MAX_CHARS);
+        assert!(r.ends_with('…'));
+        assert_eq!(p["n"], 3);
+    }
+}

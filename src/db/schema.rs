@@ -213,6 +213,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    escalations (id) {
+        id -> Text,
+        application_id -> Text,
+        step -> Integer,
+        node_started_at -> Timestamp,
+        node_deadline -> Timestamp,
+        county_code -> Text,
+        township_code -> Text,
+        village_code -> Text,
+        escalated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(escalations -> applications (application_id));
 diesel::joinable!(applications -> certificate_types (type_code));
 diesel::joinable!(application_events -> applications (application_id));
 diesel::joinable!(documents -> applications (application_id));
@@ -235,4 +250,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     dispatch_events,
     notifications,
     access_log,
+    escalations,
 );

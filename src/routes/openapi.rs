@@ -18,10 +18,12 @@ use super::api;
         api::applications::create, api::applications::list, api::applications::get, api::applications::patch,
         api::actions::post, api::certificates::pdf,
         api::dispatches::list, api::dispatches::post_event,
+        api::holidays::list, api::holidays::add,
+        api::stats::stats, api::stats::cases, api::escalations::list,
     ),
     modifiers(&BearerAuth),
     tags((name = "session"), (name = "catalogue"), (name = "applications"), (name = "certificates"),
-         (name = "dispatches"), (name = "health"))
+         (name = "dispatches"), (name = "supervision"), (name = "health"))
 )]
 pub struct ApiDoc;
 

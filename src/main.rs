@@ -164,15 +164,13 @@ fn holidays(settings: &Settings, command: HolidaysCommand) -> Result<(), String>
         HolidaysCommand::Add { file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read {} / 无法读取文件: {e}", file.display()))?;
-            let rows: Vec<zhengming::domain::holiday_import::HolidayInput> = serde_json::from_str(
-                &text,
-            )
-            .map_err(|e| {
-                format!(
+            let rows: Vec<zhengming::domain::holiday_import::HolidayInput> =
+                serde_json::from_str(&text).map_err(|e| {
+                    format!(
                     "{} is not a JSON array of {{date, kind, note, source}} / 文件格式有误: {e}",
                     file.display()
                 )
-            })?;
+                })?;
             let added = conn
                 .write_tx(|c| zhengming::routes::api::holidays::add_rows(c, &rows))
                 .map_err(|e| match e {

@@ -134,6 +134,7 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    #[allow(clippy::too_many_arguments)]
     fn event(
         &mut self,
         app: &str,

@@ -149,17 +149,16 @@ fn links(p: &Params, key: Option<&str>) -> HashMap<String, String> {
         .collect()
 }
 
-/// Loads the cases and the reference data the figures need.
-pub fn facts(
-    conn: &mut DbConn,
-    scope: &Scope,
-    p: &Params,
-) -> AppResult<(
+/// Cases, calendar, promised limit and name of each type.
+pub type Loaded = (
     Vec<CaseFact>,
     crate::domain::calendar::WorkCalendar,
     HashMap<String, u32>,
     HashMap<String, String>,
-)> {
+);
+
+/// Loads the cases and the reference data the figures need.
+pub fn facts(conn: &mut DbConn, scope: &Scope, p: &Params) -> AppResult<Loaded> {
     let (start, end) = p.bounds();
     let facts = case_facts(conn, scope, p.group_by, start, end)?;
     let cal = catalog::calendar(conn)?;

@@ -11,6 +11,15 @@ pub fn bj(s: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time") - TimeDelta::hours(8)
 }
 
+/// One event: (action, from, to, step, time).
+pub type Ev<'a> = (
+    &'a str,
+    Option<&'a str>,
+    &'a str,
+    Option<i32>,
+    NaiveDateTime,
+);
+
 /// One case: its place and its trail as (action, from, to, step, Beijing time).
 pub struct Case<'a> {
     pub number: &'a str,
@@ -21,13 +30,7 @@ pub struct Case<'a> {
     pub current_step: i32,
     pub node_started_at: NaiveDateTime,
     pub node_deadline: NaiveDateTime,
-    pub events: Vec<(
-        &'a str,
-        Option<&'a str>,
-        &'a str,
-        Option<i32>,
-        NaiveDateTime,
-    )>,
+    pub events: Vec<Ev<'a>>,
 }
 
 /// Writes the case and its events; returns the application id.
@@ -93,17 +96,7 @@ pub fn write(c: &mut DbConn, applicant: &str, case: &Case<'_>) -> String {
 }
 
 /// An issued two-step case: submit, accept, approve step 0, approve step 1, issue.
-pub fn issued_trail<'a>(
-    submit: &str,
-    approve0: &str,
-    approve1: &str,
-) -> Vec<(
-    &'a str,
-    Option<&'a str>,
-    &'a str,
-    Option<i32>,
-    NaiveDateTime,
-)> {
+pub fn issued_trail<'a>(submit: &str, approve0: &str, approve1: &str) -> Vec<Ev<'a>> {
     let s = bj(submit);
     vec![
         ("create", None, "draft", None, s - TimeDelta::minutes(10)),

@@ -34,7 +34,23 @@ enum Command {
     /// Apply database migrations and seed reference data, then exit.
     Migrate,
     /// Seed demo jurisdictions, staff and residents, and print the credentials.
-    Demo,
+    Demo {
+        /// Also seed a year of N cases with their trails in an invented county (229901)
+        /// of 15 townships, for measuring (progress on stderr).
+        #[arg(long)]
+        scale: Option<usize>,
+    },
+    /// The holiday calendar (days off and 调休 make-up workdays).
+    Holidays {
+        #[command(subcommand)]
+        command: HolidaysCommand,
+    },
+    /// Time the supervision figures and the official's queue on the seeded scale county.
+    BenchStats {
+        /// Timed runs of each query.
+        #[arg(long, default_value_t = 20)]
+        iterations: usize,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -57,6 +73,20 @@ enum JobsCommand {
     Retry {
         /// The job id (from `jobs failed`).
         id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum HolidaysCommand {
+    /// Add a year's calendar from a JSON file in the format of seed/holidays.json.
+    Add {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Print one year's rows.
+    List {
+        #[arg(long)]
+        year: i32,
     },
 }
 
@@ -101,7 +131,17 @@ fn main() {
         Command::Migrate => {
             prepare_database(&settings).map(|_| println!("数据库已就绪 / database ready"))
         }
-        Command::Demo => demo(&settings),
+        Command::Demo { scale } => demo(&settings).and_then(|()| match scale {
+            Some(n) => {
+                let db = prepare_database(&settings)?;
+                zhengming::demo_scale::seed(&db, n)
+            }
+            None => Ok(()),
+        }),
+        Command::Holidays { command } => holidays(&settings, command),
+        Command::BenchStats { iterations } => {
+            prepare_database(&settings).and_then(|db| zhengming::stats::bench::run(&db, iterations))
+        }
         Command::User {
             command: UserCommand::Add(args),
         } => user_add(&settings, args),
@@ -134,6 +174,46 @@ fn demo(settings: &Settings) -> Result<(), String> {
     let db = prepare_database(settings)?;
     let accounts = zhengming::demo::seed(&db)?;
     zhengming::demo::print_accounts(&accounts);
+    Ok(())
+}
+
+fn holidays(settings: &Settings, command: HolidaysCommand) -> Result<(), String> {
+    let db = prepare_database(settings)?;
+    let mut conn = db.write_conn().map_err(|e| e.to_string())?;
+    match command {
+        HolidaysCommand::Add { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {} / 无法读取文件: {e}", file.display()))?;
+            let rows: Vec<zhengming::domain::holiday_import::HolidayInput> =
+                serde_json::from_str(&text).map_err(|e| {
+                    format!(
+                    "{} is not a JSON array of {{date, kind, note, source}} / 文件格式有误: {e}",
+                    file.display()
+                )
+                })?;
+            let added = conn
+                .write_tx(|c| zhengming::routes::api::holidays::add_rows(c, &rows))
+                .map_err(|e| match e {
+                    zhengming::error::AppError::Validation(f) => f
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {v}"))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    other => other.to_string(),
+                })?;
+            println!("已添加 / added {} rows for {:?}", added.added, added.years);
+        }
+        HolidaysCommand::List { year } => {
+            let rows = zhengming::db::catalog::holidays_of_year(&mut conn, year)
+                .map_err(|e| e.to_string())?;
+            if rows.is_empty() {
+                return Err(format!("{year}年没有节假日安排 / no calendar for {year}"));
+            }
+            for r in rows {
+                println!("{}\t{}\t{}\t{}", r.day, r.kind, r.note, r.source);
+            }
+        }
+    }
     Ok(())
 }
 

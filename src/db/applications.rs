@@ -64,6 +64,8 @@ pub struct ListFilter {
     pub type_code: Option<String>,
     pub village: Option<String>,
     pub overdue_at: Option<NaiveDateTime>,
+    /// Open cases due between these instants (now, end of the next working day).
+    pub at_risk: Option<(NaiveDateTime, NaiveDateTime)>,
     /// Keyset cursor: the sort key and id of the last row already seen.
     pub after: Option<(NaiveDateTime, String)>,
     pub limit: i64,
@@ -91,6 +93,12 @@ pub fn list(conn: &mut DbConn, scope: &Scope, f: &ListFilter) -> QueryResult<Vec
     if let Some(at) = f.overdue_at {
         q = q
             .filter(applications::node_deadline.lt(at))
+            .filter(applications::status.eq_any(["submitted", "under_review"]));
+    }
+    if let Some((from, until)) = f.at_risk {
+        q = q
+            .filter(applications::node_deadline.ge(from))
+            .filter(applications::node_deadline.le(until))
             .filter(applications::status.eq_any(["submitted", "under_review"]));
     }
     q = match (&f.after, newest_first) {

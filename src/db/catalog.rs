@@ -143,6 +143,40 @@ pub fn seed_holidays(
     Ok(added)
 }
 
+/// Years that have holiday rows.
+pub fn holiday_years(conn: &mut DbConn) -> QueryResult<std::collections::BTreeSet<i32>> {
+    Ok(calendar(conn)?.covered_years().collect())
+}
+
+/// The rows of one year, by date.
+pub fn holidays_of_year(conn: &mut DbConn, year: i32) -> QueryResult<Vec<HolidayRow>> {
+    holidays::table
+        .filter(holidays::day.like(format!("{year:04}-%")))
+        .order(holidays::day.asc())
+        .select(HolidayRow::as_select())
+        .load(conn)
+}
+
+/// Adds validated rows, in the caller's transaction.
+pub fn add_holidays(
+    conn: &mut DbConn,
+    rows: &[crate::domain::calendar::Holiday],
+) -> QueryResult<usize> {
+    let rows: Vec<HolidayRow> = rows
+        .iter()
+        .map(|h| HolidayRow {
+            day: h.date.format("%Y-%m-%d").to_string(),
+            kind: h.kind.as_str().to_owned(),
+            note: h.note.clone(),
+            source: h.source.clone(),
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        crate::db::batch_insert!(&mut *conn, holidays::table, chunk)?;
+    }
+    Ok(rows.len())
+}
+
 /// The working-day calendar as the database has it now.
 pub fn calendar(conn: &mut DbConn) -> QueryResult<WorkCalendar> {
     let rows: Vec<HolidayRow> = holidays::table.select(HolidayRow::as_select()).load(conn)?;

@@ -12,9 +12,27 @@ pub mod access_log;
 pub mod applications;
 pub mod catalog;
 pub mod dispatches;
+pub mod escalations;
 pub mod jobs;
 pub mod models;
 pub mod notifications;
 pub mod rate_limits;
+pub mod stats;
 pub mod track;
 pub mod users;
+
+/// A multi-row INSERT. Batch inserts do not go through the multi-connection, so this
+/// runs on the backend's own connection.
+macro_rules! batch_insert {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite(c) => {
+                diesel::RunQueryDsl::execute(diesel::insert_into($table).values($rows), c)
+            }
+            $crate::db::DbConn::Pg(c) => {
+                diesel::RunQueryDsl::execute(diesel::insert_into($table).values($rows), c)
+            }
+        }
+    };
+}
+pub(crate) use batch_insert;

@@ -60,6 +60,20 @@ pub struct HolidayRow {
     pub source: String,
 }
 
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = escalations)]
+pub struct EscalationRow {
+    pub id: String,
+    pub application_id: String,
+    pub step: i32,
+    pub node_started_at: NaiveDateTime,
+    pub node_deadline: NaiveDateTime,
+    pub county_code: String,
+    pub township_code: String,
+    pub village_code: String,
+    pub escalated_at: NaiveDateTime,
+}
+
 #[derive(Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = applications, treat_none_as_null = true)]
 pub struct Application {

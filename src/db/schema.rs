@@ -240,6 +240,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    escalations (id) {
+        id -> Text,
+        application_id -> Text,
+        step -> Integer,
+        node_started_at -> Timestamp,
+        node_deadline -> Timestamp,
+        county_code -> Text,
+        township_code -> Text,
+        village_code -> Text,
+        escalated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(escalations -> applications (application_id));
 diesel::joinable!(applications -> certificate_types (type_code));
 diesel::joinable!(application_events -> applications (application_id));
 diesel::joinable!(documents -> applications (application_id));
@@ -264,4 +279,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_log,
     jobs,
     rate_limits,
+    escalations,
 );

@@ -5,6 +5,8 @@ pub mod calendar;
 pub mod cert_type;
 pub mod chinese_number;
 pub mod dispatch;
+pub mod escalation;
+pub mod holiday_import;
 pub mod id_number;
 pub mod jurisdiction_seed;
 pub mod phone;

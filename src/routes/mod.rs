@@ -4,6 +4,7 @@ pub mod api;
 pub mod health;
 pub mod openapi;
 pub mod pages;
+pub mod supervise;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
 
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/api/openapi.json", web::get().to(openapi::json))
         .route("/api/docs", web::get().to(openapi::page))
+        .route("/supervise", web::get().to(supervise::page))
         .configure(api::configure)
         .configure(pages::configure)
         .default_service(web::to(not_found));

@@ -20,10 +20,12 @@ use super::api;
         api::dispatches::list, api::dispatches::post_event,
         api::me::get, api::me::patch, api::track::get,
         api::admin_jobs::list, api::admin_jobs::retry,
+        api::holidays::list, api::holidays::add,
+        api::stats::stats, api::stats::cases, api::escalations::list,
     ),
     modifiers(&BearerAuth),
     tags((name = "session"), (name = "catalogue"), (name = "applications"), (name = "certificates"),
-         (name = "dispatches"), (name = "admin"), (name = "health"))
+         (name = "dispatches"), (name = "admin"), (name = "supervision"), (name = "health"))
 )]
 pub struct ApiDoc;
 

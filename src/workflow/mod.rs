@@ -5,6 +5,7 @@ pub mod act;
 pub mod courier;
 pub mod dispatch;
 pub mod drafts;
+pub mod escalate;
 pub mod issue;
 pub mod register;
 

@@ -180,6 +180,8 @@ pub struct ListQuery {
     pub village: Option<String>,
     /// `true`: only cases past their node deadline.
     pub overdue: Option<bool>,
+    /// `true`: only open cases with one working day or less left (not yet overdue).
+    pub at_risk: Option<bool>,
     pub cursor: Option<String>,
     /// Page size, 1–100 (default 50).
     pub limit: Option<i64>,
@@ -242,14 +244,25 @@ pub async fn list(
         type_code: q.type_code,
         village: q.village,
         overdue_at: q.overdue.unwrap_or(false).then_some(t),
+        at_risk: None,
         after,
         limit,
     };
+    let want_at_risk = q.at_risk.unwrap_or(false);
     let scope = Scope::of(&user);
     let own = matches!(scope, Scope::Own(_));
-    let rows = state
+    let (rows, until) = state
         .db
-        .read(move |c| applications::list(c, &scope, &filter).map_err(AppError::from))
+        .read(move |c| {
+            let mut filter = filter;
+            let until = at_risk_until(c, t);
+            if want_at_risk {
+                // A year without calendar data cannot answer "at risk": say so.
+                filter.at_risk = Some((t, at_risk_until(c, t)?));
+            }
+            let rows = applications::list(c, &scope, &filter)?;
+            Ok::<_, AppError>((rows, until.ok()))
+        })
         .await?;
     let next_cursor = (rows.len() as i64 == limit).then(|| {
         rows.last()
@@ -267,9 +280,21 @@ pub async fn list(
     });
     let items = rows
         .into_iter()
-        .map(|r| ApplicationSummary::new(&r.app, r.type_name, r.village_name, t))
+        .map(|r| {
+            let mut s = ApplicationSummary::new(&r.app, r.type_name, r.village_name, t);
+            s.flag_at_risk(&r.app, t, until);
+            s
+        })
         .collect();
     Ok(HttpResponse::Ok().json(ApplicationList { items, next_cursor }))
+}
+
+/// The end of the next working day after `now`: a node due by then is at risk.
+pub fn at_risk_until(c: &mut crate::db::DbConn, now: NaiveDateTime) -> AppResult<NaiveDateTime> {
+    let cal = crate::db::catalog::calendar(c)?;
+    let today = crate::domain::calendar::china_date(now.and_utc());
+    let due = cal.add_working_days(today, 1)?;
+    Ok(crate::domain::calendar::end_of_china_day(due).naive_utc())
 }
 
 #[derive(Deserialize, IntoParams)]

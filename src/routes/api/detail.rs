@@ -28,6 +28,8 @@ pub fn load(
         names.get(&app.village_code).cloned().unwrap_or_default(),
         t0,
     );
+    let until = super::applications::at_risk_until(conn, t0).ok();
+    summary.flag_at_risk(&app, t0, until);
     let owner = matches!(scope, Scope::Own(_));
     if owner || reveal {
         summary.subject_id_number = app.subject_id_number.clone();

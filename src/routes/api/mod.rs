@@ -7,9 +7,12 @@ pub mod catalog;
 pub mod certificates;
 pub mod detail;
 pub mod dispatches;
+pub mod escalations;
+pub mod holidays;
 pub mod me;
 pub mod residents;
 pub mod session;
+pub mod stats;
 pub mod track;
 pub mod views;
 
@@ -70,6 +73,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/applications/{id}/certificate.pdf",
                 web::get().to(certificates::pdf),
             )
+            .route("/holidays", web::get().to(holidays::list))
+            .route("/admin/holidays", web::post().to(holidays::add))
+            .route("/stats", web::get().to(stats::stats))
+            .route("/stats/cases", web::get().to(stats::cases))
+            .route("/escalations", web::get().to(escalations::list))
             .route("/dispatches", web::get().to(dispatches::list))
             .route(
                 "/dispatches/{id}/events",

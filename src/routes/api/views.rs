@@ -70,6 +70,9 @@ pub struct ApplicationSummary {
     pub overall_deadline: Option<DateTime<Utc>>,
     /// The office holds the case and its node deadline has passed.
     pub overdue: bool,
+    /// The office holds the case, not yet overdue, with one working day or less left
+    /// (due by the end of the next working day).
+    pub at_risk: bool,
 }
 
 pub fn office_holds(status: &str) -> bool {
@@ -113,7 +116,21 @@ impl ApplicationSummary {
                 None
             },
             overdue: holds && a.node_deadline < now,
+            at_risk: false,
         }
+    }
+
+    /// Sets `at_risk` given the end of the next working day (see
+    /// `stats::Context::at_risk_until`); unknown (no calendar) leaves it false.
+    pub fn flag_at_risk(
+        &mut self,
+        a: &Application,
+        now: NaiveDateTime,
+        until: Option<NaiveDateTime>,
+    ) {
+        self.at_risk = office_holds(&a.status)
+            && a.node_deadline >= now
+            && until.is_some_and(|u| a.node_deadline <= u);
     }
 }
 

@@ -1,0 +1,548 @@
+//! `zhengming demo --scale N`: a realistic year for one county, for measuring the
+//! supervision figures and the queue at size. An invented county (229901, 演示县 — the
+//! prefecture code 2299 does not exist) with 15 townships, 45 villages, 500 residents
+//! and N applications of the 11 types with their full event trails over the 365 days
+//! ending today. Deterministic (fixed seed); inserted in batches of 1000 cases, each
+//! batch in one transaction.
+
+use std::io::Write;
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use diesel::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::db::models::{new_id, now, Application, ApplicationEvent, User};
+use crate::db::schema::{application_events, applications, users};
+use crate::db::{catalog, Db, DbConn};
+use crate::domain::calendar::{china_date, end_of_china_day, WorkCalendar};
+use crate::domain::cert_type::CertificateType;
+
+pub const COUNTY: &str = "229901";
+pub const TOWNSHIPS: usize = 15;
+const VILLAGES_PER_TOWNSHIP: usize = 3;
+const RESIDENTS: usize = 500;
+const BATCH: usize = 1000;
+
+pub fn township_code(i: usize) -> String {
+    format!("{COUNTY}{:03}", 100 + i)
+}
+
+struct Area {
+    township: String,
+    villages: Vec<String>,
+    township_official: String,
+    village_officials: Vec<String>,
+}
+
+fn user(role: &str, phone: String, name: String, hash: &str, j: Option<String>) -> User {
+    let t = now();
+    User {
+        id: new_id(),
+        role: role.into(),
+        phone,
+        name,
+        password_hash: hash.into(),
+        jurisdiction_code: j,
+        id_number: None,
+        email: None,
+        status: "active".into(),
+        created_at: t,
+        updated_at: t,
+    }
+}
+
+fn setup(c: &mut DbConn, hash: &str) -> QueryResult<(Vec<Area>, Vec<String>)> {
+    catalog::ensure_jurisdiction(c, COUNTY, "演示县（规模测试）", "county", None)?;
+    let mut staff = vec![user(
+        "supervisor",
+        "13600000000".into(),
+        "演示县效能监察".into(),
+        hash,
+        Some(COUNTY.into()),
+    )];
+    let mut areas = Vec::new();
+    for i in 0..TOWNSHIPS {
+        let t = township_code(i);
+        catalog::ensure_jurisdiction(c, &t, &format!("演示{}镇", i + 1), "township", Some(COUNTY))?;
+        let to = user(
+            "official",
+            format!("136{:08}", 1000 + i),
+            format!("演示{}镇经办人", i + 1),
+            hash,
+            Some(t.clone()),
+        );
+        let mut villages = Vec::new();
+        let mut vo = Vec::new();
+        for v in 0..VILLAGES_PER_TOWNSHIP {
+            let code = format!("{t}{:03}", 200 + v);
+            catalog::ensure_jurisdiction(
+                c,
+                &code,
+                &format!("演示{}镇{}村", i + 1, v + 1),
+                "village",
+                Some(&t),
+            )?;
+            let u = user(
+                "official",
+                format!("136{:08}", 2000 + i * 10 + v),
+                format!("演示{}镇{}村经办人", i + 1, v + 1),
+                hash,
+                Some(code.clone()),
+            );
+            vo.push(u.id.clone());
+            staff.push(u);
+            villages.push(code);
+        }
+        areas.push(Area {
+            township: t,
+            villages,
+            township_official: to.id.clone(),
+            village_officials: vo,
+        });
+        staff.push(to);
+    }
+    let residents: Vec<User> = (0..RESIDENTS)
+        .map(|i| {
+            user(
+                "resident",
+                format!("136{:08}", 10_000 + i),
+                format!("居民{i}"),
+                hash,
+                None,
+            )
+        })
+        .collect();
+    let resident_ids = residents.iter().map(|u| u.id.clone()).collect();
+    for chunk in staff.chunks(200).chain(residents.chunks(200)) {
+        crate::db::batch_insert!(&mut *c, users::table, chunk)?;
+    }
+    Ok((areas, resident_ids))
+}
+
+/// A time on `day` between 08:30 and 17:00 Beijing, as stored (UTC).
+fn office_time(rng: &mut StdRng, day: NaiveDate) -> NaiveDateTime {
+    let secs = rng.gen_range(8 * 3600 + 1800..17 * 3600);
+    day.and_time(NaiveTime::MIN) + TimeDelta::seconds(secs) - TimeDelta::hours(8)
+}
+
+struct Builder<'a> {
+    cal: &'a WorkCalendar,
+    rng: StdRng,
+    apps: Vec<Application>,
+    events: Vec<ApplicationEvent>,
+}
+
+impl Builder<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn event(
+        &mut self,
+        app: &str,
+        seq: &mut i32,
+        action: &str,
+        from: Option<&str>,
+        to: &str,
+        step: Option<i32>,
+        actor: Option<&str>,
+        at: NaiveDateTime,
+        deadline: Option<NaiveDateTime>,
+    ) {
+        *seq += 1;
+        self.events.push(ApplicationEvent {
+            id: new_id(),
+            application_id: app.to_owned(),
+            seq: *seq,
+            action: action.into(),
+            from_status: from.map(Into::into),
+            to_status: to.into(),
+            step,
+            actor_id: actor.map(Into::into),
+            actor_role: if actor.is_some() {
+                "official".into()
+            } else {
+                "system".into()
+            },
+            reason: matches!(action, "return" | "reject").then(|| "材料不全".to_owned()),
+            created_at: at,
+            node_deadline: deadline,
+            deadline_met: deadline.map(|d| at <= d),
+        });
+    }
+
+    /// A step's duration: mostly the same day, sometimes past the limit.
+    fn later(&mut self, from: NaiveDateTime, limit: u32) -> Option<NaiveDateTime> {
+        let roll: f64 = self.rng.gen();
+        let days = if roll < 0.6 {
+            0
+        } else if roll < 0.95 {
+            self.rng.gen_range(1..=limit)
+        } else {
+            limit + self.rng.gen_range(1..=3)
+        };
+        let day = self
+            .cal
+            .add_working_days(china_date(from.and_utc()), days)
+            .ok()?;
+        let t = if days == 0 {
+            from + TimeDelta::minutes(self.rng.gen_range(10..120))
+        } else {
+            office_time(&mut self.rng, day)
+        };
+        Some(t)
+    }
+
+    fn deadline(&self, from: NaiveDateTime, days: u32) -> Option<NaiveDateTime> {
+        let d = self
+            .cal
+            .add_working_days(china_date(from.and_utc()), days)
+            .ok()?;
+        Some(end_of_china_day(d).naive_utc())
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn case(
+        &mut self,
+        n: usize,
+        t: &CertificateType,
+        area: &Area,
+        applicant: &str,
+        day: NaiveDate,
+        now: NaiveDateTime,
+    ) -> Option<()> {
+        let id = new_id();
+        let v = self.rng.gen_range(0..area.villages.len());
+        let created = office_time(&mut self.rng, day) - TimeDelta::minutes(30);
+        let mut seq = 0;
+        self.event(
+            &id, &mut seq, "create", None, "draft", None, None, created, None,
+        );
+        self.events.last_mut()?.actor_role = "resident".into();
+        let mut at = created + TimeDelta::minutes(20);
+        self.event(
+            &id,
+            &mut seq,
+            "submit",
+            Some("draft"),
+            "submitted",
+            None,
+            None,
+            at,
+            None,
+        );
+        self.events.last_mut()?.actor_role = "resident".into();
+        let mut restart = at;
+        let roll: f64 = self.rng.gen();
+        let (returned, rejected) = (roll < 0.07, (0.07..0.10).contains(&roll));
+        let actor = |i: usize| {
+            if t.steps[i].level == crate::domain::cert_type::Level::Village {
+                area.village_officials[v].clone()
+            } else {
+                area.township_official.clone()
+            }
+        };
+        let mut status = "submitted";
+        let mut step = 0usize;
+        let mut node_start = at;
+        let mut node_deadline = self.deadline(at, t.steps[0].time_limit_days)?;
+        let mut finished = None;
+        // Accept, possibly return and resubmit, then each step.
+        at = self.later(at, 1)?.min(node_deadline);
+        if at > now {
+            return self.push(
+                n,
+                id,
+                t,
+                area,
+                v,
+                applicant,
+                created,
+                restart,
+                status,
+                step,
+                node_start,
+                node_deadline,
+                None,
+            );
+        }
+        self.event(
+            &id,
+            &mut seq,
+            "accept",
+            Some("submitted"),
+            "under_review",
+            Some(0),
+            Some(&actor(0)),
+            at,
+            Some(node_deadline),
+        );
+        status = "under_review";
+        if returned {
+            self.event(
+                &id,
+                &mut seq,
+                "return",
+                Some("under_review"),
+                "returned",
+                Some(0),
+                Some(&actor(0)),
+                at + TimeDelta::minutes(5),
+                Some(node_deadline),
+            );
+            let back = self
+                .cal
+                .add_working_days(china_date(at.and_utc()), self.rng.gen_range(1..=5))
+                .ok()?;
+            at = office_time(&mut self.rng, back);
+            if at > now {
+                return self.push(
+                    n,
+                    id,
+                    t,
+                    area,
+                    v,
+                    applicant,
+                    created,
+                    restart,
+                    "returned",
+                    0,
+                    node_start,
+                    node_deadline,
+                    None,
+                );
+            }
+            self.event(
+                &id,
+                &mut seq,
+                "resubmit",
+                Some("returned"),
+                "submitted",
+                None,
+                None,
+                at,
+                None,
+            );
+            self.events.last_mut()?.actor_role = "resident".into();
+            restart = at;
+            node_start = at;
+            node_deadline = self.deadline(at, t.steps[0].time_limit_days)?;
+            status = "submitted";
+        }
+        while step < t.steps.len() {
+            let end = self.later(node_start, t.steps[step].time_limit_days)?;
+            if end > now {
+                return self.push(
+                    n,
+                    id,
+                    t,
+                    area,
+                    v,
+                    applicant,
+                    created,
+                    restart,
+                    status,
+                    step,
+                    node_start,
+                    node_deadline,
+                    None,
+                );
+            }
+            let last = step + 1 == t.steps.len();
+            if rejected && last {
+                self.event(
+                    &id,
+                    &mut seq,
+                    "reject",
+                    Some(status),
+                    "rejected",
+                    Some(step as i32),
+                    Some(&actor(step)),
+                    end,
+                    Some(node_deadline),
+                );
+                status = "rejected";
+                finished = Some(end);
+                break;
+            }
+            let to = if last { "approved" } else { "under_review" };
+            self.event(
+                &id,
+                &mut seq,
+                "approve",
+                Some(status),
+                to,
+                Some(step as i32),
+                Some(&actor(step)),
+                end,
+                Some(node_deadline),
+            );
+            status = to;
+            if last {
+                self.event(
+                    &id,
+                    &mut seq,
+                    "issue",
+                    Some("approved"),
+                    "issued",
+                    None,
+                    None,
+                    end,
+                    None,
+                );
+                status = "issued";
+                break;
+            }
+            step += 1;
+            node_start = end;
+            node_deadline = self.deadline(end, t.steps[step].time_limit_days)?;
+        }
+        self.push(
+            n,
+            id,
+            t,
+            area,
+            v,
+            applicant,
+            created,
+            restart,
+            status,
+            step,
+            node_start,
+            node_deadline,
+            finished,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        n: usize,
+        id: String,
+        t: &CertificateType,
+        area: &Area,
+        v: usize,
+        applicant: &str,
+        created: NaiveDateTime,
+        restart: NaiveDateTime,
+        status: &str,
+        step: usize,
+        node_start: NaiveDateTime,
+        node_deadline: NaiveDateTime,
+        finished: Option<NaiveDateTime>,
+    ) -> Option<()> {
+        let overall = self.deadline(restart, t.promised_days);
+        self.apps.push(Application {
+            id,
+            number: format!("ZMS{n:09}"),
+            type_code: t.code.clone(),
+            applicant_id: applicant.to_owned(),
+            subject_name: "演示居民".into(),
+            subject_id_number: "229901199001010011".into(),
+            form_data: "{}".into(),
+            county_code: COUNTY.into(),
+            township_code: area.township.clone(),
+            village_code: area.villages[v].clone(),
+            delivery_method: "pickup".into(),
+            delivery_recipient: None,
+            delivery_phone: None,
+            delivery_address: None,
+            status: status.into(),
+            current_step: step as i32,
+            version: 1,
+            created_at: created,
+            updated_at: created,
+            submitted_at: Some(restart),
+            finished_at: finished,
+            node_started_at: node_start,
+            node_deadline,
+            overall_deadline: overall,
+        });
+        Some(())
+    }
+}
+
+/// Seeds `n` cases; refuses when the scale county already has cases.
+pub fn seed(db: &Db, n: usize) -> Result<(), String> {
+    let mut conn = db.write_conn().map_err(|e| e.to_string())?;
+    let c: &mut DbConn = &mut conn;
+    let existing: i64 = applications::table
+        .filter(applications::county_code.eq(COUNTY))
+        .count()
+        .get_result(c)
+        .map_err(|e| e.to_string())?;
+    if existing > 0 {
+        return Err(format!(
+            "演示县已有{existing}件数据 / the scale county already has {existing} cases"
+        ));
+    }
+    let hash = crate::auth::password::hash(crate::demo::DEMO_PASSWORD)?;
+    let (areas, residents) = c.write_tx(|c| setup(c, &hash)).map_err(|e| e.to_string())?;
+    let cal = catalog::calendar(c).map_err(|e| e.to_string())?;
+    let types = catalog::active_types(c).map_err(|e| e.to_string())?;
+    let t_now = now();
+    let today = china_date(t_now.and_utc());
+    let days: Vec<NaiveDate> = (0..365)
+        .map(|i| today - TimeDelta::days(364 - i))
+        .filter(|d| cal.is_working_day(*d).unwrap_or(false))
+        .collect();
+    if days.is_empty() || types.is_empty() {
+        return Err("no working days or types to seed / 无可用工作日或证明类型".into());
+    }
+    let mut b = Builder {
+        cal: &cal,
+        rng: StdRng::seed_from_u64(7),
+        apps: Vec::new(),
+        events: Vec::new(),
+    };
+    let started = std::time::Instant::now();
+    let mut done = 0;
+    while done < n {
+        let upto = (done + BATCH).min(n);
+        for i in done..upto {
+            let t = &types[i % types.len()];
+            let area = &areas[b.rng.gen_range(0..areas.len())];
+            let applicant = residents[b.rng.gen_range(0..residents.len())].clone();
+            let day = days[i * days.len() / n.max(1)];
+            b.case(i, t, area, &applicant, day, t_now)
+                .ok_or("calendar does not cover the seeded year / 日历未覆盖该年度")?;
+        }
+        let (apps, events) = (std::mem::take(&mut b.apps), std::mem::take(&mut b.events));
+        c.write_tx(|c| {
+            for chunk in apps.chunks(500) {
+                crate::db::batch_insert!(&mut *c, applications::table, chunk)?;
+            }
+            for chunk in events.chunks(1000) {
+                crate::db::batch_insert!(&mut *c, application_events::table, chunk)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+        .map_err(|e| e.to_string())?;
+        done = upto;
+        progress(done, n, started.elapsed());
+    }
+    eprintln!();
+    if let DbConn::Pg(pg) = c {
+        diesel::sql_query("ANALYZE")
+            .execute(pg)
+            .map_err(|e| e.to_string())?;
+    }
+    println!(
+        "已生成 / seeded {n} cases in county {COUNTY} ({TOWNSHIPS} townships) in {:.1?}",
+        started.elapsed()
+    );
+    Ok(())
+}
+
+fn progress(done: usize, total: usize, elapsed: std::time::Duration) {
+    let width = 30;
+    let filled = done * width / total.max(1);
+    let mut err = std::io::stderr();
+    let _ = write!(
+        err,
+        "\r[{}{}] {done}/{total} {:.0}%  {:.0?}",
+        "#".repeat(filled),
+        " ".repeat(width - filled),
+        done as f64 * 100.0 / total.max(1) as f64,
+        elapsed
+    );
+    let _ = err.flush();
+}

@@ -1,0 +1,290 @@
+//! `GET /supervise`: the supervisor's dashboard (server-rendered, SVG charts, no JS).
+//! Markup is deliberately plain; the shared page layout wraps it later.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::CurrentUser;
+use crate::db::catalog;
+use crate::db::models::now;
+use crate::db::stats::GroupBy;
+use crate::domain::calendar::china_date;
+use crate::error::{AppError, AppResult};
+use crate::startup::AppState;
+use crate::stats::report::{self, Params};
+use crate::stats::{cases_in, compute, svg, CaseFact, Computed, Context, Figures, Metric};
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Headline {
+    label: &'static str,
+    value: String,
+    change: String,
+    trend: &'static str,
+}
+
+#[derive(Serialize)]
+struct Row {
+    label: String,
+    received: u64,
+    finished: u64,
+    avg: String,
+    same_day: String,
+    on_time: String,
+    open_overdue: u64,
+    open_at_risk: u64,
+}
+
+#[derive(Serialize)]
+struct OverdueCase {
+    number: String,
+    url: String,
+    township: String,
+    type_name: String,
+    deadline: String,
+}
+
+/// Beijing wall-clock time of a stored UTC instant.
+fn china_time(t: chrono::NaiveDateTime) -> String {
+    (t + chrono::TimeDelta::hours(8))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+fn pct(r: Option<f64>) -> String {
+    r.map_or("—".into(), |r| format!("{:.1}%", r * 100.0))
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map_or("—".into(), |v| format!("{v:.2}"))
+}
+
+/// A headline figure and its change against the previous period.
+fn headline(label: &'static str, now: Option<f64>, before: Option<f64>, rate: bool) -> Headline {
+    let value = if rate {
+        pct(now)
+    } else {
+        now.map_or("—".into(), |v| {
+            if v.fract() == 0.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.2}")
+            }
+        })
+    };
+    let (change, trend) = match (now, before) {
+        (Some(a), Some(b)) => {
+            let d = if rate { (a - b) * 100.0 } else { a - b };
+            let unit = if rate { " 个百分点" } else { "" };
+            let trend = if d > 0.0 {
+                "up"
+            } else if d < 0.0 {
+                "down"
+            } else {
+                "flat"
+            };
+            (format!("{d:+.1}{unit} 较上期"), trend)
+        }
+        _ => ("上期无数据".into(), "flat"),
+    };
+    Headline {
+        label,
+        value,
+        change,
+        trend,
+    }
+}
+
+fn headlines(now: &Figures, before: &Figures) -> Vec<Headline> {
+    let n = |v: u64| Some(v as f64);
+    vec![
+        headline("受理件数", n(now.received), n(before.received), false),
+        headline("办结件数", n(now.finished), n(before.finished), false),
+        headline(
+            "平均办理工作日",
+            now.avg_working_days,
+            before.avg_working_days,
+            false,
+        ),
+        headline("当日办结率", now.same_day_rate, before.same_day_rate, true),
+        headline("按时办结率", now.on_time_rate, before.on_time_rate, true),
+        headline("在办超期", n(now.open_overdue), None, false),
+    ]
+}
+
+/// The figures regrouped by type from the township-grouped cases (one query, two views).
+fn by_type(facts: &[CaseFact], ctx: &Context<'_>) -> AppResult<Computed> {
+    let regrouped: Vec<CaseFact> = facts
+        .iter()
+        .map(|f| CaseFact {
+            group: Some(f.type_code.clone()),
+            ..f.clone()
+        })
+        .collect();
+    Ok(compute(&regrouped, ctx)?)
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let scope = report::require_reader(&user)?;
+    let t = now();
+    let p = Params::parse(
+        q.from.as_deref(),
+        q.to.as_deref(),
+        Some("township"),
+        china_date(t.and_utc()),
+    )?;
+    let prev = p.previous();
+    let params = p.clone();
+    let (cur, cur_type, before, overdue, names, type_names) = state
+        .db
+        .read(move |c| {
+            let (facts, cal, promised, type_names) = report::facts(c, &scope, &p)?;
+            let ctx = Context {
+                calendar: &cal,
+                promised_days: &promised,
+                from: p.from,
+                to: p.to,
+                now: t,
+            };
+            let cur = compute(&facts, &ctx)?;
+            let cur_type = by_type(&facts, &ctx)?;
+            let overdue: Vec<CaseFact> = cases_in(&facts, &ctx, Metric::OpenOverdue, None)?
+                .into_iter()
+                .cloned()
+                .collect();
+            let (pf, ..) = report::facts(c, &scope, &prev)?;
+            let pctx = Context {
+                from: prev.from,
+                to: prev.to,
+                ..ctx
+            };
+            let before = compute(&pf, &pctx)?;
+            let keys: Vec<&str> = cur.groups.iter().filter_map(|g| g.key.as_deref()).collect();
+            let names = catalog::jurisdiction_names(c, &keys)?;
+            Ok::<_, AppError>((cur, cur_type, before, overdue, names, type_names))
+        })
+        .await?;
+    let label = |names: &HashMap<String, String>, k: &Option<String>| {
+        k.as_ref()
+            .map(|k| names.get(k).cloned().unwrap_or_else(|| k.clone()))
+            .unwrap_or_default()
+    };
+    let township_bars: Vec<(String, Option<f64>)> = cur
+        .groups
+        .iter()
+        .map(|g| (label(&names, &g.key), g.avg_working_days))
+        .collect();
+    let type_bars: Vec<(String, Option<f64>)> = cur_type
+        .groups
+        .iter()
+        .map(|g| (label(&type_names, &g.key), g.avg_working_days))
+        .collect();
+    let rows: Vec<Row> = cur
+        .groups
+        .iter()
+        .chain(std::iter::once(&cur.total))
+        .map(|g| Row {
+            label: if g.key.is_some() {
+                label(&names, &g.key)
+            } else {
+                "合计".into()
+            },
+            received: g.received,
+            finished: g.finished,
+            avg: num(g.avg_working_days),
+            same_day: pct(g.same_day_rate),
+            on_time: pct(g.on_time_rate),
+            open_overdue: g.open_overdue,
+            open_at_risk: g.open_at_risk,
+        })
+        .collect();
+    let mut overdue_rows: Vec<OverdueCase> = overdue
+        .iter()
+        .map(|f| OverdueCase {
+            number: f.number.clone(),
+            url: format!("/api/v1/applications/{}", f.id),
+            township: label(&names, &f.group),
+            type_name: type_names
+                .get(&f.type_code)
+                .cloned()
+                .unwrap_or_else(|| f.type_code.clone()),
+            deadline: china_time(f.node_deadline),
+        })
+        .collect();
+    let overdue_total = overdue_rows.len();
+    overdue_rows.sort_by(|a, b| a.deadline.cmp(&b.deadline));
+    overdue_rows.truncate(200);
+    let query = params.query();
+    let ctx: BTreeMap<&str, serde_json::Value> = BTreeMap::from([
+        ("from", serde_json::json!(params.from)),
+        ("to", serde_json::json!(params.to)),
+        ("prev_from", serde_json::json!(params.previous().from)),
+        ("prev_to", serde_json::json!(params.previous().to)),
+        ("as_of", serde_json::json!(china_time(t))),
+        (
+            "headline",
+            serde_json::json!(headlines(&cur.total, &before.total)),
+        ),
+        (
+            "daily_svg",
+            serde_json::json!(svg::daily_chart(&cur.daily, "每日办结件数（绿色为按时）")),
+        ),
+        (
+            "township_svg",
+            serde_json::json!(svg::bar_chart(
+                &township_bars,
+                "平均办理工作日（乡镇）",
+                "工作日"
+            )),
+        ),
+        (
+            "type_svg",
+            serde_json::json!(svg::bar_chart(
+                &type_bars,
+                "平均办理工作日（证明类型）",
+                "工作日"
+            )),
+        ),
+        ("townships", serde_json::json!(rows)),
+        ("overdue", serde_json::json!(overdue_rows)),
+        ("overdue_total", serde_json::json!(overdue_total)),
+        (
+            "csv_township",
+            serde_json::json!(format!("/api/v1/stats?{query}&format=csv")),
+        ),
+        (
+            "csv_type",
+            serde_json::json!(format!(
+                "/api/v1/stats?from={}&to={}&group_by={}&format=csv",
+                params.from,
+                params.to,
+                GroupBy::Type.as_str()
+            )),
+        ),
+        (
+            "csv_overdue",
+            serde_json::json!(format!(
+                "/api/v1/stats/cases?metric=open_overdue&{query}&format=csv"
+            )),
+        ),
+    ]);
+    let html = state
+        .services
+        .templates
+        .render("pages/supervise.html", ctx)
+        .map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}

@@ -1,0 +1,233 @@
+//! A figures report for a caller's scope: parameters checked, cases loaded, figures
+//! computed and labelled. Shared by the JSON API, the CSV export and the page.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{compute, CaseFact, Context, DayCount, Figures, Metric, NO_GROUP};
+use crate::auth::{CurrentUser, Scope};
+use crate::db::schema::users;
+use crate::db::stats::{case_facts, GroupBy};
+use crate::db::{catalog, DbConn};
+use crate::domain::calendar::end_of_china_day;
+use crate::domain::role::Role;
+use crate::domain::Invalid;
+use crate::error::{AppError, AppResult};
+
+/// Checked request parameters.
+#[derive(Debug, Clone)]
+pub struct Params {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub group_by: GroupBy,
+}
+
+/// Who may read figures: supervisors (their jurisdiction) and admins (everything).
+pub fn require_reader(user: &CurrentUser) -> AppResult<Scope> {
+    user.require_role(&[Role::Supervisor, Role::Admin])?;
+    Ok(Scope::of(user))
+}
+
+fn date_field(name: &str, v: Option<&str>, default: NaiveDate) -> AppResult<NaiveDate> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+            AppError::field(
+                name,
+                Invalid::new(
+                    format!("日期“{s}”无效，应为YYYY-MM-DD格式"),
+                    format!("Date '{s}' is invalid; use YYYY-MM-DD"),
+                ),
+            )
+        }),
+    }
+}
+
+impl Params {
+    /// Defaults: this year up to today, grouped by township.
+    pub fn parse(
+        from: Option<&str>,
+        to: Option<&str>,
+        group_by: Option<&str>,
+        today: NaiveDate,
+    ) -> AppResult<Params> {
+        let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+        let from = date_field("from", from, year_start)?;
+        let to = date_field("to", to, today)?;
+        if to < from {
+            return Err(AppError::field(
+                "to",
+                Invalid::new("结束日期不能早于开始日期", "to must not be before from"),
+            ));
+        }
+        if (to - from).num_days() > 366 * 3 {
+            return Err(AppError::field(
+                "to",
+                Invalid::new("统计区间最长三年", "The range may span at most three years"),
+            ));
+        }
+        let group_by = match group_by.map(str::trim).filter(|s| !s.is_empty()) {
+            None => GroupBy::Township,
+            Some(g) => GroupBy::parse(g).ok_or_else(|| {
+                AppError::field(
+                    "group_by",
+                    Invalid::new(
+                        "分组方式应为 type、township、village 或 official",
+                        "group_by must be type, township, village or official",
+                    ),
+                )
+            })?,
+        };
+        Ok(Params { from, to, group_by })
+    }
+
+    /// The period of the same length just before this one.
+    pub fn previous(&self) -> Params {
+        let len = (self.to - self.from).num_days() + 1;
+        Params {
+            from: self.from - TimeDelta::days(len),
+            to: self.from - TimeDelta::days(1),
+            group_by: self.group_by,
+        }
+    }
+
+    fn bounds(&self) -> (NaiveDateTime, NaiveDateTime) {
+        let start = end_of_china_day(self.from - TimeDelta::days(1)).naive_utc();
+        (start, end_of_china_day(self.to).naive_utc())
+    }
+
+    pub fn query(&self) -> String {
+        format!(
+            "from={}&to={}&group_by={}",
+            self.from,
+            self.to,
+            self.group_by.as_str()
+        )
+    }
+}
+
+/// One group's figures with its click-through links.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GroupRow {
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// `metric` → the URL of the case list behind that number.
+    pub cases: HashMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Report {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub group_by: GroupBy,
+    /// Open-case figures (open_overdue, open_at_risk) are as of this instant.
+    pub as_of: chrono::DateTime<chrono::Utc>,
+    pub groups: Vec<GroupRow>,
+    pub total: GroupRow,
+    /// Finished cases per day with how many were on time (total).
+    pub daily: Vec<DayCount>,
+}
+
+fn links(p: &Params, key: Option<&str>) -> HashMap<String, String> {
+    Metric::ALL
+        .iter()
+        .map(|m| {
+            let group = key.map_or(String::new(), |k| format!("&group={k}"));
+            (
+                m.as_str().to_owned(),
+                format!(
+                    "/api/v1/stats/cases?metric={}&{}{group}",
+                    m.as_str(),
+                    p.query()
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Cases, calendar, promised limit and name of each type.
+pub type Loaded = (
+    Vec<CaseFact>,
+    crate::domain::calendar::WorkCalendar,
+    HashMap<String, u32>,
+    HashMap<String, String>,
+);
+
+/// Loads the cases and the reference data the figures need.
+pub fn facts(conn: &mut DbConn, scope: &Scope, p: &Params) -> AppResult<Loaded> {
+    let (start, end) = p.bounds();
+    let facts = case_facts(conn, scope, p.group_by, start, end)?;
+    let cal = catalog::calendar(conn)?;
+    let types = catalog::active_types(conn)?;
+    let promised = types
+        .iter()
+        .map(|t| (t.code.clone(), t.promised_days))
+        .collect();
+    let type_names = types.into_iter().map(|t| (t.code, t.name_zh)).collect();
+    Ok((facts, cal, promised, type_names))
+}
+
+/// The whole report for `scope`.
+pub fn report(
+    conn: &mut DbConn,
+    scope: &Scope,
+    p: &Params,
+    now: NaiveDateTime,
+) -> AppResult<Report> {
+    let (facts, cal, promised, type_names) = facts(conn, scope, p)?;
+    let ctx = Context {
+        calendar: &cal,
+        promised_days: &promised,
+        from: p.from,
+        to: p.to,
+        now,
+    };
+    let computed = compute(&facts, &ctx)?;
+    let keys: Vec<&str> = computed
+        .groups
+        .iter()
+        .filter_map(|g| g.key.as_deref())
+        .collect();
+    let names: HashMap<String, String> = match p.group_by {
+        GroupBy::Type => type_names,
+        GroupBy::Township | GroupBy::Village => catalog::jurisdiction_names(conn, &keys)?,
+        GroupBy::Official => users::table
+            .filter(users::id.eq_any(&keys))
+            .select((users::id, users::name))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect(),
+    };
+    let groups = computed
+        .groups
+        .into_iter()
+        .map(|mut f| {
+            f.label = match &f.key {
+                Some(k) => names.get(k).cloned().unwrap_or_else(|| k.clone()),
+                None => "（未办结 / undecided）".into(),
+            };
+            GroupRow {
+                cases: links(p, Some(f.key.as_deref().unwrap_or(NO_GROUP))),
+                figures: f,
+            }
+        })
+        .collect();
+    let mut total = computed.total;
+    total.label = "合计 total".into();
+    Ok(Report {
+        from: p.from,
+        to: p.to,
+        group_by: p.group_by,
+        as_of: now.and_utc(),
+        groups,
+        total: GroupRow {
+            cases: links(p, None),
+            figures: total,
+        },
+        daily: computed.daily,
+    })
+}

@@ -1,0 +1,77 @@
+//! Escalation of overdue cases (issue 7). `escalate_due` is meant to be called by a
+//! periodic job (every few minutes is plenty); the `escalations` table makes each
+//! (application, node) fire once however often and on however many instances it runs.
+
+use chrono::NaiveDateTime;
+
+use crate::db::models::{new_id, EscalationRow};
+use crate::db::{catalog, escalations, DbConn};
+use crate::domain::escalation::is_due;
+use crate::error::AppResult;
+
+/// One case escalated now: who should be told (supervisor user ids of the township,
+/// else of the county) and about what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escalated {
+    pub application_id: String,
+    pub number: String,
+    pub township_code: String,
+    pub county_code: String,
+    pub step: i32,
+    pub node_deadline: NaiveDateTime,
+    pub supervisor_ids: Vec<String>,
+}
+
+/// Records every overdue node whose first working morning has come and returns them,
+/// in one write transaction. A node in a year without calendar data is logged and
+/// left for later rather than blocking the others.
+pub fn escalate_due(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<Escalated>> {
+    conn.write_tx(|c| {
+        let cal = catalog::calendar(c)?;
+        let mut out = Vec::new();
+        for app in escalations::overdue_not_escalated(c, now)? {
+            match is_due(&cal, app.node_deadline, now) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!(application = %app.number, error = %e, "cannot decide escalation");
+                    continue;
+                }
+            }
+            let row = EscalationRow {
+                id: new_id(),
+                application_id: app.id.clone(),
+                step: app.current_step,
+                node_started_at: app.node_started_at,
+                node_deadline: app.node_deadline,
+                county_code: app.county_code.clone(),
+                township_code: app.township_code.clone(),
+                village_code: app.village_code.clone(),
+                escalated_at: now,
+            };
+            if !escalations::record(c, &row)? {
+                continue;
+            }
+            let supervisor_ids =
+                escalations::supervisors_for(c, &app.township_code, &app.county_code)?;
+            tracing::warn!(
+                application = %app.number,
+                township = %app.township_code,
+                step = app.current_step,
+                node_deadline = %app.node_deadline,
+                supervisors = supervisor_ids.len(),
+                "超期件已上报乡镇效能监察 / overdue case escalated to the township supervisor"
+            );
+            out.push(Escalated {
+                application_id: app.id,
+                number: app.number,
+                township_code: app.township_code,
+                county_code: app.county_code,
+                step: app.current_step,
+                node_deadline: app.node_deadline,
+                supervisor_ids,
+            });
+        }
+        Ok(out)
+    })
+}

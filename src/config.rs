@@ -29,6 +29,10 @@ pub struct Settings {
     pub templates_dir: PathBuf,
     /// `tracing` filter, e.g. `info` or `zhengming=debug,info`.
     pub log: String,
+    /// Public verify page: requests a client may make at once (per instance) …
+    pub verify_burst: u32,
+    /// … and how many more per minute.
+    pub verify_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -45,6 +49,8 @@ impl Default for Settings {
             font_index: 0,
             templates_dir: crate::templates::default_dir(),
             log: "info".into(),
+            verify_burst: 20,
+            verify_per_minute: 30,
         }
     }
 }

@@ -10,4 +10,5 @@ pub mod startup;
 pub mod storage;
 pub mod telemetry;
 pub mod templates;
+pub mod verify;
 pub mod workflow;

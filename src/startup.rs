@@ -64,6 +64,11 @@ impl Application {
                 settings.blob_dir().display()
             )
         })?;
+        let layouts = crate::pdf::Layouts::load(&settings.templates_dir)
+            .map_err(|e| format!("cannot load certificate layouts: {e}"))?;
+        let keys = crate::verify::KeyRing::load_or_create(&settings.data_dir)
+            .map_err(|e| e.to_string())?;
+        tracing::info!(key_id = %keys.active_kid(), "certificate signing key loaded");
         let listener = TcpListener::bind(&settings.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -78,6 +83,12 @@ impl Application {
             base_url: base_url.clone(),
             max_delivery_attempts: settings.max_delivery_attempts,
             templates: crate::templates::Templates::new(&settings.templates_dir),
+            layouts,
+            keys,
+            verify_limiter: crate::verify::rate_limit::RateLimiter::new(
+                settings.verify_burst,
+                settings.verify_per_minute,
+            ),
         });
         let mut settings = settings;
         settings.base_url = base_url.clone();

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod health;
 pub mod openapi;
+pub mod verify;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
 
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/api/openapi.json", web::get().to(openapi::json))
         .route("/api/docs", web::get().to(openapi::page))
+        .route("/verify/{number}", web::get().to(verify::verify))
         .configure(api::configure)
         .default_service(web::to(not_found));
 }

@@ -16,12 +16,14 @@ use super::api;
         api::session::create, api::session::delete, api::residents::register,
         api::catalog::types, api::catalog::jurisdictions,
         api::applications::create, api::applications::list, api::applications::get, api::applications::patch,
-        api::actions::post, api::certificates::pdf,
+        api::actions::post, api::certificates::pdf, api::certificates::revoke,
         api::dispatches::list, api::dispatches::post_event,
+        api::dispatches::label, api::dispatches::manifest,
+        super::verify::verify,
     ),
     modifiers(&BearerAuth),
     tags((name = "session"), (name = "catalogue"), (name = "applications"), (name = "certificates"),
-         (name = "dispatches"), (name = "health"))
+         (name = "dispatches"), (name = "verification"), (name = "health"))
 )]
 pub struct ApiDoc;
 

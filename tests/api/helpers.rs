@@ -31,6 +31,13 @@ pub struct TestApp {
     pg_db: Option<String>,
 }
 
+impl TestApp {
+    /// The server's data directory (keys, blobs, SQLite file).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(name) = &self.pg_db {

@@ -3,3 +3,7 @@
 
 mod helpers;
 mod lifecycle;
+#[allow(dead_code)]
+#[path = "../pdf/support.rs"]
+mod pdf_support;
+mod verification;

@@ -62,7 +62,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/applications/{id}/certificate.pdf",
                 web::get().to(certificates::pdf),
             )
+            .route(
+                "/certificates/{number}/revoke",
+                web::post().to(certificates::revoke),
+            )
             .route("/dispatches", web::get().to(dispatches::list))
+            .route(
+                "/dispatches/manifest.pdf",
+                web::get().to(dispatches::manifest),
+            )
+            .route(
+                "/dispatches/{id}/label.pdf",
+                web::get().to(dispatches::label),
+            )
             .route(
                 "/dispatches/{id}/events",
                 web::post().to(dispatches::post_event),

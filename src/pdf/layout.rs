@@ -44,7 +44,7 @@ impl Default for CertLayout {
             purpose_line: "此证明用于：{purpose}。".into(),
             validity_line: "本证明自开具之日起{days}日内有效。".into(),
             qr_caption: "扫码核验真伪".into(),
-            qr_size_mm: 24.0,
+            qr_size_mm: 28.0,
             seal_diameter_mm: 42.0,
             seal_color: [0.86, 0.08, 0.10],
         }

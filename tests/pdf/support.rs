@@ -53,11 +53,29 @@ pub fn pdffonts(pdf: &[u8]) -> String {
     String::from_utf8(run("pdffonts", &[p.to_str().unwrap()], b"")).unwrap()
 }
 
-/// First page as an 8-bit grey raster (PGM from pdftoppm).
+pub fn page_count(pdf: &[u8]) -> usize {
+    let info = String::from_utf8(run("pdfinfo", &["-"], pdf)).unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo gives the page count")
+}
+
+/// The last page (where the QR code is) as an 8-bit grey raster (PGM from pdftoppm).
 fn raster(pdf: &[u8], dpi: u32) -> (usize, usize, Vec<u8>) {
+    let last = page_count(pdf).to_string();
     let pgm = run(
         "pdftoppm",
-        &["-gray", "-r", &dpi.to_string(), "-f", "1", "-l", "1", "-"],
+        &[
+            "-gray",
+            "-r",
+            &dpi.to_string(),
+            "-f",
+            &last,
+            "-l",
+            &last,
+            "-",
+        ],
         pdf,
     );
     // Header: "P5\n<w> <h>\n255\n"

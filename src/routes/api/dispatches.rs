@@ -213,7 +213,7 @@ pub struct ManifestQuery {
 #[utoipa::path(get, path = "/api/v1/dispatches/manifest.pdf", tag = "dispatches",
     params(ManifestQuery),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
-              (status = 400, body = crate::error::ErrorBody)),
+              (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn manifest(
     state: web::Data<AppState>,

@@ -126,8 +126,11 @@ fn circle(cx: f32, cy: f32, r: f32) -> PolygonRing {
     }
 }
 
-/// What the seal says.
+/// What the seal says, where, and how big.
 pub struct SealText<'a> {
+    pub centre: (f32, f32),
+    pub diameter: f32,
+    pub color: [f32; 3],
     /// Along the upper arc, e.g. 敦化市大石头镇人民政府.
     pub office: &'a str,
     /// Straight under the star, e.g. 证明专用章.
@@ -142,13 +145,11 @@ pub fn seal(
     ops: &mut Vec<Op>,
     font: &CertFont,
     font_id: &FontId,
-    cx: f32,
-    cy: f32,
-    diameter: f32,
-    color: [f32; 3],
     text: &SealText<'_>,
 ) {
-    let r = diameter / 2.0;
+    let (cx, cy) = text.centre;
+    let color = text.color;
+    let r = text.diameter / 2.0;
     let ring = r * 0.045;
     ops.push(Op::SaveGraphicsState);
     ops.push(Op::SetFillColor { col: rgb(color) });

@@ -236,15 +236,18 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
     flow.gap(min_gap);
     let block_top = flow.y;
     let centre_x = block_right - block_w / 2.0;
+    // The seal goes under the office and date, so they stay legible through it.
+    let under_sig = flow.pages.last().map_or(0, Vec::len);
     for l in &sig {
         flow.line(&l.text, body_size, body_line, centre_x - l.width / 2.0, 0.0);
     }
     let mid_y = block_top - block_h / 2.0;
     let page = flow.pages.last_mut().expect("a page");
     if let Some(seal) = &c.seal {
-        // Centred on the office name, as stamped: 骑年盖月, over the date's top.
+        // Centred on the office name, as stamped, reaching over the date.
+        let mut seal_ops = Vec::new();
         draw::seal(
-            page,
+            &mut seal_ops,
             font,
             &font_id,
             &draw::SealText {
@@ -255,6 +258,8 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
                 caption: &seal.caption,
             },
         );
+        let at = under_sig.min(page.len());
+        page.splice(at..at, seal_ops);
     }
     if let Some(url) = &c.qr_url {
         draw::qr(page, url, LEFT, mid_y + qr_size / 2.0, qr_size).map_err(PdfError::Render)?;

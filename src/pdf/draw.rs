@@ -4,7 +4,7 @@
 
 use printpdf::{
     Color, FontId, LinePoint, Op, PaintMode, PdfFontHandle, Point, Polygon, PolygonRing, Pt, Rect,
-    Rgb, TextItem, TextMatrix, WindingOrder,
+    Rgb, TextItem, TextMatrix, TextRenderingMode, WindingOrder,
 };
 
 use super::font::CertFont;
@@ -141,18 +141,15 @@ pub struct SealText<'a> {
 /// the upper arc (reading clockwise, characters upright towards the rim), a
 /// five-pointed star and the caption line under it — text as real text, so it
 /// stays searchable, in the seal's colour.
-pub fn seal(
-    ops: &mut Vec<Op>,
-    font: &CertFont,
-    font_id: &FontId,
-    text: &SealText<'_>,
-) {
+pub fn seal(ops: &mut Vec<Op>, font: &CertFont, font_id: &FontId, text: &SealText<'_>) {
     let (cx, cy) = text.centre;
     let color = text.color;
     let r = text.diameter / 2.0;
     let ring = r * 0.045;
     ops.push(Op::SaveGraphicsState);
     ops.push(Op::SetFillColor { col: rgb(color) });
+    ops.push(Op::SetOutlineColor { col: rgb(color) });
+    ops.push(Op::SetOutlineThickness { pt: Pt(r * 0.012) });
     ops.push(Op::DrawPolygon {
         polygon: Polygon {
             rings: vec![circle(cx, cy, r), circle(cx, cy, r - ring)],
@@ -186,10 +183,15 @@ pub fn seal(
         },
     });
 
+    // Seal strokes are heavier than printed text: fill and stroke the glyphs.
+    ops.push(Op::SetTextRenderingMode {
+        mode: TextRenderingMode::FillStroke,
+    });
+
     // Office name along the upper arc: spread over up to 240°, centred on the top.
     let chars: Vec<char> = text.office.chars().collect();
     if !chars.is_empty() {
-        let size = (r * 0.22).min(r * 2.4 / chars.len() as f32 * 1.1);
+        let size = (r * 0.27).min(r * 3.0 / chars.len() as f32);
         let baseline_r = r - ring - r * 0.06 - size * 0.85;
         let span = (240f32).min(chars.len() as f32 * 24.0).to_radians();
         let step = if chars.len() > 1 {

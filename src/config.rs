@@ -18,6 +18,8 @@ pub struct Settings {
     pub base_url: String,
     /// Connections in the read pool (SQLite) or in the one pool (PostgreSQL).
     pub pool_size: u32,
+    /// How long a request waits for a database connection before it fails, in seconds.
+    pub db_timeout_secs: u64,
     /// How long a sign-in lasts, in hours.
     pub session_hours: i64,
     /// Failed delivery attempts before the certificate goes back to the office.
@@ -72,6 +74,10 @@ pub struct Settings {
     pub track_rate_window_secs: i64,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// Public verify page: requests a client may make at once (per instance) …
+    pub verify_burst: u32,
+    /// … and how many more per minute.
+    pub verify_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -82,6 +88,7 @@ impl Default for Settings {
             listen: "127.0.0.1:8080".into(),
             base_url: String::new(),
             pool_size: 4,
+            db_timeout_secs: 30,
             session_hours: 24 * 7,
             max_delivery_attempts: crate::domain::dispatch::DEFAULT_MAX_ATTEMPTS,
             font_path: default_font_path(),
@@ -111,6 +118,8 @@ impl Default for Settings {
             track_rate_limit: 20,
             track_rate_window_secs: 600,
             trust_forwarded_for: false,
+            verify_burst: 20,
+            verify_per_minute: 30,
         }
     }
 }

@@ -14,4 +14,5 @@ pub mod stats;
 pub mod storage;
 pub mod telemetry;
 pub mod templates;
+pub mod verify;
 pub mod workflow;

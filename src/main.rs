@@ -56,6 +56,17 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Check a certificate PDF offline against the public keys in the data
+    /// directory. Exit status: 0 genuine, 1 tampered or not signed, 2 cannot check.
+    Verify {
+        /// The certificate PDF.
+        file: PathBuf,
+    },
+    /// Manage the certificate signing keys in `<data_dir>/keys/`.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Run the background worker only (sends notifications, runs jobs) until SIGTERM.
     Worker,
     /// Inspect and retry background jobs.
@@ -88,6 +99,14 @@ enum HolidaysCommand {
         #[arg(long)]
         year: i32,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a new signing key the active one; older public keys stay trusted.
+    Rotate,
+    /// List the trusted key ids and the active one.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -147,6 +166,8 @@ fn main() {
         } => user_add(&settings, args),
         Command::Worker => worker(settings),
         Command::Jobs { command } => jobs(&settings, command),
+        Command::Verify { file } => verify_file(&settings, &file),
+        Command::Keys { command } => keys(&settings, command),
     };
     if let Err(e) = result {
         fail(&e);
@@ -361,4 +382,49 @@ fn jobs(settings: &Settings, command: JobsCommand) -> Result<(), String> {
             }
         }
     }
+}
+fn verify_file(settings: &Settings, file: &std::path::Path) -> Result<(), String> {
+    use zhengming::verify::{seal::check_file, KeyRing};
+    let cannot = |msg: String| -> ! {
+        eprintln!("无法核验 / cannot verify: {msg}");
+        std::process::exit(2)
+    };
+    let keys = KeyRing::load_public(&settings.data_dir).unwrap_or_else(|e| cannot(e.to_string()));
+    let bytes = std::fs::read(file).unwrap_or_else(|e| cannot(format!("{}: {e}", file.display())));
+    match check_file(&bytes, &keys) {
+        Ok(c) => {
+            println!("真实 / genuine");
+            println!("证明编号 / number: {}", c.number);
+            println!("类型 / type: {}", c.type_code);
+            println!("出具日期 / issued on: {}", c.issued_on);
+            println!("出具机关代码 / office: {}", c.office);
+            println!("签名密钥 / key id: {}", c.key_id);
+            println!("（撤销状态请扫码在线核验 / scan the QR code online for revocation status）");
+            Ok(())
+        }
+        Err(e) => {
+            println!("已篡改或无效 / tampered: {e}");
+            std::process::exit(1)
+        }
+    }
+}
+
+fn keys(settings: &Settings, command: KeysCommand) -> Result<(), String> {
+    use zhengming::verify::KeyRing;
+    match command {
+        KeysCommand::Rotate => {
+            let kid = KeyRing::rotate(&settings.data_dir).map_err(|e| e.to_string())?;
+            println!(
+                "新签名密钥 / new signing key: {kid}（重启服务后生效 / takes effect on restart）"
+            );
+        }
+        KeysCommand::List => {
+            let ring = KeyRing::load_public(&settings.data_dir).map_err(|e| e.to_string())?;
+            for kid in ring.kids() {
+                let mark = if kid == ring.active_kid() { " *" } else { "" };
+                println!("{kid}{mark}");
+            }
+        }
+    }
+    Ok(())
 }

@@ -50,7 +50,12 @@ pub fn build_worker(db: &Db, settings: &Settings, base_url: &str) -> Result<Work
 /// Connects, applies migrations and seeds the reference data (certificate types and
 /// the holiday calendar) that the service cannot run without. Idempotent.
 pub fn prepare_database(settings: &Settings) -> Result<Db, String> {
-    let db = Db::connect(&settings.database_url, settings.pool_size).map_err(|e| e.to_string())?;
+    let db = Db::connect_with_timeout(
+        &settings.database_url,
+        settings.pool_size,
+        std::time::Duration::from_secs(settings.db_timeout_secs.max(1)),
+    )
+    .map_err(|e| e.to_string())?;
     let ran = db.migrate().map_err(|e| e.to_string())?;
     if ran > 0 {
         tracing::info!(migrations = ran, "database migrated");
@@ -83,6 +88,11 @@ impl Application {
                 settings.blob_dir().display()
             )
         })?;
+        let layouts = crate::pdf::Layouts::load(&settings.templates_dir)
+            .map_err(|e| format!("cannot load certificate layouts: {e}"))?;
+        let keys = crate::verify::KeyRing::load_or_create(&settings.data_dir)
+            .map_err(|e| e.to_string())?;
+        tracing::info!(key_id = %keys.active_kid(), "certificate signing key loaded");
         let listener = TcpListener::bind(&settings.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -97,6 +107,12 @@ impl Application {
             base_url: base_url.clone(),
             max_delivery_attempts: settings.max_delivery_attempts,
             templates: crate::templates::Templates::new(&settings.templates_dir),
+            layouts,
+            keys,
+            verify_limiter: crate::verify::rate_limit::RateLimiter::new(
+                settings.verify_burst,
+                settings.verify_per_minute,
+            ),
         });
         let mut settings = settings;
         settings.base_url = base_url.clone();

@@ -141,3 +141,52 @@ pub fn last_event_seq(conn: &mut DbConn, dispatch_id: &str) -> QueryResult<i32> 
         .first::<Option<i32>>(conn)
         .map(|m| m.unwrap_or(0))
 }
+
+pub fn certificate_by_number(conn: &mut DbConn, number: &str) -> QueryResult<Option<Certificate>> {
+    certificates::table
+        .filter(certificates::number.eq(number))
+        .select(Certificate::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks a valid certificate revoked; false if it was not valid any more.
+pub fn revoke_certificate(
+    conn: &mut DbConn,
+    id: &str,
+    at: chrono::NaiveDateTime,
+    reason: &str,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        certificates::table
+            .filter(certificates::id.eq(id))
+            .filter(certificates::status.eq("valid")),
+    )
+    .set((
+        certificates::status.eq("revoked"),
+        certificates::revoked_at.eq(Some(at)),
+        certificates::revocation_reason.eq(Some(reason)),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Dispatches for a courier's manifest: in scope, created before `until`, in the
+/// dispatch list's order (village, then oldest first).
+pub fn for_manifest(
+    conn: &mut DbConn,
+    scope: &DispatchScope,
+    until: chrono::NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Dispatch>> {
+    scoped(scope)
+        .filter(dispatches::created_at.le(until))
+        .order((
+            dispatches::village_code.asc(),
+            dispatches::created_at.asc(),
+            dispatches::id.asc(),
+        ))
+        .limit(limit)
+        .select(Dispatch::as_select())
+        .load(conn)
+}

@@ -29,6 +29,16 @@ pub enum DbError {
 
 impl Db {
     pub fn connect(url: &str, pool_size: u32) -> Result<Db, DbError> {
+        Self::connect_with_timeout(url, pool_size, Duration::from_secs(30))
+    }
+
+    /// `timeout`: how long a caller waits for a connection (e.g. while the database
+    /// is restarting) before the request fails.
+    pub fn connect_with_timeout(
+        url: &str,
+        pool_size: u32,
+        timeout: Duration,
+    ) -> Result<Db, DbError> {
         let url = DbUrl::parse(url).map_err(DbError::Setup)?;
         if url.backend == Backend::Sqlite {
             if let Some(dir) = std::path::Path::new(&url.target).parent() {
@@ -42,7 +52,7 @@ impl Db {
         let build = |size: u32| {
             Pool::builder()
                 .max_size(size)
-                .connection_timeout(Duration::from_secs(30))
+                .connection_timeout(timeout)
                 .build(Manager::new(url.clone()))
         };
         let backend = url.backend;

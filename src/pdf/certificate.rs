@@ -18,7 +18,9 @@ use printpdf::{
     Point, Pt, TextItem,
 };
 
+use super::draw::{self, PT_PER_MM};
 use super::font::CertFont;
+use super::layout::CertLayout;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
@@ -49,13 +51,24 @@ pub struct CertificateContent {
     pub office: String,
     /// e.g. "二〇二六年十一月二十八日", see [`chinese_date`]
     pub date_zh: String,
-    /// Small print at the bottom of the page, e.g. "核验网址：https://…/verify/…"
+    /// Small print at the bottom of the page.
     pub footer: Option<String>,
+    /// Encoded in the QR code (the verify URL with its signed token).
+    pub qr_url: Option<String>,
+    /// The red seal stamped over the office and date.
+    pub seal: Option<SealLines>,
+    pub layout: CertLayout,
+}
+
+/// What the seal says (see [`draw::seal`]).
+#[derive(Debug, Clone, Default)]
+pub struct SealLines {
+    pub office: String,
+    pub caption: String,
 }
 
 // ---------------------------------------------------------------- layout constants
 
-const PT_PER_MM: f32 = 72.0 / 25.4;
 const PAGE_W_MM: f32 = 210.0;
 const PAGE_H_MM: f32 = 297.0;
 const PAGE_W: f32 = PAGE_W_MM * PT_PER_MM;
@@ -66,12 +79,11 @@ const RIGHT: f32 = PAGE_W - MARGIN;
 const CONTENT_W: f32 = RIGHT - LEFT;
 const TOP: f32 = PAGE_H - MARGIN;
 
-const TITLE_SIZE: f32 = 22.0;
 const TITLE_LINE: f32 = 1.4;
 const NUMBER_SIZE: f32 = 10.5;
 const NUMBER_LINE: f32 = 1.5;
+#[cfg(test)]
 const BODY_SIZE: f32 = 14.0;
-const BODY_LINE: f32 = 1.6;
 const FOOTER_SIZE: f32 = 9.0;
 const FOOTER_LINE: f32 = 1.4;
 const PAGE_NO_SIZE: f32 = 9.0;
@@ -86,7 +98,6 @@ const MAX_JUSTIFY_GAP_EM: f32 = 0.25;
 /// (room for the upper half of the seal).
 const SIGNATURE_GAP_LINES: f32 = 2.5;
 /// The office/date block ends this far above the bottom of the body area.
-const SIGNATURE_BOTTOM_LINES: f32 = 1.0;
 /// The office/date block's right edge is this many characters left of the margin.
 const SIGNATURE_RIGHT_INDENT_EM: f32 = 2.0;
 /// A PDF larger than this means the font was embedded whole, not subset
@@ -98,6 +109,9 @@ const NO_BODY_NOTE: &str = "（此页无正文）";
 /// Renders `c` as a one-page (more if the body is very long) A4 PDF.
 pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec<u8>, PdfError> {
     check_glyphs(font, c)?;
+    let lay = &c.layout;
+    let body_size = lay.body_size;
+    let body_line = lay.line_height;
 
     let mut doc = PdfDocument::new(c.title.trim());
     let font_id = doc.add_font(font.parsed());
@@ -110,7 +124,7 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
     let bottom = if footer_lines.is_empty() {
         MARGIN
     } else {
-        MARGIN + footer_h + BODY_SIZE
+        MARGIN + footer_h + body_size
     };
 
     if bottom > PAGE_H / 2.0 {
@@ -126,30 +140,34 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
         pages: vec![Vec::new()],
         y: TOP,
         bottom,
+        body_size,
+        body_line,
     };
 
-    // Title: centred, one space-equivalent between characters.
+    // Title: centred and letter-spaced; the spacing shrinks so it fits one line.
     let title = c.title.trim();
     if !title.is_empty() {
-        let mut spacing = font.advance(' ', TITLE_SIZE);
-        if spacing <= 0.0 {
-            spacing = TITLE_SIZE / 2.0;
-        }
+        let size = lay.title_size;
         let n = title.chars().count() as f32;
-        let spaced_w = font.text_width(title, TITLE_SIZE) + spacing * (n - 1.0);
-        if spaced_w <= CONTENT_W {
+        let natural = font.text_width(title, size);
+        let mut spacing = lay.title_spacing_em * size;
+        if n > 1.0 && natural + spacing * (n - 1.0) > CONTENT_W {
+            spacing = ((CONTENT_W - natural) / (n - 1.0)).max(0.0);
+        }
+        let spaced_w = natural + spacing * (n - 1.0).max(0.0);
+        if spaced_w <= CONTENT_W + 0.01 {
             flow.line(
                 title,
-                TITLE_SIZE,
+                size,
                 TITLE_LINE,
                 LEFT + (CONTENT_W - spaced_w) / 2.0,
                 spacing,
             );
         } else {
-            for l in wrap(font, title, TITLE_SIZE, 0.0, CONTENT_W) {
+            for l in wrap(font, title, size, 0.0, CONTENT_W) {
                 flow.line(
                     &l.text,
-                    TITLE_SIZE,
+                    size,
                     TITLE_LINE,
                     LEFT + (CONTENT_W - l.width) / 2.0,
                     0.0,
@@ -166,7 +184,7 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
             flow.line(&l.text, NUMBER_SIZE, NUMBER_LINE, RIGHT - l.width, 0.0);
         }
     }
-    flow.gap(BODY_SIZE * BODY_LINE);
+    flow.gap(body_size * body_line);
 
     // Body, purpose and validity: indented, justified paragraphs.
     let purpose = c.purpose_line.as_deref().unwrap_or("");
@@ -180,40 +198,85 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
         flow.paragraph(p);
     }
 
-    // Office and date: one block near the bottom of the body area; the date is
-    // right-aligned, the office centred over it (or the other way round if the
-    // office is the wider of the two), as on a stamped paper certificate.
-    let block_right = RIGHT - SIGNATURE_RIGHT_INDENT_EM * BODY_SIZE;
+    // Office and date follow the text directly (a blank gap would invite
+    // additions), with room above for the seal; the date is right-aligned, the
+    // office centred over it. The seal is stamped over the block, the QR code sits
+    // at the left margin level with the seal.
+    let block_right = RIGHT - SIGNATURE_RIGHT_INDENT_EM * body_size;
     let block_avail = block_right - LEFT;
     let mut sig: Vec<Line> = Vec::new();
     for s in [c.office.trim(), c.date_zh.trim()] {
         if !s.is_empty() {
-            sig.extend(wrap(font, s, BODY_SIZE, 0.0, block_avail));
+            sig.extend(wrap(font, s, body_size, 0.0, block_avail));
         }
     }
-    if !sig.is_empty() {
-        let lh = BODY_SIZE * BODY_LINE;
-        let block_h = sig.len() as f32 * lh;
-        let block_w = sig.iter().map(|l| l.width).fold(0.0, f32::max);
-        let centre = block_right - block_w / 2.0;
-        let anchored_top = flow.bottom + SIGNATURE_BOTTOM_LINES * lh + block_h;
-        let min_gap = SIGNATURE_GAP_LINES * lh;
-        if flow.y - min_gap < anchored_top {
-            // Not enough room above the anchor: follow the text, on a new page
-            // if it must.
-            if flow.y - min_gap - block_h < flow.bottom {
-                // The usual note for a signature page without body text.
-                flow.new_page();
-                flow.line(NO_BODY_NOTE, BODY_SIZE, BODY_LINE, LEFT, 0.0);
-                flow.gap(min_gap);
-            } else {
-                flow.gap(min_gap);
-            }
-        } else {
-            flow.y = anchored_top;
-        }
-        for l in &sig {
-            flow.line(&l.text, BODY_SIZE, BODY_LINE, centre - l.width / 2.0, 0.0);
+    let lh = body_size * body_line;
+    let block_h = sig.len() as f32 * lh;
+    let block_w = sig.iter().map(|l| l.width).fold(0.0, f32::max);
+    let seal_r = if c.seal.is_some() {
+        lay.seal_diameter_mm * PT_PER_MM / 2.0
+    } else {
+        0.0
+    };
+    let qr_size = if c.qr_url.is_some() {
+        lay.qr_size_mm * PT_PER_MM
+    } else {
+        0.0
+    };
+    // Top gap: the upper half of the seal must clear the body text.
+    let min_gap = (SIGNATURE_GAP_LINES * lh).max(seal_r - block_h / 2.0 + lh * 0.25);
+    // Below the block: the lower half of the seal and of the QR code.
+    let below = (seal_r - block_h / 2.0)
+        .max(qr_size / 2.0 - block_h / 2.0)
+        .max(0.0);
+    if flow.y - min_gap - block_h - below < flow.bottom {
+        flow.new_page();
+        flow.line(NO_BODY_NOTE, body_size, body_line, LEFT, 0.0);
+    }
+    flow.gap(min_gap);
+    let block_top = flow.y;
+    let centre_x = block_right - block_w / 2.0;
+    // The seal goes under the office and date, so they stay legible through it.
+    let under_sig = flow.pages.last().map_or(0, Vec::len);
+    for l in &sig {
+        flow.line(&l.text, body_size, body_line, centre_x - l.width / 2.0, 0.0);
+    }
+    let mid_y = block_top - block_h / 2.0;
+    let page = flow.pages.last_mut().expect("a page");
+    if let Some(seal) = &c.seal {
+        // Centred on the office name, as stamped, reaching over the date.
+        let mut seal_ops = Vec::new();
+        draw::seal(
+            &mut seal_ops,
+            font,
+            &font_id,
+            &draw::SealText {
+                centre: (centre_x, mid_y),
+                diameter: 2.0 * seal_r,
+                color: lay.seal_color,
+                office: &seal.office,
+                caption: &seal.caption,
+            },
+        );
+        let at = under_sig.min(page.len());
+        page.splice(at..at, seal_ops);
+    }
+    if let Some(url) = &c.qr_url {
+        draw::qr(page, url, LEFT, mid_y + qr_size / 2.0, qr_size).map_err(PdfError::Render)?;
+        let cap = lay.qr_caption.trim();
+        if !cap.is_empty() {
+            let size = NUMBER_SIZE;
+            let w = font.text_width(cap, size);
+            let x = (LEFT + (qr_size - w) / 2.0).max(LEFT);
+            push_text(
+                page,
+                &font_id,
+                cap,
+                size,
+                x,
+                mid_y - qr_size / 2.0 - size,
+                0.0,
+            );
         }
     }
 
@@ -251,6 +314,42 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
         pages.push(PdfPage::new(Mm(PAGE_W_MM), Mm(PAGE_H_MM), ops));
     }
 
+    save(doc, pages)
+}
+
+/// Refuses text the font cannot draw, naming the characters.
+pub(crate) fn check_texts<'a>(
+    font: &CertFont,
+    texts: impl IntoIterator<Item = &'a str>,
+) -> Result<(), PdfError> {
+    let mut missing: Vec<char> = Vec::new();
+    for t in texts {
+        for ch in font.missing_glyphs(t) {
+            if !missing.contains(&ch) && ch != '\n' {
+                missing.push(ch);
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let chars: Vec<String> = missing
+        .iter()
+        .map(|&ch| {
+            if ch.is_control() || ch.is_whitespace() {
+                format!("U+{:04X}", u32::from(ch))
+            } else {
+                format!("{ch}(U+{:04X})", u32::from(ch))
+            }
+        })
+        .collect();
+    Err(PdfError::MissingGlyphs {
+        chars: chars.join("、"),
+    })
+}
+
+/// Saves pages with the font subset, checking printpdf's own complaints.
+pub(crate) fn save(mut doc: PdfDocument, pages: Vec<PdfPage>) -> Result<Vec<u8>, PdfError> {
     let opts = PdfSaveOptions {
         subset_fonts: true,
         ..PdfSaveOptions::default()
@@ -284,6 +383,11 @@ fn check_glyphs(font: &CertFont, c: &CertificateContent) -> Result<(), PdfError>
         .chars()
         .filter(|&ch| ch != '\n' && ch != '\r')
         .collect();
+    let (seal_office, seal_caption) = c
+        .seal
+        .as_ref()
+        .map(|s| (s.office.clone(), s.caption.clone()))
+        .unwrap_or_default();
     let fields = [
         c.title.as_str(),
         c.number.as_str(),
@@ -295,6 +399,9 @@ fn check_glyphs(font: &CertFont, c: &CertificateContent) -> Result<(), PdfError>
         c.footer.as_deref().unwrap_or(""),
         "第页，共0123456789 ",
         NO_BODY_NOTE,
+        c.layout.qr_caption.as_str(),
+        seal_office.as_str(),
+        seal_caption.as_str(),
     ];
     let mut missing: Vec<char> = Vec::new();
     for f in fields {
@@ -332,6 +439,8 @@ struct Flow<'a> {
     y: f32,
     /// Lowest point the body may reach.
     bottom: f32,
+    body_size: f32,
+    body_line: f32,
 }
 
 impl Flow<'_> {
@@ -360,8 +469,9 @@ impl Flow<'_> {
     /// A body paragraph: first-line indent of two characters, lines justified
     /// except the last.
     fn paragraph(&mut self, text: &str) {
-        let indent = 2.0 * BODY_SIZE;
-        let lines = wrap(self.font, text, BODY_SIZE, indent, CONTENT_W);
+        let (size, line) = (self.body_size, self.body_line);
+        let indent = 2.0 * size;
+        let lines = wrap(self.font, text, size, indent, CONTENT_W);
         for (i, l) in lines.iter().enumerate() {
             let x = if i == 0 { LEFT + indent } else { LEFT };
             let avail = if i == 0 {
@@ -373,16 +483,16 @@ impl Flow<'_> {
             let mut spacing = 0.0;
             if l.wrapped && n > 1 {
                 let s = (avail - l.width) / (n - 1) as f32;
-                if s > 0.0 && s <= MAX_JUSTIFY_GAP_EM * BODY_SIZE {
+                if s > 0.0 && s <= MAX_JUSTIFY_GAP_EM * size {
                     spacing = s;
                 }
             }
-            self.line(&l.text, BODY_SIZE, BODY_LINE, x, spacing);
+            self.line(&l.text, size, line, x, spacing);
         }
     }
 }
 
-fn push_text(
+pub(crate) fn push_text(
     ops: &mut Vec<Op>,
     font_id: &FontId,
     text: &str,
@@ -420,10 +530,10 @@ fn push_text(
 // ---------------------------------------------------------------- line breaking
 
 #[derive(Debug, Clone, PartialEq)]
-struct Line {
-    text: String,
+pub(crate) struct Line {
+    pub(crate) text: String,
     /// Natural advance width in points.
-    width: f32,
+    pub(crate) width: f32,
     /// Ended by wrapping (not the paragraph's last line): may be justified.
     wrapped: bool,
 }
@@ -495,7 +605,13 @@ fn units(font: &CertFont, text: &str, size: f32) -> VecDeque<Unit> {
 /// punctuation never starts a line and opening punctuation never ends one.
 /// The first line is `first_indent` points narrower. No line is wider than its
 /// room unless a single character is.
-fn wrap(font: &CertFont, text: &str, size: f32, first_indent: f32, width: f32) -> Vec<Line> {
+pub(crate) fn wrap(
+    font: &CertFont,
+    text: &str,
+    size: f32,
+    first_indent: f32,
+    width: f32,
+) -> Vec<Line> {
     const EPS: f32 = 0.01;
     let mut queue = units(font, text, size);
     let mut lines: Vec<Line> = Vec::new();
@@ -666,10 +782,15 @@ mod tests {
             validity_line: "本证明自开具之日起九十日内有效。".into(),
             office: "敦化市大石头镇人民政府".into(),
             date_zh: chinese_date(date(2026, 11, 28)),
-            footer: Some(
-                "核验网址：https://zhengming.example.cn/verify/ZMC-222403101-2026-000123?t=eyJhbGciOiJFZERTQSJ9.abcdefghijklmnopqrstuvwxyz0123456789"
-                    .into(),
+            footer: Some("本证明电子文件与纸质文件具有同等效力。".into()),
+            qr_url: Some(
+                "https://zhengming.example.cn/verify/222403101-2026-00123?t=v1.222403101-2026-00123.poverty.20261128.222403101.abcd1234.abcdefghijklmnopqrstuvwxyz0123456789".into(),
             ),
+            seal: Some(SealLines {
+                office: "敦化市大石头镇人民政府".into(),
+                caption: "证明专用章".into(),
+            }),
+            layout: CertLayout::default(),
         }
     }
 

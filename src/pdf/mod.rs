@@ -1,7 +1,13 @@
-//! Certificate PDFs (DESIGN §9): an A4 page in AR PL UMing CN, subset-embedded.
+//! PDFs (DESIGN §9): certificates (AR PL UMing CN, subset-embedded) with their seal
+//! and QR code, dispatch labels and courier manifests.
 
 pub mod certificate;
+pub mod draw;
 pub mod font;
+pub mod label;
+pub mod layout;
+pub mod manifest;
 
-pub use certificate::{chinese_date, render_certificate, CertificateContent, PdfError};
+pub use certificate::{chinese_date, render_certificate, CertificateContent, PdfError, SealLines};
 pub use font::{CertFont, UMING_CN_FACE_INDEX};
+pub use layout::{CertLayout, Layouts};

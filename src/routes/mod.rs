@@ -5,6 +5,7 @@ pub mod health;
 pub mod openapi;
 pub mod pages;
 pub mod supervise;
+pub mod verify;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
 
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/openapi.json", web::get().to(openapi::json))
         .route("/api/docs", web::get().to(openapi::page))
         .route("/supervise", web::get().to(supervise::page))
+        .route("/verify/{number}", web::get().to(verify::verify))
         .configure(api::configure)
         .configure(pages::configure)
         .default_service(web::to(not_found));

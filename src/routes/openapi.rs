@@ -16,16 +16,18 @@ use super::api;
         api::session::create, api::session::delete, api::residents::register,
         api::catalog::types, api::catalog::jurisdictions,
         api::applications::create, api::applications::list, api::applications::get, api::applications::patch,
-        api::actions::post, api::certificates::pdf,
+        api::actions::post, api::certificates::pdf, api::certificates::revoke,
         api::dispatches::list, api::dispatches::post_event,
         api::me::get, api::me::patch, api::track::get,
         api::admin_jobs::list, api::admin_jobs::retry,
         api::holidays::list, api::holidays::add,
         api::stats::stats, api::stats::cases, api::escalations::list,
+        api::dispatches::label, api::dispatches::manifest,
+        super::verify::verify,
     ),
     modifiers(&BearerAuth),
     tags((name = "session"), (name = "catalogue"), (name = "applications"), (name = "certificates"),
-         (name = "dispatches"), (name = "admin"), (name = "supervision"), (name = "health"))
+         (name = "dispatches"), (name = "admin"), (name = "supervision"), (name = "verification"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -1,7 +1,6 @@
 //! Issuing the certificate on the last approval: number, PDF, record, event.
 
 use chrono::{Datelike, Duration};
-use sha2::{Digest, Sha256};
 
 use crate::db::models::{new_id, now, Application, Certificate};
 use crate::db::{applications, catalog, dispatches, DbConn};
@@ -10,7 +9,9 @@ use crate::domain::cert_type::CertificateType;
 use crate::domain::chinese_number::chinese_number;
 use crate::domain::status::{next_status, Action, ApplicationStatus};
 use crate::error::{AppError, AppResult};
-use crate::pdf::{chinese_date, render_certificate, CertificateContent, PdfError};
+use crate::pdf::{chinese_date, render_certificate, CertificateContent, PdfError, SealLines};
+use crate::verify::seal::seal_pdf;
+use crate::verify::Claims;
 
 use super::{record_event, EventInput, Services};
 
@@ -22,6 +23,90 @@ pub fn office_name(county: &str, township: &str) -> String {
     } else {
         format!("{county}{township}人民政府")
     }
+}
+
+/// What a certificate says, before layout.
+pub struct CertificateFacts<'a> {
+    pub cert_type: &'a CertificateType,
+    pub number: &'a str,
+    /// Jurisdiction code of the issuing township.
+    pub office_code: &'a str,
+    /// Its formal name, see [`office_name`].
+    pub office: &'a str,
+    pub issue_day: chrono::NaiveDate,
+    /// The body template's values.
+    pub values: &'a std::collections::BTreeMap<String, String>,
+    pub purpose: &'a str,
+}
+
+pub struct SignedPdf {
+    /// The PDF with its seal appended.
+    pub pdf: Vec<u8>,
+    /// SHA-256 of the PDF before the seal (what the seal signs).
+    pub sha256: [u8; 32],
+    /// The QR code's URL.
+    pub verify_url: String,
+}
+
+/// Lays out, renders and signs one certificate; no I/O (used by issuing, tests
+/// and the benchmark).
+pub fn render_signed(
+    font: &crate::pdf::CertFont,
+    layouts: &crate::pdf::Layouts,
+    keys: &crate::verify::KeyRing,
+    base_url: &str,
+    f: &CertificateFacts<'_>,
+) -> Result<SignedPdf, AppError> {
+    let t = f.cert_type;
+    let layout = layouts.for_type(&t.code).clone();
+    let claims = Claims {
+        number: f.number.to_owned(),
+        type_code: t.code.clone(),
+        issued_on: f.issue_day,
+        office: f.office_code.to_owned(),
+        key_id: keys.active_kid().to_owned(),
+        pdf_sha256: None,
+    };
+    let key = keys
+        .signing_key()
+        .ok_or_else(|| AppError::internal("no signing key"))?;
+    let token = claims.sign(key).map_err(AppError::internal)?;
+    let url = verify_url(base_url, f.number, &token);
+    let content = CertificateContent {
+        title: if layout.title.trim().is_empty() {
+            t.title_zh.clone()
+        } else {
+            layout.title.clone()
+        },
+        number: format!("编号：{}", f.number),
+        body: t.render_body(f.values),
+        purpose_line: layout.purpose(f.purpose),
+        validity_line: layout.validity(&chinese_number(t.validity_days)),
+        office: f.office.to_owned(),
+        date_zh: chinese_date(f.issue_day),
+        footer: None,
+        qr_url: Some(url.clone()),
+        seal: Some(SealLines {
+            office: f.office.to_owned(),
+            caption: "证明专用章".into(),
+        }),
+        layout,
+    };
+    let mut pdf = render_certificate(font, &content)?;
+    let sha256 = seal_pdf(&mut pdf, claims, keys).map_err(AppError::internal)?;
+    Ok(SignedPdf {
+        pdf,
+        sha256,
+        verify_url: url,
+    })
+}
+
+/// The URL in the QR code: the public verify page with the signed token.
+pub fn verify_url(base_url: &str, number: &str, token: &str) -> String {
+    format!(
+        "{}/verify/{number}?t={token}",
+        base_url.trim_end_matches('/')
+    )
 }
 
 impl From<PdfError> for AppError {
@@ -66,23 +151,22 @@ pub fn issue(
     values.insert("village_name".into(), name(&app.village_code));
     values.insert("issue_date_zh".into(), chinese_date(issue_day));
     values.insert("valid_until_zh".into(), chinese_date(valid_until_day));
-    let content = CertificateContent {
-        title: t.title_zh.clone(),
-        number: format!("编号：{number}"),
-        body: t.render_body(&values),
-        purpose_line: (!purpose.is_empty()).then(|| format!("此证明用于：{purpose}。")),
-        validity_line: format!(
-            "本证明自开具之日起{}日内有效。",
-            chinese_number(t.validity_days)
-        ),
-        office: office_name(&name(&app.county_code), &name(&app.township_code)),
-        date_zh: chinese_date(issue_day),
-        footer: Some(format!(
-            "核验网址：{}/verify/{number}",
-            svc.base_url.trim_end_matches('/')
-        )),
-    };
-    let pdf = render_certificate(&svc.font, &content)?;
+    let signed = render_signed(
+        &svc.font,
+        &svc.layouts,
+        &svc.keys,
+        &svc.base_url,
+        &CertificateFacts {
+            cert_type: t,
+            number: &number,
+            office_code: &app.township_code,
+            office: &office_name(&name(&app.county_code), &name(&app.township_code)),
+            issue_day,
+            values: &values,
+            purpose: &purpose,
+        },
+    )?;
+    let (pdf, hash) = (signed.pdf, signed.sha256);
     let cert_id = new_id();
     let key = format!("certificates/{year}/{cert_id}.pdf");
     svc.blobs.put(&key, &pdf).map_err(AppError::internal)?;
@@ -99,8 +183,8 @@ pub fn issue(
             issued_at: at,
             valid_until: crate::domain::calendar::end_of_china_day(valid_until_day).naive_utc(),
             pdf_key: key,
-            pdf_sha256: hex::encode(Sha256::digest(&pdf)),
-            key_id: None,
+            pdf_sha256: hex::encode(hash),
+            key_id: Some(svc.keys.active_kid().to_owned()),
             status: "valid".into(),
             revoked_at: None,
             revocation_reason: None,

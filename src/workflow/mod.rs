@@ -8,6 +8,7 @@ pub mod drafts;
 pub mod escalate;
 pub mod issue;
 pub mod register;
+pub mod revoke;
 
 use std::sync::Arc;
 
@@ -27,6 +28,12 @@ pub struct Services {
     pub base_url: String,
     pub max_delivery_attempts: i32,
     pub templates: crate::templates::Templates,
+    /// Certificate layouts from `templates/certificates/`.
+    pub layouts: crate::pdf::Layouts,
+    /// Signing key and the trusted public keys (`<data_dir>/keys/`).
+    pub keys: crate::verify::KeyRing,
+    /// Per-instance limit on the public verify page.
+    pub verify_limiter: crate::verify::rate_limit::RateLimiter,
 }
 
 pub type SharedServices = Arc<Services>;

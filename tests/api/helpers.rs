@@ -33,6 +33,13 @@ pub struct TestApp {
     pg_db: Option<String>,
 }
 
+impl TestApp {
+    /// The server's data directory (keys, blobs, SQLite file).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(name) = &self.pg_db {
@@ -93,7 +100,10 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
                 .rsplit_once('/')
                 .map(|(b, _)| b.to_owned())
                 .unwrap_or(admin);
-            format!("{base}/{name}")
+            // No GSSAPI or TLS negotiation on loopback: libpq's Kerberos and OpenSSL state is torn
+            // down at process exit, and a worker thread that is still reconnecting when a
+            // test process exits would crash it.
+            format!("{base}/{name}?gssencmode=disable&sslmode=disable")
         }
     };
     let mut settings = Settings {
@@ -105,6 +115,9 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         worker_poll_ms: 50,
         job_backoff_ms: 100,
         job_backoff_max_secs: 2,
+        // The test drops its PostgreSQL database under the running worker; its next
+        // connection attempt should give up quickly rather than hold the runtime.
+        db_timeout_secs: 1,
         ..Settings::default()
     };
     adjust(&mut settings);

@@ -8,10 +8,14 @@ mod helpers;
 mod lifecycle;
 mod notify;
 mod openapi;
+#[allow(dead_code)]
+#[path = "../pdf/support.rs"]
+mod pdf_support;
 mod scenario;
 mod smtp_sink;
 mod supervision;
 mod track;
 mod transitions;
 mod validation;
+mod verification;
 mod workers;

@@ -49,3 +49,45 @@ pub async fn pdf(
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .body(bytes))
 }
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct RevokeRequest {
+    /// Why the certificate is revoked (shown on the verify page).
+    pub reason: Option<String>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RevokedView {
+    pub number: String,
+    pub status: String,
+    pub revoked_at: Option<chrono::NaiveDateTime>,
+    pub revocation_reason: Option<String>,
+}
+
+/// Revoke an issued certificate (an official of the issuing township or its county).
+#[utoipa::path(post, path = "/api/v1/certificates/{number}/revoke", tag = "certificates",
+    params(("number" = String, Path)), request_body = RevokeRequest,
+    responses((status = 200, body = RevokedView), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+#[tracing::instrument(name = "revoke", skip_all, fields(user_id = %user.id, number = %path))]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    body: web::Json<RevokeRequest>,
+) -> AppResult<HttpResponse> {
+    let number = path.into_inner();
+    let reason = body.into_inner().reason.unwrap_or_default();
+    let c = state
+        .db
+        .write(move |c| crate::workflow::revoke::revoke(c, &user, &number, &reason))
+        .await?;
+    Ok(HttpResponse::Ok().json(RevokedView {
+        number: c.number,
+        status: c.status,
+        revoked_at: c.revoked_at,
+        revocation_reason: c.revocation_reason,
+    }))
+}

@@ -7,10 +7,13 @@ use utoipa::{IntoParams, ToSchema};
 use super::views::{DispatchList, DispatchView};
 use crate::auth::CurrentUser;
 use crate::db::{catalog, dispatches};
+use crate::domain::calendar::{china_date, end_of_china_day};
 use crate::domain::dispatch::{DispatchEvent, DispatchStatus};
 use crate::domain::role::Role;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
+use crate::pdf::label::{render_label, LabelContent};
+use crate::pdf::manifest::{render_manifest, ManifestContent, ManifestStop};
 use crate::startup::AppState;
 use crate::workflow::courier::{record, scope_of, CourierInput};
 
@@ -131,4 +134,145 @@ pub async fn post_event(
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+fn pdf_response(bytes: Vec<u8>, filename: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{filename}\""),
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes)
+}
+
+async fn render<F>(f: F) -> AppResult<Vec<u8>>
+where
+    F: FnOnce() -> Result<Vec<u8>, crate::pdf::PdfError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::from)
+}
+
+/// The dispatch label (A6 PDF): Code128 tracking number, recipient, address, QR.
+#[utoipa::path(get, path = "/api/v1/dispatches/{id}/label.pdf", tag = "dispatches",
+    params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+              (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn label(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    user.require_role(&[Role::Courier, Role::Official, Role::Supervisor, Role::Admin])?;
+    let id = path.into_inner();
+    let scope = scope_of(&user);
+    let content = state
+        .db
+        .read(move |c| {
+            let d = dispatches::find(c, &id, &scope)?.ok_or_else(AppError::not_found)?;
+            let cert = dispatches::certificate_of(c, &d.application_id)?
+                .ok_or_else(|| AppError::internal("dispatch without certificate"))?;
+            let names = catalog::jurisdiction_names(
+                c,
+                &[&d.county_code, &d.township_code, &d.village_code],
+            )?;
+            let name = |k: &str| names.get(k).cloned().unwrap_or_default();
+            Ok::<_, AppError>(LabelContent {
+                tracking_number: d.tracking_number.clone(),
+                recipient: d.recipient.clone(),
+                phone: d.phone.clone(),
+                address: d.address.clone(),
+                village: name(&d.village_code),
+                sender: crate::workflow::issue::office_name(
+                    &name(&d.county_code),
+                    &name(&d.township_code),
+                ),
+                certificate_number: cert.number,
+            })
+        })
+        .await?;
+    let font = state.services.font.clone();
+    let file = format!("{}.pdf", content.tracking_number);
+    let bytes = render(move || render_label(&font, &content)).await?;
+    Ok(pdf_response(bytes, &file))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ManifestQuery {
+    /// YYYY-MM-DD (China time); default today.
+    pub date: Option<String>,
+}
+
+/// The courier's printable manifest for a day: open stops and those finished that
+/// day, grouped by village, with a column for the signer's name.
+#[utoipa::path(get, path = "/api/v1/dispatches/manifest.pdf", tag = "dispatches",
+    params(ManifestQuery),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+              (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn manifest(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<ManifestQuery>,
+) -> AppResult<HttpResponse> {
+    user.require_role(&[Role::Courier, Role::Official, Role::Supervisor, Role::Admin])?;
+    let today = china_date(crate::db::models::now().and_utc());
+    let day = match q.date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => today,
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+            AppError::field(
+                "date",
+                Invalid::new(
+                    "日期格式应为YYYY-MM-DD",
+                    "The date must be written YYYY-MM-DD",
+                ),
+            )
+        })?,
+    };
+    let until = end_of_china_day(day).naive_utc();
+    let scope = scope_of(&user);
+    let courier = user.name.clone();
+    let content = state
+        .db
+        .read(move |c| {
+            let rows = dispatches::for_manifest(c, &scope, until, 2000)?;
+            let codes: Vec<&str> = rows.iter().map(|d| d.village_code.as_str()).collect();
+            let names = catalog::jurisdiction_names(c, &codes)?;
+            let mut villages: Vec<(String, Vec<ManifestStop>)> = Vec::new();
+            for d in rows {
+                let status = DispatchStatus::parse(&d.status);
+                // A finished stop belongs to the day it was finished.
+                let finished_day = china_date(d.updated_at.and_utc());
+                if status.is_some_and(|s| s.is_terminal()) && finished_day != day {
+                    continue;
+                }
+                let village = names.get(&d.village_code).cloned().unwrap_or_default();
+                let stop = ManifestStop {
+                    tracking_number: d.tracking_number,
+                    recipient: d.recipient,
+                    phone: d.phone,
+                    address: d.address,
+                    status_zh: status.map(|s| s.label_zh()).unwrap_or("").to_owned(),
+                    signer: d.signer,
+                };
+                match villages.last_mut() {
+                    Some((v, stops)) if *v == village => stops.push(stop),
+                    _ => villages.push((village, vec![stop])),
+                }
+            }
+            Ok::<_, AppError>(ManifestContent {
+                courier,
+                date_zh: crate::pdf::chinese_date(day),
+                villages,
+            })
+        })
+        .await?;
+    let font = state.services.font.clone();
+    let bytes = render(move || render_manifest(&font, &content)).await?;
+    Ok(pdf_response(bytes, &format!("manifest-{day}.pdf")))
 }

@@ -78,7 +78,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/stats", web::get().to(stats::stats))
             .route("/stats/cases", web::get().to(stats::cases))
             .route("/escalations", web::get().to(escalations::list))
+            .route(
+                "/certificates/{number}/revoke",
+                web::post().to(certificates::revoke),
+            )
             .route("/dispatches", web::get().to(dispatches::list))
+            .route(
+                "/dispatches/manifest.pdf",
+                web::get().to(dispatches::manifest),
+            )
+            .route(
+                "/dispatches/{id}/label.pdf",
+                web::get().to(dispatches::label),
+            )
             .route(
                 "/dispatches/{id}/events",
                 web::post().to(dispatches::post_event),

@@ -1,0 +1,194 @@
+//! The courier's daily manifest (A4): every stop of the day grouped by village, in
+//! the order of the dispatch list, with an empty column for the signer's name (filled
+//! in with the recorded signer once delivered).
+
+use printpdf::{Mm, Op, PdfDocument, PdfPage, Pt, Rect};
+
+use super::certificate::{check_texts, push_text, save, wrap, PdfError};
+use super::draw::PT_PER_MM;
+use super::font::CertFont;
+
+pub struct ManifestStop {
+    pub tracking_number: String,
+    pub recipient: String,
+    pub phone: String,
+    pub address: String,
+    pub status_zh: String,
+    pub signer: Option<String>,
+}
+
+pub struct ManifestContent {
+    pub courier: String,
+    pub date_zh: String,
+    /// (village name, its stops), in delivery order.
+    pub villages: Vec<(String, Vec<ManifestStop>)>,
+}
+
+const SIZE: f32 = 9.5;
+const LINE: f32 = SIZE * 1.35;
+/// Column widths in mm: 序号, 运单号, 收件人, 电话, 地址, 状态, 签收人签名.
+const COLS: [f32; 7] = [10.0, 30.0, 22.0, 24.0, 52.0, 14.0, 28.0];
+const HEAD: [&str; 7] = [
+    "序号",
+    "运单号",
+    "收件人",
+    "电话",
+    "地址",
+    "状态",
+    "签收人签名",
+];
+
+pub fn render_manifest(font: &CertFont, m: &ManifestContent) -> Result<Vec<u8>, PdfError> {
+    let title = format!("投递清单　投递员：{}　日期：{}", m.courier, m.date_zh);
+    let mut texts: Vec<&str> = vec![title.as_str(), "第页，共0123456789 （件）本页无投递"];
+    texts.extend(HEAD);
+    for (v, stops) in &m.villages {
+        texts.push(v);
+        for s in stops {
+            texts.extend([
+                s.tracking_number.as_str(),
+                s.recipient.as_str(),
+                s.phone.as_str(),
+                s.address.as_str(),
+                s.status_zh.as_str(),
+                s.signer.as_deref().unwrap_or(""),
+            ]);
+        }
+    }
+    check_texts(font, texts)?;
+
+    let mut doc = PdfDocument::new("投递清单");
+    let fid = doc.add_font(font.parsed());
+    let (pw, ph) = (210.0 * PT_PER_MM, 297.0 * PT_PER_MM);
+    let margin = 15.0 * PT_PER_MM;
+    let widths: Vec<f32> = COLS.iter().map(|c| c * PT_PER_MM).collect();
+    let mut pages: Vec<Vec<Op>> = vec![Vec::new()];
+    let mut y = ph - margin;
+
+    let header = |ops: &mut Vec<Op>, y: &mut f32| {
+        *y -= 16.0;
+        push_text(ops, &fid, &title, 13.0, margin, *y, 0.0);
+        *y -= 8.0;
+        row(
+            ops,
+            font,
+            &fid,
+            margin,
+            y,
+            &widths,
+            &HEAD.map(str::to_owned),
+        );
+    };
+    header(pages.last_mut().expect("page"), &mut y);
+    let mut n = 0;
+    if m.villages.is_empty() {
+        y -= 20.0;
+        push_text(
+            pages.last_mut().expect("page"),
+            &fid,
+            "本日无投递",
+            12.0,
+            margin,
+            y,
+            0.0,
+        );
+    }
+    for (village, stops) in &m.villages {
+        let cells: Vec<[String; 7]> = stops
+            .iter()
+            .map(|s| {
+                n += 1;
+                [
+                    n.to_string(),
+                    s.tracking_number.clone(),
+                    s.recipient.clone(),
+                    s.phone.clone(),
+                    s.address.clone(),
+                    s.status_zh.clone(),
+                    s.signer.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        let mut first = true;
+        for c in cells {
+            let h = row_height(font, &widths, &c);
+            let need = h + if first { 22.0 } else { 0.0 };
+            if y - need < margin + 20.0 {
+                pages.push(Vec::new());
+                y = ph - margin;
+                header(pages.last_mut().expect("page"), &mut y);
+            }
+            let ops = pages.last_mut().expect("page");
+            if first {
+                y -= 18.0;
+                let t = format!("{village}（{}件）", stops.len());
+                push_text(ops, &fid, &t, 11.0, margin, y + 4.0, 0.0);
+                first = false;
+            }
+            row(ops, font, &fid, margin, &mut y, &widths, &c);
+        }
+    }
+    let total = pages.len();
+    let out = pages
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut ops)| {
+            let s = format!("第 {} 页，共 {} 页", i + 1, total);
+            let w = font.text_width(&s, 9.0);
+            push_text(&mut ops, &fid, &s, 9.0, (pw - w) / 2.0, margin / 2.0, 0.0);
+            PdfPage::new(Mm(210.0), Mm(297.0), ops)
+        })
+        .collect();
+    save(doc, out)
+}
+
+fn cell_lines(font: &CertFont, w: f32, text: &str) -> Vec<String> {
+    wrap(font, text, SIZE, 0.0, w - 4.0)
+        .into_iter()
+        .map(|l| l.text)
+        .collect()
+}
+
+fn row_height(font: &CertFont, widths: &[f32], cells: &[String; 7]) -> f32 {
+    let lines = cells
+        .iter()
+        .zip(widths)
+        .map(|(c, w)| cell_lines(font, *w, c).len())
+        .max()
+        .unwrap_or(1)
+        .max(2);
+    lines as f32 * LINE + 6.0
+}
+
+/// One table row with cell borders, top at `y`; moves `y` below it.
+fn row(
+    ops: &mut Vec<Op>,
+    font: &CertFont,
+    fid: &printpdf::FontId,
+    left: f32,
+    y: &mut f32,
+    widths: &[f32],
+    cells: &[String; 7],
+) {
+    let h = row_height(font, widths, cells);
+    let mut x = left;
+    for (c, w) in cells.iter().zip(widths) {
+        ops.push(Op::DrawRectangle {
+            rectangle: Rect {
+                x: Pt(x),
+                y: Pt(*y - h),
+                width: Pt(*w),
+                height: Pt(h),
+                mode: Some(printpdf::PaintMode::Stroke),
+                winding_order: None,
+            },
+        });
+        let mut ty = *y - 3.0 - SIZE;
+        for l in cell_lines(font, *w, c) {
+            push_text(ops, fid, &l, SIZE, x + 2.0, ty, 0.0);
+            ty -= LINE;
+        }
+        x += w;
+    }
+    *y -= h;
+}

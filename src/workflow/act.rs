@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::notify::outbox;
 use serde_json::json;
 
-use super::{deadline_after, record_event, EventInput, Services};
+use super::{deadline_after, save_transition, EventInput, Services};
 
 pub struct ActInput {
     pub action: Action,
@@ -99,19 +99,9 @@ pub fn act(
         }
         _ => {}
     }
-    if to.is_terminal() {
-        app.finished_at = Some(at);
-    }
-    let version = app.version;
-    app.status = to.as_str().into();
-    app.version += 1;
-    app.updated_at = at;
-    if !applications::update_if_version(conn, &app, version)? {
-        return Err(AppError::stale());
-    }
-    record_event(
+    save_transition(
         conn,
-        &app.id,
+        &mut app,
         EventInput {
             action: action.as_str(),
             from: Some(from.as_str()),

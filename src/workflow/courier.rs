@@ -11,7 +11,7 @@ use crate::domain::status::{next_status, Action, ApplicationStatus};
 use crate::domain::{text, Invalid};
 use crate::error::{AppError, AppResult};
 
-use super::{record_event, EventInput};
+use super::{save_transition, EventInput};
 
 pub struct CourierInput {
     pub event: DispatchEvent,
@@ -136,17 +136,9 @@ fn complete_application(
         ApplicationStatus::parse(&app.status).ok_or_else(|| AppError::internal("bad status"))?;
     let to = next_status(from, Action::Deliver, true).map_err(AppError::Conflict)?;
     let at = now();
-    let version = app.version;
-    app.status = to.as_str().into();
-    app.version += 1;
-    app.updated_at = at;
-    app.finished_at = Some(at);
-    if !applications::update_if_version(conn, &app, version)? {
-        return Err(AppError::stale());
-    }
-    record_event(
+    save_transition(
         conn,
-        &app.id,
+        &mut app,
         EventInput {
             action: Action::Deliver.as_str(),
             from: Some(from.as_str()),

@@ -3,7 +3,7 @@
 use chrono::{Datelike, Duration};
 
 use crate::db::models::{new_id, now, Application, Certificate};
-use crate::db::{applications, catalog, dispatches, DbConn};
+use crate::db::{catalog, dispatches, DbConn};
 use crate::domain::calendar::china_date;
 use crate::domain::cert_type::CertificateType;
 use crate::domain::chinese_number::chinese_number;
@@ -13,7 +13,7 @@ use crate::pdf::{chinese_date, render_certificate, CertificateContent, PdfError,
 use crate::verify::seal::seal_pdf;
 use crate::verify::Claims;
 
-use super::{record_event, EventInput, Services};
+use super::{save_transition, EventInput, Services};
 
 /// The issuing office's formal name: a street office (街道) is a 办事处, a township
 /// or town a 人民政府.
@@ -203,16 +203,9 @@ pub fn system_transition(
     let from =
         ApplicationStatus::parse(&app.status).ok_or_else(|| AppError::internal("bad status"))?;
     let to = next_status(from, action, true).map_err(AppError::Conflict)?;
-    let version = app.version;
-    app.status = to.as_str().into();
-    app.version += 1;
-    app.updated_at = at;
-    if !applications::update_if_version(conn, app, version)? {
-        return Err(AppError::stale());
-    }
-    record_event(
+    save_transition(
         conn,
-        &app.id,
+        app,
         EventInput {
             action: action.as_str(),
             from: Some(from.as_str()),

@@ -68,6 +68,28 @@ pub struct EventInput<'a> {
     pub node_deadline: Option<NaiveDateTime>,
 }
 
+/// Writes `app` in its new status `e.to` — version bumped, finished when terminal —
+/// only if nobody changed it since it was read (else 409), and appends the event.
+/// Every application transition goes through here.
+pub fn save_transition(
+    conn: &mut DbConn,
+    app: &mut crate::db::models::Application,
+    e: EventInput<'_>,
+) -> AppResult<()> {
+    let version = app.version;
+    app.status = e.to.to_owned();
+    app.version += 1;
+    app.updated_at = e.at;
+    if crate::domain::status::ApplicationStatus::parse(e.to).is_some_and(|s| s.is_terminal()) {
+        app.finished_at = Some(e.at);
+    }
+    if !crate::db::applications::update_if_version(conn, app, version)? {
+        return Err(AppError::stale());
+    }
+    let id = app.id.clone();
+    record_event(conn, &id, e)
+}
+
 pub fn record_event(conn: &mut DbConn, application_id: &str, e: EventInput<'_>) -> AppResult<()> {
     let seq = crate::db::applications::last_event_seq(conn, application_id)? + 1;
     let row = ApplicationEvent {

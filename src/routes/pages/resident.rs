@@ -211,18 +211,7 @@ pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpRespons
         .write(move |c| {
             let t = drafts::load_type(c, &code)?;
             let form_value = form_json(&t, &form_vec);
-            // Report the type's own field errors together with the others.
-            let mut errors = match fields_ok {
-                Err(AppError::Validation(m)) => m,
-                Err(e) => return Err(e),
-                Ok(()) => Default::default(),
-            };
-            if let Err(fe) = t.validate_form(&form_value) {
-                errors.extend(fe.into_iter().map(|(k, v)| (format!("form.{k}"), v)));
-            }
-            if !errors.is_empty() {
-                return Err(AppError::Validation(errors));
-            }
+            with_form_errors(fields_ok, &t, &form_value)?;
             let account = crate::db::users::by_id(c, &me.id)?.ok_or_else(AppError::unauthorized)?;
             let subject_id = match id {
                 Some(i) => i,
@@ -446,17 +435,7 @@ pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse
                 applications::find(c, &id2, &Scope::of(&me))?.ok_or_else(AppError::not_found)?;
             let t = drafts::load_type(c, &app.type_code)?;
             let form_value = form_json(&t, &form_vec);
-            let mut errors = match fields_ok {
-                Err(AppError::Validation(m)) => m,
-                Err(e) => return Err(e),
-                Ok(()) => Default::default(),
-            };
-            if let Err(fe) = t.validate_form(&form_value) {
-                errors.extend(fe.into_iter().map(|(k, v)| (format!("form.{k}"), v)));
-            }
-            if !errors.is_empty() {
-                return Err(AppError::Validation(errors));
-            }
+            with_form_errors(fields_ok, &t, &form_value)?;
             let patch = DraftPatch {
                 subject_name: name,
                 subject_id: sid,
@@ -524,5 +503,27 @@ pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse 
             }
             None => ctx.app_error(e),
         },
+    }
+}
+
+/// Reports the type's own field errors together with the page's other field errors,
+/// so the resident sees every problem at once.
+fn with_form_errors(
+    fields_ok: Result<(), AppError>,
+    t: &crate::domain::cert_type::CertificateType,
+    form_value: &serde_json::Value,
+) -> Result<(), AppError> {
+    let mut errors = match fields_ok {
+        Err(AppError::Validation(m)) => m,
+        Err(e) => return Err(e),
+        Ok(()) => Default::default(),
+    };
+    if let Err(fe) = t.validate_form(form_value) {
+        errors.extend(fe.into_iter().map(|(k, v)| (format!("form.{k}"), v)));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
     }
 }

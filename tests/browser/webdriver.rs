@@ -3,6 +3,7 @@
 //! and `chromium-driver` packages; without them the tests fail with that message.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -25,6 +26,10 @@ pub struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // Killing chromedriver alone leaves its Chromium running: end the whole group.
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{}", self.child.id())])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -57,7 +62,9 @@ impl Driver {
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
+        // Its own process group, so dropping the driver also ends the Chromium it started.
         let child = Command::new(CHROMEDRIVER)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -58,12 +58,7 @@ impl Application {
                 settings.font_path.display()
             )
         })?;
-        let blobs = BlobStore::open(&settings.blob_dir()).map_err(|e| {
-            format!(
-                "cannot open blob directory {}: {e}",
-                settings.blob_dir().display()
-            )
-        })?;
+        let blobs = BlobStore::from_url(&settings.storage_url, &settings.blob_dir())?;
         let listener = TcpListener::bind(&settings.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -78,6 +73,7 @@ impl Application {
             base_url: base_url.clone(),
             max_delivery_attempts: settings.max_delivery_attempts,
             templates: crate::templates::Templates::new(&settings.templates_dir),
+            image_work: tokio::sync::Semaphore::new(crate::workflow::IMAGE_WORKERS),
         });
         let mut settings = settings;
         settings.base_url = base_url.clone();

@@ -12,5 +12,6 @@ pub mod access_log;
 pub mod applications;
 pub mod catalog;
 pub mod dispatches;
+pub mod documents;
 pub mod models;
 pub mod users;

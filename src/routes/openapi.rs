@@ -17,10 +17,11 @@ use super::api;
         api::catalog::types, api::catalog::jurisdictions,
         api::applications::create, api::applications::list, api::applications::get, api::applications::patch,
         api::actions::post, api::certificates::pdf,
+        api::documents::upload, api::documents::list, api::documents::get, api::documents::delete,
         api::dispatches::list, api::dispatches::post_event,
     ),
     modifiers(&BearerAuth),
-    tags((name = "session"), (name = "catalogue"), (name = "applications"), (name = "certificates"),
+    tags((name = "session"), (name = "catalogue"), (name = "applications"), (name = "documents"), (name = "certificates"),
          (name = "dispatches"), (name = "health"))
 )]
 pub struct ApiDoc;

@@ -4,6 +4,7 @@
 pub mod act;
 pub mod courier;
 pub mod dispatch;
+pub mod documents;
 pub mod drafts;
 pub mod issue;
 pub mod register;
@@ -26,7 +27,13 @@ pub struct Services {
     pub base_url: String,
     pub max_delivery_attempts: i32,
     pub templates: crate::templates::Templates,
+    /// Photos being normalised at once: each needs ~70 MB for a 12 MP photo, so a burst
+    /// of uploads queues here instead of exhausting a small machine's memory.
+    pub image_work: tokio::sync::Semaphore,
 }
+
+/// See [`Services::image_work`].
+pub const IMAGE_WORKERS: usize = 2;
 
 pub type SharedServices = Arc<Services>;
 

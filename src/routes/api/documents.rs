@@ -86,12 +86,13 @@ pub async fn upload(
     let (kind, (spool, original_name)) = (kind.unwrap_or_default(), received.file.unwrap());
 
     let (u, id, k) = (user.clone(), app_id.clone(), kind.clone());
-    state
+    let t = state
         .db
         .read(move |c| {
             let app = wf::editable(c, &u, &id)?;
             let t = load_type(c, &app.type_code)?;
-            wf::check_room(c, &app, &t, &k, max_files)
+            wf::check_room(c, &app, &t, &k, max_files)?;
+            Ok::<_, AppError>(t)
         })
         .await?;
 
@@ -149,22 +150,8 @@ pub async fn upload(
     })
     .await
     .map_err(AppError::internal)??;
-    let t = state
-        .db
-        .read({
-            let code = stored.application_id.clone();
-            move |c| {
-                let app = applications::find(c, &code, &Scope::All)?;
-                match app {
-                    Some(a) => load_type(c, &a.type_code).map(Some),
-                    None => Ok(None),
-                }
-            }
-        })
-        .await
-        .unwrap_or(None);
     tracing::info!(document_id = %stored.id, kind = %stored.kind, size = stored.size_bytes, "document uploaded");
-    Ok(HttpResponse::Created().json(DocumentView::new(&stored, t.as_ref())))
+    Ok(HttpResponse::Created().json(DocumentView::new(&stored, Some(&t))))
 }
 
 async fn store_and_record(

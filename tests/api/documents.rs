@@ -299,7 +299,9 @@ async fn hostile_inputs_change_nothing(backend: Backend) {
     over.resize(15 * 1024 * 1024 + 1, 0);
     let html = b"<!DOCTYPE html><html><script>alert(1)</script></html>".to_vec();
     let exe = [b"MZ\x90\0\x03\0\0\0".as_slice(), &[0u8; 200]].concat();
-    let cases: Vec<(&str, &str, &str, Vec<u8>, u16, &str)> = vec![
+    // (what, application, kind, file, status, error code)
+    type Case<'a> = (&'a str, &'a str, &'a str, Vec<u8>, u16, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "zero bytes",
             &id,

@@ -78,6 +78,21 @@ pub struct Settings {
     pub verify_burst: u32,
     /// … and how many more per minute.
     pub verify_per_minute: u32,
+    /// Where blobs go: empty → `<data_dir>/blobs`; a directory path; or `s3://bucket[/prefix]`
+    /// (a build with `--features s3`; credentials and endpoint from `AWS_*` variables).
+    pub storage_url: String,
+    /// Largest uploaded file in bytes.
+    pub upload_max_bytes: u64,
+    /// Largest image in pixels (width × height), checked from the header before decoding.
+    pub upload_max_pixels: u64,
+    /// Most documents on one application (each kind also has its own `max_count`).
+    pub upload_max_files: u32,
+    /// Most pages of an uploaded PDF.
+    pub upload_max_pdf_pages: u32,
+    /// Long side of a stored photo, in pixels (larger photos are scaled down).
+    pub image_max_side: u32,
+    /// Long side of a thumbnail, in pixels.
+    pub thumb_side: u32,
 }
 
 impl Default for Settings {
@@ -120,6 +135,13 @@ impl Default for Settings {
             trust_forwarded_for: false,
             verify_burst: 20,
             verify_per_minute: 30,
+            storage_url: String::new(),
+            upload_max_bytes: 15 * 1024 * 1024,
+            upload_max_pixels: 50_000_000,
+            upload_max_files: 30,
+            upload_max_pdf_pages: 50,
+            image_max_side: 2400,
+            thumb_side: 320,
         }
     }
 }
@@ -163,5 +185,20 @@ impl Settings {
 
     pub fn blob_dir(&self) -> PathBuf {
         self.data_dir.join("blobs")
+    }
+
+    /// Where uploads are spooled while they arrive (removed when done or aborted).
+    pub fn upload_tmp_dir(&self) -> PathBuf {
+        self.data_dir.join("tmp").join("uploads")
+    }
+
+    pub fn upload_limits(&self) -> crate::documents::Limits {
+        crate::documents::Limits {
+            max_bytes: self.upload_max_bytes,
+            max_pixels: self.upload_max_pixels,
+            max_side: self.image_max_side.max(1),
+            thumb_side: self.thumb_side.max(1),
+            max_pdf_pages: self.upload_max_pdf_pages,
+        }
     }
 }

@@ -82,12 +82,7 @@ impl Application {
                 settings.font_path.display()
             )
         })?;
-        let blobs = BlobStore::open(&settings.blob_dir()).map_err(|e| {
-            format!(
-                "cannot open blob directory {}: {e}",
-                settings.blob_dir().display()
-            )
-        })?;
+        let blobs = BlobStore::from_url(&settings.storage_url, &settings.blob_dir())?;
         let layouts = crate::pdf::Layouts::load(&settings.templates_dir)
             .map_err(|e| format!("cannot load certificate layouts: {e}"))?;
         let keys = crate::verify::KeyRing::load_or_create(&settings.data_dir)
@@ -113,6 +108,7 @@ impl Application {
                 settings.verify_burst,
                 settings.verify_per_minute,
             ),
+            image_work: tokio::sync::Semaphore::new(crate::workflow::IMAGE_WORKERS),
         });
         let mut settings = settings;
         settings.base_url = base_url.clone();

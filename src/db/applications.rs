@@ -174,3 +174,17 @@ pub fn last_event_seq(conn: &mut DbConn, application_id: &str) -> QueryResult<i3
         .first::<Option<i32>>(conn)
         .map(|m| m.unwrap_or(0))
 }
+
+/// Marks the application as changed if it is still editable by its applicant (draft or
+/// returned). The row lock this takes orders a document change against a concurrent
+/// submit; false means it is no longer editable.
+pub fn touch_if_editable(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        applications::table
+            .filter(applications::id.eq(id))
+            .filter(applications::status.eq_any(["draft", "returned"])),
+    )
+    .set(applications::updated_at.eq(at))
+    .execute(conn)?;
+    Ok(n == 1)
+}

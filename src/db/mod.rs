@@ -12,6 +12,7 @@ pub mod access_log;
 pub mod applications;
 pub mod catalog;
 pub mod dispatches;
+pub mod documents;
 pub mod escalations;
 pub mod jobs;
 pub mod models;

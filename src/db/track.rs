@@ -10,6 +10,7 @@ use super::DbConn;
 pub struct Tracked {
     pub number: String,
     pub type_name: String,
+    pub type_name_en: String,
     pub status: String,
     pub created_at: NaiveDateTime,
     pub overall_deadline: Option<NaiveDateTime>,
@@ -17,17 +18,21 @@ pub struct Tracked {
     pub events: Vec<(String, String, NaiveDateTime)>,
 }
 
+/// id, number, type name, type spec, status, created, promised completion.
+type TrackedRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+);
+
 /// One query whether the number is unknown or the phone wrong, so both take the same
 /// path and time.
 pub fn find(conn: &mut DbConn, number: &str, phone: &str) -> QueryResult<Option<Tracked>> {
-    let row: Option<(
-        String,
-        String,
-        String,
-        String,
-        NaiveDateTime,
-        Option<NaiveDateTime>,
-    )> = applications::table
+    let row: Option<TrackedRow> = applications::table
         .inner_join(users::table.on(users::id.eq(applications::applicant_id)))
         .inner_join(certificate_types::table)
         .filter(applications::number.eq(number))
@@ -40,13 +45,14 @@ pub fn find(conn: &mut DbConn, number: &str, phone: &str) -> QueryResult<Option<
             applications::id,
             applications::number,
             certificate_types::name_zh,
+            certificate_types::spec,
             applications::status,
             applications::created_at,
             applications::overall_deadline,
         ))
         .first(conn)
         .optional()?;
-    let Some((id, number, type_name, status, created_at, overall_deadline)) = row else {
+    let Some((id, number, type_name, spec, status, created_at, overall_deadline)) = row else {
         return Ok(None);
     };
     let events = application_events::table
@@ -58,9 +64,15 @@ pub fn find(conn: &mut DbConn, number: &str, phone: &str) -> QueryResult<Option<
             application_events::created_at,
         ))
         .load(conn)?;
+    // The English name lives in the type's spec (JSON); the Chinese one is the fallback.
+    let type_name_en = serde_json::from_str::<serde_json::Value>(&spec)
+        .ok()
+        .and_then(|v| v.get("name_en")?.as_str().map(str::to_owned))
+        .unwrap_or_else(|| type_name.clone());
     Ok(Some(Tracked {
         number,
         type_name,
+        type_name_en,
         status,
         created_at,
         overall_deadline,

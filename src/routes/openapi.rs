@@ -17,6 +17,7 @@ use super::api;
         api::catalog::types, api::catalog::jurisdictions,
         api::applications::create, api::applications::list, api::applications::get, api::applications::patch,
         api::actions::post, api::certificates::pdf, api::certificates::revoke,
+        api::documents::upload, api::documents::list, api::documents::get, api::documents::delete,
         api::dispatches::list, api::dispatches::post_event,
         api::me::get, api::me::patch, api::track::get,
         api::admin_jobs::list, api::admin_jobs::retry,
@@ -26,7 +27,7 @@ use super::api;
         super::verify::verify,
     ),
     modifiers(&BearerAuth),
-    tags((name = "session"), (name = "catalogue"), (name = "applications"), (name = "certificates"),
+    tags((name = "session"), (name = "catalogue"), (name = "applications"), (name = "documents"), (name = "certificates"),
          (name = "dispatches"), (name = "admin"), (name = "supervision"), (name = "verification"), (name = "health"))
 )]
 pub struct ApiDoc;

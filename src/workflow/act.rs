@@ -79,6 +79,10 @@ pub fn act(
         Action::Submit | Action::Resubmit => {
             // The type may have changed since the draft was saved.
             t.validate_form(&parse_form(&app)?).map_err(form_errors)?;
+            let missing = super::documents::missing_required(conn, &app, &t)?;
+            if !missing.is_empty() {
+                return Err(AppError::Validation(missing));
+            }
             // The office's clock (re)starts now: time with the resident does not count.
             let first = t
                 .step(0)

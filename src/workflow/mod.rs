@@ -4,6 +4,7 @@
 pub mod act;
 pub mod courier;
 pub mod dispatch;
+pub mod documents;
 pub mod drafts;
 pub mod escalate;
 pub mod issue;
@@ -34,7 +35,13 @@ pub struct Services {
     pub keys: crate::verify::KeyRing,
     /// Per-instance limit on the public verify page.
     pub verify_limiter: crate::verify::rate_limit::RateLimiter,
+    /// Photos being normalised at once: each needs ~70 MB for a 12 MP photo, so a burst
+    /// of uploads queues here instead of exhausting a small machine's memory.
+    pub image_work: tokio::sync::Semaphore,
 }
+
+/// See [`Services::image_work`].
+pub const IMAGE_WORKERS: usize = 2;
 
 pub type SharedServices = Arc<Services>;
 

@@ -34,7 +34,8 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// The server's data directory (keys, blobs, SQLite file).
+    /// The server's data directory (keys, SQLite file, blobs under `blobs/`, spooled
+    /// uploads under `tmp/`).
     pub fn data_dir(&self) -> &std::path::Path {
         self._dir.path()
     }
@@ -246,8 +247,73 @@ impl TestApp {
         (token, phone, id)
     }
 
-    /// Creates a draft residence certificate application (village step, then township).
+    /// Creates a draft residence certificate application (village step, then township)
+    /// with its required documents uploaded, ready to submit.
     pub async fn draft(&self, token: &str, delivery: &str) -> Value {
+        let app = self.bare_draft(token, delivery).await;
+        self.upload_required_documents(token, &app).await;
+        app
+    }
+
+    /// Uploads the residence type's required documents: an ID-card photo (JPEG) and a
+    /// lease (PDF).
+    pub async fn upload_required_documents(&self, token: &str, app: &Value) {
+        let id = app["id"].as_str().expect("id");
+        let r = self
+            .upload(
+                token,
+                id,
+                "id_card",
+                "身份证.jpg",
+                crate::fixtures::jpeg(64, 48),
+            )
+            .await;
+        assert_eq!(r.status, 201, "upload id_card: {}", r.body);
+        let r = self
+            .upload(
+                token,
+                id,
+                "lease_or_property",
+                "租房合同.pdf",
+                crate::fixtures::pdf(1),
+            )
+            .await;
+        assert_eq!(r.status, 201, "upload lease_or_property: {}", r.body);
+    }
+
+    /// Uploads one document (multipart `kind` and `file`).
+    pub async fn upload(
+        &self,
+        token: &str,
+        application_id: &str,
+        kind: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Resp {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name.to_owned())
+            .mime_str("application/octet-stream")
+            .unwrap();
+        let form = reqwest::multipart::Form::new()
+            .text("kind", kind.to_owned())
+            .part("file", part);
+        let resp = self
+            .client
+            .post(self.url(&format!("/api/v1/applications/{application_id}/documents")))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request sent");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        assert_ne!(status, 500, "server error on upload: {body}");
+        Resp { status, body }
+    }
+
+    /// Creates a draft residence certificate application without documents.
+    pub async fn bare_draft(&self, token: &str, delivery: &str) -> Value {
         let delivery = if delivery == "courier" {
             json!({"method": "courier", "recipient": "王小明", "phone": "13912345678", "address": "敦化市雁鸣湖镇大山村三组12号"})
         } else {

@@ -4,6 +4,8 @@
 mod access;
 mod admin_jobs;
 mod concurrency;
+mod documents;
+mod fixtures;
 mod helpers;
 mod lifecycle;
 mod notify;

@@ -1,6 +1,9 @@
 //! Browser tests: the pages in headless Chromium against the real server, at a phone's
 //! 360 px and a desktop's 1280 px width. Screenshots go to test-artifacts/.
 
+#[path = "../api/fixtures.rs"]
+#[allow(dead_code)]
+mod fixtures;
 #[path = "../api/helpers.rs"]
 #[allow(dead_code, unused_macros, unused_imports)]
 mod helpers;
@@ -129,10 +132,99 @@ async fn whole_journey(width: u32) {
     let case_url = b.url().await;
     let app_id = case_url.rsplit('/').next().unwrap().to_owned();
     b.screenshot("review").await;
+
+    // Submitting without the required documents is refused, each missing one named at
+    // its upload form.
+    b.submit("#act-submit").await;
+    assert!(b.text("#doc-id_card .error").await.contains("缺少要件材料"));
+    assert!(b.text(".status").await.contains("草稿"));
+    // A 12-megapixel phone photo of the ID card: the page scales it down in the browser
+    // before it is sent, and the server stores it within its cap.
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("身份证.jpg");
+    let original = fixtures::jpeg(4000, 3000);
+    std::fs::write(&photo, &original).unwrap();
+    b.choose_file("#file-id_card", &photo).await;
+    let mut sent = 0;
+    for _ in 0..100 {
+        sent = b
+            .exec(
+                "return document.getElementById('file-id_card').files[0].size",
+                json!([]),
+            )
+            .await
+            .as_u64()
+            .unwrap();
+        if sent < original.len() as u64 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        sent < original.len() as u64,
+        "the browser downscaled the photo ({} → {sent} bytes)",
+        original.len()
+    );
+    b.screenshot("documents-chosen").await;
+    b.submit("#upload-id_card").await;
+    assert!(b.body().await.contains("材料已上传"));
+    let thumb_ok = b
+        .exec(
+            "const i = document.querySelector('#doc-id_card img.thumb');
+             return i && i.complete && i.naturalWidth > 0",
+            json!([]),
+        )
+        .await;
+    assert_eq!(thumb_ok, true, "the thumbnail shows");
+    // A PDF for the proof of address; a file that is not a document is refused with a
+    // message at its form and nothing stored.
+    let fake = dir.path().join("lease.jpg");
+    std::fs::write(&fake, b"<html><script>alert(1)</script></html>").unwrap();
+    b.choose_file("#file-lease_or_property", &fake).await;
+    b.submit("#upload-lease_or_property").await;
+    assert!(
+        b.text("#doc-lease_or_property .error")
+            .await
+            .contains("JPEG"),
+        "the refusal names the accepted formats"
+    );
+    let lease = dir.path().join("租赁合同.pdf");
+    std::fs::write(&lease, fixtures::pdf(2)).unwrap();
+    b.choose_file("#file-lease_or_property", &lease).await;
+    b.submit("#upload-lease_or_property").await;
+    assert!(b.body().await.contains("材料已上传"));
+    assert_eq!(
+        b.exec(
+            "return document.querySelectorAll('#documents li.doc').length",
+            json!([])
+        )
+        .await,
+        2
+    );
+    b.screenshot("documents").await;
     b.submit("#act-submit").await;
     assert!(b.body().await.contains("申请已提交"));
     assert!(b.text(".status").await.contains("已提交"));
+    let number = b.text(".facts dd").await;
+    assert!(number.starts_with("ZM"), "{number}");
     sign_out(&b).await;
+
+    // Anyone with the number and the phone can follow the case, signed out; a wrong
+    // phone gets the same answer as an unknown number.
+    b.goto(&app.url("/")).await;
+    b.fill("#home-number", &number).await;
+    b.submit(".lookups form[action='/track'] button").await;
+    b.fill("#in-phone", "13912345670").await;
+    b.submit("#track-go").await;
+    assert!(b.body().await.contains("未找到匹配的申请"));
+    b.fill("#in-phone", "13912345678").await;
+    b.submit("#track-go").await;
+    assert!(b.text("#track-result .status").await.contains("已提交"));
+    assert!(
+        !b.body().await.contains(&id),
+        "no personal data on the public page"
+    );
+    b.screenshot("track").await;
 
     // The village official accepts and approves (queue ordered by deadline).
     let village = app.staff_phone("official", accounts::VILLAGE).await;
@@ -140,6 +232,25 @@ async fn whole_journey(width: u32) {
     b.goto(&app.url("/office")).await;
     b.screenshot("queue").await;
     b.submit(&format!("a[href='/office/{app_id}']")).await;
+    // The official sees the photo (stored within the 2400 px cap) and turns it to read it.
+    let natural = b
+        .exec(
+            "const i = document.querySelector('#doc-id_card img.thumb');
+             return i && i.complete ? [i.naturalWidth, i.naturalHeight] : null",
+            json!([]),
+        )
+        .await;
+    assert_eq!(natural, json!([320, 240]), "thumbnail of a 4:3 photo");
+    b.click("#doc-id_card [data-rotate]").await;
+    assert!(b
+        .exec(
+            "return document.querySelector('#doc-id_card img.thumb').style.transform",
+            json!([])
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .contains("90deg"));
     b.screenshot("office-case").await;
     // Returning needs a reason: refused without one, with the error at the field.
     b.submit("#act-return").await;

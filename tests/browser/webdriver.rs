@@ -247,6 +247,17 @@ impl Browser {
         .await;
     }
 
+    /// Chooses a file in an `<input type=file>` (the driver types its path).
+    pub async fn choose_file(&self, css: &str, path: &std::path::Path) {
+        let el = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{el}/value"),
+            Some(json!({"text": path.to_str().unwrap()})),
+        )
+        .await;
+    }
+
     pub async fn value(&self, css: &str) -> String {
         let el = self.find(css).await;
         self.cmd(

@@ -1,11 +1,12 @@
 //! Assembling the full view of one application for the caller.
 
 use super::views::{
-    ApplicationDetail, ApplicationSummary, CertificateView, DeliveryView, DispatchView, EventView,
+    ApplicationDetail, ApplicationSummary, CertificateView, DeliveryView, DispatchView,
+    DocumentView, EventView,
 };
 use crate::auth::{CurrentUser, Scope};
 use crate::db::models::{new_id, now, AccessLogRow};
-use crate::db::{applications, catalog, dispatches, users, DbConn};
+use crate::db::{applications, catalog, dispatches, documents, users, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::workflow::act::allowed_actions;
 
@@ -76,6 +77,10 @@ pub fn load(
         DispatchView::new(&d, village)
     });
     let form = serde_json::from_str(&app.form_data).map_err(AppError::internal)?;
+    let documents = documents::for_application(conn, &app.id)?
+        .iter()
+        .map(|d| DocumentView::new(d, Some(&t)))
+        .collect();
     Ok(ApplicationDetail {
         allowed_actions: allowed_actions(user, &app, &t, returned)
             .into_iter()
@@ -95,5 +100,6 @@ pub fn load(
         events,
         certificate,
         dispatch,
+        documents,
     })
 }

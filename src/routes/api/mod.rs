@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod certificates;
 pub mod detail;
 pub mod dispatches;
+pub mod documents;
 pub mod escalations;
 pub mod holidays;
 pub mod me;
@@ -69,6 +70,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/applications/{id}", web::get().to(applications::get))
             .route("/applications/{id}", web::patch().to(applications::patch))
             .route("/applications/{id}/actions", web::post().to(actions::post))
+            .route(
+                "/applications/{id}/documents",
+                web::post().to(documents::upload),
+            )
+            .route(
+                "/applications/{id}/documents",
+                web::get().to(documents::list),
+            )
+            .route("/documents/{id}", web::get().to(documents::get))
+            .route("/documents/{id}", web::delete().to(documents::delete))
             .route(
                 "/applications/{id}/certificate.pdf",
                 web::get().to(certificates::pdf),

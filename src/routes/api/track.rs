@@ -31,6 +31,7 @@ pub struct TrackQuery {
 pub struct TrackView {
     pub number: String,
     pub type_name: String,
+    pub type_name_en: String,
     pub status: String,
     pub status_label: String,
     pub status_label_en: String,
@@ -89,13 +90,25 @@ pub async fn get(
     req: HttpRequest,
     q: web::Query<TrackQuery>,
 ) -> AppResult<HttpResponse> {
-    let q = q.into_inner();
+    let view = lookup(&state, &req, q.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(view))
+}
+
+/// The lookup behind the API and the `/track` page: counted against the client's
+/// limit first, then validated, then one query.
+pub async fn lookup(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    q: TrackQuery,
+) -> AppResult<TrackView> {
     let s = state.settings.clone();
     // Only a hash of the address is stored.
     let key = format!(
         "track:{}",
         hex::encode(Sha256::digest(
-            client_ip(&req, s.trust_forwarded_for).as_bytes()
+            client_ip(req, s.trust_forwarded_for).as_bytes()
         ))
     );
     let window = chrono::Duration::seconds(s.track_rate_window_secs.max(1));
@@ -133,6 +146,7 @@ pub async fn get(
     let view = TrackView {
         number: found.number,
         type_name: found.type_name,
+        type_name_en: found.type_name_en,
         status_label: status.map(|s| s.label_zh()).unwrap_or("").into(),
         status_label_en: status.map(|s| s.label_en()).unwrap_or("").into(),
         status: found.status,
@@ -153,7 +167,5 @@ pub async fn get(
             })
             .collect(),
     };
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(view))
+    Ok(view)
 }

@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::models::{Application, ApplicationEvent, Certificate, Dispatch, User};
+use crate::db::models::{Application, ApplicationEvent, Certificate, Dispatch, Document, User};
+use crate::domain::cert_type::CertificateType;
 use crate::domain::dispatch::DispatchStatus;
 use crate::domain::id_number::mask_id;
 use crate::domain::status::ApplicationStatus;
@@ -271,8 +272,62 @@ pub struct ApplicationDetail {
     pub events: Vec<EventView>,
     pub certificate: Option<CertificateView>,
     pub dispatch: Option<DispatchView>,
+    /// Uploaded supporting documents (要件材料), oldest first.
+    pub documents: Vec<DocumentView>,
     /// Actions the caller may take now (e.g. `approve`, `return`).
     pub allowed_actions: Vec<String>,
     /// Name of the current approval step.
     pub current_step_name: Option<String>,
+}
+
+/// One uploaded document. Photos are stored normalised (upright JPEG, no metadata).
+#[derive(Serialize, ToSchema)]
+pub struct DocumentView {
+    pub id: String,
+    /// Document kind, e.g. `id_card`.
+    pub kind: String,
+    /// The kind's Chinese name in the certificate type, e.g. 居民身份证.
+    pub kind_name: String,
+    /// The file name as uploaded (for display only).
+    pub original_name: String,
+    /// Stored type: `image/jpeg` or `application/pdf`.
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// SHA-256 (hex) of the stored file.
+    pub sha256: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    /// Where to fetch the file.
+    pub url: String,
+    /// Where to fetch the thumbnail (photos only).
+    pub thumb_url: Option<String>,
+}
+
+impl DocumentView {
+    pub fn new(d: &Document, t: Option<&CertificateType>) -> Self {
+        let url = format!("/api/v1/documents/{}", d.id);
+        DocumentView {
+            id: d.id.clone(),
+            kind: d.kind.clone(),
+            kind_name: t
+                .and_then(|t| t.document(&d.kind))
+                .map(|s| s.name_zh.clone())
+                .unwrap_or_else(|| d.kind.clone()),
+            original_name: d.original_name.clone(),
+            content_type: d.content_type.clone(),
+            size_bytes: d.size_bytes,
+            sha256: d.sha256.clone(),
+            width: d.width,
+            height: d.height,
+            created_at: utc(d.created_at),
+            thumb_url: d.thumb_key.as_ref().map(|_| format!("{url}?thumb=1")),
+            url,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DocumentList {
+    pub items: Vec<DocumentView>,
 }

@@ -1,5 +1,5 @@
 //! Static assets, embedded in the binary (nothing outside the service is reachable
-//! from a township LAN). The URL carries a content hash, so browsers may cache forever.
+//! from a township LAN). Each URL carries its content hash, so browsers may cache forever.
 
 use std::sync::OnceLock;
 
@@ -8,20 +8,37 @@ use actix_web::HttpResponse;
 use sha2::{Digest, Sha256};
 
 const CSS: &[u8] = include_bytes!("../../../static/app.css");
+/// Small progressive enhancements only (photo preview and in-browser downscaling,
+/// rotating a document for reading); every flow works without it.
+const JS: &[u8] = include_bytes!("../../../static/app.js");
 
-fn hash() -> &'static str {
-    static H: OnceLock<String> = OnceLock::new();
-    H.get_or_init(|| hex::encode(&Sha256::digest(CSS)[..6]))
+fn hash(bytes: &'static [u8], cell: &'static OnceLock<String>) -> &'static str {
+    cell.get_or_init(|| hex::encode(&Sha256::digest(bytes)[..6]))
 }
 
+static CSS_HASH: OnceLock<String> = OnceLock::new();
+static JS_HASH: OnceLock<String> = OnceLock::new();
+
 pub fn css_url() -> String {
-    format!("/static/app.css?v={}", hash())
+    format!("/static/app.css?v={}", hash(CSS, &CSS_HASH))
+}
+
+pub fn js_url() -> String {
+    format!("/static/app.js?v={}", hash(JS, &JS_HASH))
+}
+
+fn serve(bytes: &'static [u8], content_type: &str, etag: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .insert_header((header::ETAG, format!("\"{etag}\"")))
+        .body(bytes)
 }
 
 pub async fn css() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-        .insert_header((header::ETAG, format!("\"{}\"", hash())))
-        .body(CSS)
+    serve(CSS, "text/css; charset=utf-8", hash(CSS, &CSS_HASH))
+}
+
+pub async fn js() -> HttpResponse {
+    serve(JS, "text/javascript; charset=utf-8", hash(JS, &JS_HASH))
 }

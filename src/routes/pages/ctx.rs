@@ -166,6 +166,7 @@ impl Ctx {
             "csrf": self.csrf,
             "flash": flash,
             "css_url": super::assets::css_url(),
+            "js_url": super::assets::js_url(),
         })
     }
 

@@ -5,10 +5,12 @@ pub mod account;
 pub mod assets;
 pub mod courier;
 pub mod ctx;
+mod documents;
 pub mod i18n;
 pub mod office;
 pub mod public;
 pub mod resident;
+mod track;
 pub mod view;
 
 use actix_web::web;
@@ -24,6 +26,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/guide/{code}", web::get().to(public::guide))
         .route("/lang/{lang}", web::get().to(public::switch_lang))
         .route("/static/app.css", web::get().to(assets::css))
+        .route("/static/app.js", web::get().to(assets::js))
+        .route("/track", web::get().to(track::page))
+        .route("/verify", web::get().to(track::verify_form))
         .route("/signin", web::get().to(account::signin_form))
         .route("/signin", web::post().to(account::signin))
         .route("/register", web::get().to(account::register_form))
@@ -36,6 +41,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/my/{id}/edit", web::get().to(resident::edit_form))
         .route("/my/{id}/edit", web::post().to(resident::edit))
         .route("/my/{id}/action", web::post().to(resident::act))
+        .route("/my/{id}/documents", web::post().to(documents::upload))
+        .route(
+            "/my/{id}/documents/{doc}/delete",
+            web::post().to(documents::delete),
+        )
         .route("/office", web::get().to(office::queue))
         .route("/office/{id}", web::get().to(office::case))
         .route("/office/{id}/action", web::post().to(office::act))

@@ -338,8 +338,25 @@ pub async fn case(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
         Ok(u) => u.clone(),
         Err(r) => return r,
     };
-    match load_case(&ctx, &user, path.into_inner()).await {
-        Ok((case, _)) => ctx.ok("my_case", json!({"case": case})),
+    case_page(&ctx, &user, path.into_inner(), StatusCode::OK, json!({})).await
+}
+
+/// The resident's case page, with `extra` (a problem banner, per-document errors).
+pub async fn case_page(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    id: String,
+    status: StatusCode,
+    extra: Value,
+) -> HttpResponse {
+    match load_case(ctx, user, id).await {
+        Ok((case, _)) => {
+            let mut page = json!({ "case": case });
+            if let (Some(p), Value::Object(extra)) = (page.as_object_mut(), extra) {
+                p.extend(extra);
+            }
+            ctx.render(status, "my_case", page)
+        }
         Err(e) => ctx.app_error(e),
     }
 }
@@ -490,16 +507,24 @@ pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse 
     match super::run_action(&ctx, &user, &id, action, None, version).await {
         Ok(()) => ctx.redirect(&format!("/my/{id}"), Some(("ok", action.as_str()))),
         Err(e) => match ctx.problem(&e) {
-            Some(_) => {
-                let problem = ctx.problem(&e);
-                match load_case(&ctx, &user, id).await {
-                    Ok((case, _)) => ctx.render(
-                        StatusCode::CONFLICT,
-                        "my_case",
-                        json!({"case": case, "problem": problem}),
-                    ),
-                    Err(e2) => ctx.app_error(e2),
-                }
+            Some(problem) => {
+                let status = actix_web::ResponseError::status_code(&e);
+                // Missing documents come back as `documents.<kind>`: show each next to
+                // its kind's upload form.
+                let doc_errors: Map<String, Value> = ctx
+                    .field_errors(&e)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|(k, v)| k.strip_prefix("documents.").map(|k| (k.to_owned(), v)))
+                    .collect();
+                case_page(
+                    &ctx,
+                    &user,
+                    id,
+                    status,
+                    json!({"problem": problem, "doc_errors": doc_errors}),
+                )
+                .await
             }
             None => ctx.app_error(e),
         },

@@ -6,7 +6,7 @@ use super::i18n::{self, Lang};
 use crate::domain::cert_type::{CertificateType, FieldKind, FieldSpec, Level};
 use crate::domain::dispatch::DispatchStatus;
 use crate::domain::status::{Action, ApplicationStatus};
-use crate::routes::api::views::{ApplicationDetail, EventView};
+use crate::routes::api::views::{ApplicationDetail, DocumentView, EventView};
 
 pub fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
     match lang {
@@ -188,5 +188,46 @@ pub fn case(lang: Lang, d: &ApplicationDetail, t: &CertificateType) -> Value {
         })),
         "actions": actions,
         "editable": matches!(s.status.as_str(), "draft" | "returned"),
+        "documents": documents(lang, t, &d.documents),
     })
+}
+
+/// The type's document kinds, each with what is uploaded for it, in the type's order.
+pub fn documents(lang: Lang, t: &CertificateType, docs: &[DocumentView]) -> Vec<Value> {
+    t.documents
+        .iter()
+        .map(|spec| {
+            let files: Vec<_> = docs
+                .iter()
+                .filter(|d| d.kind == spec.kind)
+                .map(|d| {
+                    json!({
+                        "id": d.id, "name": d.original_name, "url": d.url,
+                        "thumb_url": d.thumb_url,
+                        "is_pdf": d.content_type == "application/pdf",
+                        "size": human_size(d.size_bytes),
+                    })
+                })
+                .collect();
+            json!({
+                "kind": spec.kind,
+                "name": pick(lang, &spec.name_zh, &spec.name_en),
+                // The catalogue describes documents in Chinese only; English pages show
+                // the name alone rather than mixing languages.
+                "description": (lang == Lang::Zh).then_some(&spec.description_zh),
+                "required": spec.required,
+                "room": files.len() < spec.max_count as usize,
+                "max_count": spec.max_count,
+                "files": files,
+            })
+        })
+        .collect()
+}
+
+fn human_size(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
 }

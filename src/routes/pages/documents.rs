@@ -1,0 +1,114 @@
+//! The resident's documents on the case page: upload (a multipart form carrying its CSRF
+//! token) and delete. The intake itself is the API's, so both paths check, normalise
+//! and store exactly the same way.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse, ResponseError};
+use serde_json::{json, Map, Value};
+
+use super::ctx::{Ctx, CSRF_FIELD};
+use crate::auth::CurrentUser;
+use crate::domain::role::Role;
+use crate::error::AppError;
+use crate::routes::api::documents::{read_upload, remove, store_upload};
+
+type Form = web::Form<Vec<(String, String)>>;
+
+pub async fn upload(ctx: Ctx, path: web::Path<String>, payload: Multipart) -> HttpResponse {
+    let user = match ctx.require(&[Role::Resident]) {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let id = path.into_inner();
+    let received = match read_upload(&ctx.state, &user, &id, payload).await {
+        Ok(r) => r,
+        Err(e) => return upload_error(&ctx, &user, id, "", e).await,
+    };
+    let sent = [(
+        CSRF_FIELD.to_owned(),
+        received.csrf.clone().unwrap_or_default(),
+    )];
+    if let Err(r) = ctx.check_csrf(&sent) {
+        return r;
+    }
+    let kind = received.kind.clone().unwrap_or_default();
+    match store_upload(&ctx.state, user.clone(), id.clone(), received).await {
+        Ok(_) => ctx.redirect(
+            &format!("/my/{id}#doc-{kind}"),
+            Some(("ok", "document_uploaded")),
+        ),
+        Err(e) => upload_error(&ctx, &user, id, &kind, e).await,
+    }
+}
+
+/// The case page again, with the upload's problem next to the document kind it was for.
+async fn upload_error(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    id: String,
+    kind: &str,
+    e: AppError,
+) -> HttpResponse {
+    let message = match &e {
+        AppError::Validation(fields) => fields
+            .values()
+            .map(|m| ctx.msg(m))
+            .collect::<Vec<_>>()
+            .join("；"),
+        AppError::TooLarge(m)
+        | AppError::UnsupportedMedia(m)
+        | AppError::Unprocessable(m)
+        | AppError::BadRequest(m)
+        | AppError::Conflict(m) => ctx.msg(m),
+        _ => return ctx.app_error(e),
+    };
+    let mut errors = Map::new();
+    let problem = if kind.is_empty() {
+        Some(message)
+    } else {
+        errors.insert(kind.to_owned(), Value::String(message));
+        Some(ctx.t("upload_failed").to_owned())
+    };
+    super::resident::case_page(
+        ctx,
+        user,
+        id,
+        e.status_code(),
+        json!({"doc_errors": errors, "problem": problem}),
+    )
+    .await
+}
+
+pub async fn delete(ctx: Ctx, path: web::Path<(String, String)>, form: Form) -> HttpResponse {
+    let user = match ctx.require(&[Role::Resident]) {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    if let Err(r) = ctx.check_csrf(&form) {
+        return r;
+    }
+    let (id, doc) = path.into_inner();
+    match remove(&ctx.state, user.clone(), doc).await {
+        Ok(d) if d.application_id == id => ctx.redirect(
+            &format!("/my/{id}#doc-{}", d.kind),
+            Some(("ok", "document_deleted")),
+        ),
+        Ok(d) => ctx.redirect(
+            &format!("/my/{}", d.application_id),
+            Some(("ok", "document_deleted")),
+        ),
+        Err(e @ AppError::Conflict(_)) => {
+            let problem = ctx.problem(&e);
+            super::resident::case_page(
+                &ctx,
+                &user,
+                id,
+                StatusCode::CONFLICT,
+                json!({ "problem": problem }),
+            )
+            .await
+        }
+        Err(e) => ctx.app_error(e),
+    }
+}

@@ -1,0 +1,144 @@
+//! Attaching and removing an application's documents (the applicant, while the
+//! application is a draft or returned for correction), and the submit-time check that
+//! the type's required documents are there.
+
+use std::collections::BTreeMap;
+
+use crate::auth::{CurrentUser, Scope};
+use crate::db::models::{now, Application, Document};
+use crate::db::{applications, documents, DbConn};
+use crate::domain::cert_type::CertificateType;
+use crate::domain::role::Role;
+use crate::domain::status::ApplicationStatus;
+use crate::domain::Invalid;
+use crate::error::{AppError, AppResult};
+
+fn not_editable() -> AppError {
+    AppError::conflict(
+        "申请已提交，当前不能修改材料；只有草稿或退回补正的申请可以修改",
+        "Documents can only be changed while the application is a draft or returned for correction",
+    )
+}
+
+/// The caller's own application, if it is editable now.
+pub fn editable(conn: &mut DbConn, user: &CurrentUser, app_id: &str) -> AppResult<Application> {
+    user.require_role(&[Role::Resident])?;
+    let app =
+        applications::find(conn, app_id, &Scope::of(user))?.ok_or_else(AppError::not_found)?;
+    match ApplicationStatus::parse(&app.status) {
+        Some(ApplicationStatus::Draft | ApplicationStatus::Returned) => Ok(app),
+        _ => Err(not_editable()),
+    }
+}
+
+/// Checks that one more document of `kind` may be attached: the type asks for that kind,
+/// and neither the kind's `max_count` nor the per-application limit is reached.
+pub fn check_room(
+    conn: &mut DbConn,
+    app: &Application,
+    t: &CertificateType,
+    kind: &str,
+    max_files: u32,
+) -> AppResult<()> {
+    let spec = t.document(kind).ok_or_else(|| {
+        let asked: Vec<String> = t
+            .documents
+            .iter()
+            .map(|d| format!("{}（{}）", d.name_zh, d.kind))
+            .collect();
+        AppError::field(
+            "kind",
+            Invalid::new(
+                format!(
+                    "“{}”不需要这种材料；可上传：{}",
+                    t.name_zh,
+                    asked.join("、")
+                ),
+                format!(
+                    "This certificate type does not ask for `{kind}`; it asks for: {}",
+                    t.documents
+                        .iter()
+                        .map(|d| d.kind.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+        )
+    })?;
+    let (of_kind, all) = documents::counts(conn, &app.id, kind)?;
+    if of_kind >= i64::from(spec.max_count) {
+        return Err(AppError::field(
+            "kind",
+            Invalid::new(
+                format!("“{}”最多上传{}个文件", spec.name_zh, spec.max_count),
+                format!(
+                    "At most {} files of “{}” may be uploaded",
+                    spec.max_count, spec.name_en
+                ),
+            ),
+        ));
+    }
+    if all >= i64::from(max_files) {
+        return Err(AppError::field(
+            "file",
+            Invalid::new(
+                format!("每个申请最多上传{max_files}个文件"),
+                format!("At most {max_files} files per application"),
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Inserts the row in the caller's write transaction, re-checking everything.
+pub fn attach(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    row: &Document,
+    max_files: u32,
+) -> AppResult<()> {
+    let app = editable(conn, user, &row.application_id)?;
+    if !applications::touch_if_editable(conn, &app.id, now())? {
+        return Err(not_editable());
+    }
+    let t = super::drafts::load_type(conn, &app.type_code)?;
+    check_room(conn, &app, &t, &row.kind, max_files)?;
+    documents::insert(conn, row)?;
+    Ok(())
+}
+
+/// Deletes the row in the caller's write transaction; returns it so the caller can
+/// remove the blobs once the transaction has committed.
+pub fn remove(conn: &mut DbConn, user: &CurrentUser, doc_id: &str) -> AppResult<Document> {
+    user.require_role(&[Role::Resident])?;
+    let doc = documents::by_id(conn, doc_id)?.ok_or_else(AppError::not_found)?;
+    let app = editable(conn, user, &doc.application_id)?;
+    if !applications::touch_if_editable(conn, &app.id, now())? {
+        return Err(not_editable());
+    }
+    documents::delete(conn, &doc.id)?;
+    Ok(doc)
+}
+
+/// The type's required documents that the application lacks, as field errors
+/// (`documents.<kind>`), for submit and resubmit.
+pub fn missing_required(
+    conn: &mut DbConn,
+    app: &Application,
+    t: &CertificateType,
+) -> AppResult<BTreeMap<String, Invalid>> {
+    let have = documents::for_application(conn, &app.id)?;
+    Ok(t.documents
+        .iter()
+        .filter(|d| d.required && !have.iter().any(|h| h.kind == d.kind))
+        .map(|d| {
+            (
+                format!("documents.{}", d.kind),
+                Invalid::new(
+                    format!("缺少要件材料：请上传“{}”", d.name_zh),
+                    format!("Missing required document: upload “{}”", d.name_en),
+                ),
+            )
+        })
+        .collect())
+}

@@ -27,6 +27,21 @@ async fn sign_out(b: &Browser) {
     assert!(b.body().await.contains("您已退出登录"));
 }
 
+/// Fetches the link with this element id in the page (with the page's cookies):
+/// status, content type, first five bytes and size.
+async fn fetch_link(b: &Browser, id: &str) -> serde_json::Value {
+    b.exec_async(
+        "const done = arguments[arguments.length - 1];
+         fetch(document.getElementById(arguments[0]).href)
+           .then(r => r.arrayBuffer().then(buf => done({status: r.status,
+              type: r.headers.get('content-type'),
+              head: String.fromCharCode(...new Uint8Array(buf.slice(0, 5))), size: buf.byteLength})))
+           .catch(e => done({error: String(e)}));",
+        json!([id]),
+    )
+    .await
+}
+
 async fn whole_journey(width: u32) {
     let app = spawn_app(Backend::Sqlite).await;
     let mut b = Browser::launch(width, &format!("journey-{width}")).await;
@@ -293,6 +308,10 @@ async fn whole_journey(width: u32) {
     b.submit(&format!("#ev-pick_up-{tracking}")).await;
     b.submit(&format!("#ev-out_for_delivery-{tracking}")).await;
     b.screenshot("courier").await;
+    // The printable manifest for the day opens from the page (the courier's session).
+    let manifest = fetch_link(&b, "manifest").await;
+    assert_eq!(manifest["status"], 200, "{manifest}");
+    assert_eq!(manifest["head"], "%PDF-");
     let tel = b
         .exec(
             &format!("return document.querySelector('#d-{tracking} a.tel').getAttribute('href')"),
@@ -327,17 +346,7 @@ async fn whole_journey(width: u32) {
     assert!(page.contains("已办结"), "{page}");
     assert!(page.contains("办理进度"));
     b.screenshot("completed").await;
-    let pdf = b
-        .exec_async(
-            "const done = arguments[arguments.length - 1];
-             fetch(document.getElementById('download-pdf').href)
-               .then(r => r.arrayBuffer().then(buf => done({status: r.status,
-                  type: r.headers.get('content-type'),
-                  head: String.fromCharCode(...new Uint8Array(buf.slice(0, 5))), size: buf.byteLength})))
-               .catch(e => done({error: String(e)}));",
-            json!([]),
-        )
-        .await;
+    let pdf = fetch_link(&b, "download-pdf").await;
     assert_eq!(pdf["status"], 200, "{pdf}");
     assert_eq!(pdf["type"], "application/pdf");
     assert_eq!(pdf["head"], "%PDF-");

@@ -28,7 +28,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/static/app.css", web::get().to(assets::css))
         .route("/static/app.js", web::get().to(assets::js))
         .route("/track", web::get().to(track::page))
-        .route("/verify", web::get().to(track::verify_form))
         .route("/signin", web::get().to(account::signin_form))
         .route("/signin", web::post().to(account::signin))
         .route("/register", web::get().to(account::register_form))

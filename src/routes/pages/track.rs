@@ -2,7 +2,6 @@
 //! exactly as the API answers (same rate limit, same reply for a wrong pair and an
 //! unknown number), in the page's language.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse, ResponseError};
 use serde_json::{json, Map, Value};
 
@@ -61,18 +60,4 @@ fn result(lang: Lang, v: &TrackView) -> Value {
         "overall_deadline": v.overall_deadline.map(|d| i18n::date(lang, d.naive_utc())),
         "timeline": timeline,
     })
-}
-
-/// `/verify?number=…` (the home page's form) → the certificate's verify page.
-pub async fn verify_form(ctx: Ctx, q: web::Query<TrackQuery>) -> HttpResponse {
-    let number = q.number.as_deref().unwrap_or("").trim();
-    if number.is_empty() {
-        return ctx.redirect("/", None);
-    }
-    HttpResponse::build(StatusCode::SEE_OTHER)
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/verify/{}", super::ctx::urlencode(number)),
-        ))
-        .finish()
 }

@@ -7,7 +7,7 @@ use super::models::{now, CertificateTypeRow, HolidayRow, Jurisdiction};
 use super::schema::{certificate_types, counters, holidays, jurisdictions};
 use super::DbConn;
 use crate::domain::calendar::{DayKind, WorkCalendar};
-use crate::domain::cert_type::CertificateType;
+use crate::domain::cert_type::{backfill_english_texts, CertificateType};
 
 pub fn all_jurisdictions(conn: &mut DbConn) -> QueryResult<Vec<Jurisdiction>> {
     jurisdictions::table
@@ -89,14 +89,19 @@ fn parse_type(row: &CertificateTypeRow) -> Option<CertificateType> {
     }
 }
 
-/// Seeds the catalogue on first start; types an admin already has are left alone.
+/// Seeds the catalogue on first start; types an admin already has are left alone, except
+/// that English texts a type stored by an older version lacks are filled in from the seed
+/// ([`backfill_english_texts`]) so that it still parses.
 pub fn seed_types(conn: &mut DbConn, types: &[CertificateType]) -> QueryResult<usize> {
     let mut added = 0;
     for (i, t) in types.iter().enumerate() {
-        let exists: bool =
-            diesel::select(diesel::dsl::exists(certificate_types::table.find(&t.code)))
-                .get_result(conn)?;
-        if exists {
+        let stored: Option<String> = certificate_types::table
+            .find(&t.code)
+            .select(certificate_types::spec)
+            .first(conn)
+            .optional()?;
+        if let Some(stored) = stored {
+            backfill(conn, t, &stored)?;
             continue;
         }
         let spec = serde_json::to_string(t)
@@ -115,6 +120,30 @@ pub fn seed_types(conn: &mut DbConn, types: &[CertificateType]) -> QueryResult<u
         added += 1;
     }
     Ok(added)
+}
+
+/// Adds the English texts a stored type lacks; leaves a spec that does not parse as JSON,
+/// or still does not parse as a type after the backfill, as it is (logged).
+fn backfill(conn: &mut DbConn, seed: &CertificateType, stored: &str) -> QueryResult<()> {
+    let Ok(mut spec) = serde_json::from_str::<serde_json::Value>(stored) else {
+        tracing::error!(code = %seed.code, "stored certificate type is not JSON");
+        return Ok(());
+    };
+    if !backfill_english_texts(&mut spec, seed) {
+        return Ok(());
+    }
+    if let Err(e) = serde_json::from_value::<CertificateType>(spec.clone()) {
+        tracing::error!(code = %seed.code, error = %e, "stored certificate type does not parse");
+        return Ok(());
+    }
+    diesel::update(certificate_types::table.find(&seed.code))
+        .set((
+            certificate_types::spec.eq(spec.to_string()),
+            certificate_types::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    tracing::info!(code = %seed.code, "added the English texts to a stored certificate type");
+    Ok(())
 }
 
 pub fn seed_holidays(

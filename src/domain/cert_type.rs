@@ -127,6 +127,9 @@ pub struct FieldSpec {
     /// Hint shown under the input.
     #[serde(default)]
     pub help_zh: Option<String>,
+    /// The hint in English; given exactly when `help_zh` is.
+    #[serde(default)]
+    pub help_en: Option<String>,
     /// Choices of a `select` field (empty for other kinds).
     #[serde(default)]
     pub options: Vec<ChoiceOption>,
@@ -150,6 +153,7 @@ pub struct DocumentSpec {
     pub name_zh: String,
     pub name_en: String,
     pub description_zh: String,
+    pub description_en: String,
     pub required: bool,
     /// Most files (photos / PDFs) of this kind per application.
     pub max_count: u32,
@@ -177,10 +181,14 @@ pub struct CertificateType {
     pub name_en: String,
     /// 法律依据: the laws, regulations and policy documents the certificate rests on.
     pub legal_basis: String,
+    /// The legal basis in English: laws by their official English titles where they have
+    /// one, article and document numbers kept.
+    pub legal_basis_en: String,
     pub purpose_zh: String,
     pub purpose_en: String,
     /// 申请对象
     pub who_may_apply_zh: String,
+    pub who_may_apply_en: String,
     /// Level of the office that issues (and seals) the certificate; the last step's level.
     pub issuing_level: Level,
     pub fields: Vec<FieldSpec>,
@@ -194,6 +202,7 @@ pub struct CertificateType {
     pub validity_days: u32,
     /// 送达方式 as told to the applicant.
     pub delivery_note_zh: String,
+    pub delivery_note_en: String,
     /// Heading printed on the certificate, e.g. "家庭经济困难证明".
     pub title_zh: String,
     /// Body of the certificate with `{name}` placeholders (`{{` / `}}` for literal braces);
@@ -206,6 +215,55 @@ pub struct CertificateType {
 /// Panics only if the embedded file is malformed, which a unit test rules out.
 pub fn seed_types() -> Vec<CertificateType> {
     serde_json::from_str(SEED_JSON).expect("embedded seed/certificate_types.json is malformed")
+}
+
+/// Fills in the English catalogue texts (`legal_basis_en`, `who_may_apply_en`,
+/// `delivery_note_en`, each document's `description_en`, and `help_en` of each field that
+/// has a `help_zh`) that a type stored before they existed lacks, from `seed`, the seeded
+/// type of the same code; documents are matched by kind, fields by name. Keys already
+/// present are left alone. Returns whether anything was added.
+///
+/// Without this, a catalogue seeded by an older version would no longer parse, as these
+/// fields are required.
+pub fn backfill_english_texts(stored: &mut Value, seed: &CertificateType) -> bool {
+    fn fill(item: &mut Value, from: &Value, keys: &[&str]) -> bool {
+        let (Some(item), Some(from)) = (item.as_object_mut(), from.as_object()) else {
+            return false;
+        };
+        let mut added = false;
+        for key in keys {
+            if let (false, Some(v)) = (item.contains_key(*key), from.get(*key)) {
+                item.insert((*key).to_owned(), v.clone());
+                added = true;
+            }
+        }
+        added
+    }
+    let Ok(seed) = serde_json::to_value(seed) else {
+        return false;
+    };
+    let mut added = fill(
+        stored,
+        &seed,
+        &["legal_basis_en", "who_may_apply_en", "delivery_note_en"],
+    );
+    for (list, id, key, paired_with) in [
+        ("documents", "kind", "description_en", "description_zh"),
+        ("fields", "name", "help_en", "help_zh"),
+    ] {
+        let Some(items) = stored.get_mut(list).and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for item in items.iter_mut().filter(|i| i.get(paired_with).is_some()) {
+            let from = seed[list]
+                .as_array()
+                .and_then(|a| a.iter().find(|s| s[id] == item[id]));
+            if let Some(from) = from {
+                added |= fill(item, from, &[key]);
+            }
+        }
+    }
+    added
 }
 
 impl CertificateType {
@@ -363,6 +421,11 @@ impl CertificateType {
             ("名称", "name_zh", &self.name_zh),
             ("英文名称", "name_en", &self.name_en),
             ("法律依据", "legal_basis", &self.legal_basis),
+            ("英文法律依据", "legal_basis_en", &self.legal_basis_en),
+            ("申请对象", "who_may_apply_zh", &self.who_may_apply_zh),
+            ("英文申请对象", "who_may_apply_en", &self.who_may_apply_en),
+            ("送达方式", "delivery_note_zh", &self.delivery_note_zh),
+            ("英文送达方式", "delivery_note_en", &self.delivery_note_en),
             ("证明标题", "title_zh", &self.title_zh),
             ("证明正文模板", "body_template", &self.body_template),
         ] {
@@ -399,6 +462,13 @@ impl CertificateType {
                     ),
                 );
             }
+            let blank = |h: &Option<String>| h.as_deref().is_none_or(|h| h.trim().is_empty());
+            if blank(&f.help_zh) != blank(&f.help_en) {
+                bad(
+                    format!("字段“{}”的中英文提示必须同时填写", f.name),
+                    format!("Field “{}”: help_zh and help_en go together", f.name),
+                );
+            }
             let mut values = BTreeSet::new();
             if f.options.iter().any(|o| !values.insert(o.value.as_str())) {
                 bad(
@@ -427,6 +497,15 @@ impl CertificateType {
                 bad(
                     format!("材料类型“{}”重复", d.kind),
                     format!("Duplicate document kind “{}”", d.kind),
+                );
+            }
+            if d.description_zh.trim().is_empty() || d.description_en.trim().is_empty() {
+                bad(
+                    format!("材料“{}”的中英文说明不能为空", d.kind),
+                    format!(
+                        "Document “{}”: description_zh and description_en must not be empty",
+                        d.kind
+                    ),
                 );
             }
             if d.max_count == 0 {
@@ -992,8 +1071,15 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(
-            (f.help_zh, f.options.len(), f.min, f.max, f.max_len),
-            (None, 0, None, None, None)
+            (
+                f.help_zh,
+                f.help_en,
+                f.options.len(),
+                f.min,
+                f.max,
+                f.max_len
+            ),
+            (None, None, 0, None, None, None)
         );
         let typo = serde_json::from_value::<FieldSpec>(json!({
             "name": "x", "label_zh": "某", "label_en": "X", "kind": "text", "required": true, "maxlen": 3
@@ -1045,6 +1131,7 @@ mod tests {
                 kind: FieldKind::Text,
                 required: false,
                 help_zh: None,
+                help_en: None,
                 options: vec![],
                 min: None,
                 max: None,
@@ -1223,6 +1310,7 @@ mod tests {
             kind: FieldKind::Phone,
             required: true,
             help_zh: None,
+            help_en: None,
             options: vec![],
             min: None,
             max: None,
@@ -1377,6 +1465,163 @@ mod tests {
         assert!(kind.to_string().contains("\"textarea\""), "{kind}");
         let level = serde_json::to_value(<Level as utoipa::PartialSchema>::schema()).unwrap();
         assert!(level.to_string().contains("\"township\""), "{level}");
+    }
+
+    /// Chinese characters or full-width punctuation (《》（）、，；。“” stay: curly
+    /// quotes are not CJK).
+    fn has_cjk(s: &str) -> bool {
+        s.chars().any(|c| {
+            matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
+        })
+    }
+
+    /// 第六十二条 → 62 (numbers up to 99 written with 十).
+    fn chinese_number(s: &str) -> u32 {
+        let digit = |c: char| "一二三四五六七八九".find(c).map(|i| i as u32 / 3 + 1);
+        let chars: Vec<char> = s.chars().collect();
+        match chars.iter().position(|&c| c == '十') {
+            None => chars.iter().fold(0, |n, &c| n * 10 + digit(c).unwrap()),
+            Some(i) => {
+                let tens = if i == 0 { 1 } else { digit(chars[0]).unwrap() };
+                tens * 10 + chars.get(i + 1).and_then(|&c| digit(c)).unwrap_or(0)
+            }
+        }
+    }
+
+    #[test]
+    fn every_seeded_type_has_english_texts() {
+        for t in types() {
+            let c = &t.code;
+            for (key, text) in [
+                ("legal_basis_en", &t.legal_basis_en),
+                ("who_may_apply_en", &t.who_may_apply_en),
+                ("delivery_note_en", &t.delivery_note_en),
+            ] {
+                assert!(!text.trim().is_empty(), "{c}: {key} is empty");
+                assert!(!has_cjk(text), "{c}: {key} has Chinese: {text}");
+                assert!(text.ends_with('.'), "{c}: {key} is a sentence: {text}");
+            }
+            for d in &t.documents {
+                assert!(!d.description_en.trim().is_empty(), "{c}/{}", d.kind);
+                assert!(!has_cjk(&d.description_en), "{c}/{}", d.kind);
+            }
+            for f in &t.fields {
+                assert_eq!(
+                    f.help_zh.is_some(),
+                    f.help_en.is_some(),
+                    "{c}/{}: help_en exactly where help_zh",
+                    f.name
+                );
+                if let Some(h) = &f.help_en {
+                    assert!(!h.trim().is_empty() && !has_cjk(h), "{c}/{}: {h}", f.name);
+                }
+            }
+            // Article, decree and document numbers survive the translation:
+            // 第六十二条 → Article 62, 国务院令第649号 → Decree No. 649,
+            // 民发〔2021〕57号 → [2021] No. 57.
+            let zh = &t.legal_basis;
+            let en = &t.legal_basis_en;
+            for (i, _) in zh.match_indices('第') {
+                let rest = &zh[i + '第'.len_utf8()..];
+                let end = rest
+                    .find(|c: char| !c.is_ascii_digit() && !"一二三四五六七八九十".contains(c))
+                    .unwrap();
+                let (n, unit) = (&rest[..end], rest[end..].chars().next().unwrap());
+                let want = match unit {
+                    '条' => format!("Article {}", chinese_number(n)),
+                    '号' => format!("Decree No. {n}"),
+                    '章' => format!(
+                        "Chapter {}",
+                        ["I", "II", "III"][chinese_number(n) as usize - 1]
+                    ),
+                    other => panic!("{c}: 第{n}{other}"),
+                };
+                assert!(en.contains(&want), "{c}: {want} in {en}");
+            }
+            for (i, _) in zh.match_indices('〔') {
+                let rest = &zh[i + '〔'.len_utf8()..];
+                let (year, after) = rest.split_once('〕').unwrap();
+                let number = &after[..after.find('号').unwrap()];
+                let want = format!("[{year}] No. {number})");
+                assert!(en.contains(&want), "{c}: {want} in {en}");
+            }
+            // The laws by their official English titles.
+            for (law_zh, law_en) in [
+                (
+                    "《社会救助暂行办法》",
+                    "Interim Measures for Social Assistance",
+                ),
+                (
+                    "《居住证暂行条例》",
+                    "Interim Regulation on Residence Permits",
+                ),
+                (
+                    "《中华人民共和国土地管理法》",
+                    "Land Administration Law of the People's Republic of China",
+                ),
+                (
+                    "《中华人民共和国农村土地承包法》",
+                    "Law of the People's Republic of China on Land Contract in Rural Areas",
+                ),
+                (
+                    "《中华人民共和国就业促进法》",
+                    "Employment Promotion Law of the People's Republic of China",
+                ),
+            ] {
+                assert_eq!(zh.contains(law_zh), en.contains(law_en), "{c}: {law_en}");
+            }
+        }
+        assert_eq!(chinese_number("十二"), 12);
+        assert_eq!(chinese_number("二十四"), 24);
+        assert_eq!(chinese_number("六十二"), 62);
+        assert_eq!(chinese_number("十"), 10);
+    }
+
+    #[test]
+    fn check_wants_the_english_texts() {
+        let mut t = ty("poverty");
+        t.legal_basis_en = " ".into();
+        t.documents[0].description_en.clear();
+        t.fields[0].help_en = None; // help_zh stays
+        let problems = t.check().unwrap_err();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems
+            .iter()
+            .any(|p| p.en == "legal_basis_en must not be empty"));
+    }
+
+    #[test]
+    fn a_type_stored_without_english_texts_is_backfilled_from_the_seed() {
+        let seed = ty("poverty");
+        let full = serde_json::to_value(&seed).unwrap();
+        let mut old = full.clone();
+        for key in ["legal_basis_en", "who_may_apply_en", "delivery_note_en"] {
+            old.as_object_mut().unwrap().remove(key);
+        }
+        for d in old["documents"].as_array_mut().unwrap() {
+            d.as_object_mut().unwrap().remove("description_en");
+        }
+        for f in old["fields"].as_array_mut().unwrap() {
+            f.as_object_mut().unwrap().remove("help_en");
+        }
+        // The English texts are required: the old spec no longer parses as it is.
+        assert!(serde_json::from_value::<CertificateType>(old.clone()).is_err());
+        // An admin's edit of a text that exists is kept.
+        old["documents"][0]["description_en"] = json!("Both sides of the ID card");
+        assert!(backfill_english_texts(&mut old, &seed));
+        let back: CertificateType = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!(
+            back.documents[0].description_en,
+            "Both sides of the ID card"
+        );
+        assert_eq!(back.legal_basis_en, seed.legal_basis_en);
+        assert_eq!(back.documents[1..], seed.documents[1..]);
+        assert_eq!(back.fields, seed.fields);
+        // Nothing left to add the second time; a complete spec is untouched.
+        assert!(!backfill_english_texts(&mut old, &seed));
+        let mut same = full.clone();
+        assert!(!backfill_english_texts(&mut same, &seed));
+        assert_eq!(same, full);
     }
 
     #[test]

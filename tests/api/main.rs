@@ -3,6 +3,7 @@
 
 mod access;
 mod admin_jobs;
+mod catalog;
 mod concurrency;
 mod documents;
 mod fixtures;

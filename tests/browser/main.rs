@@ -86,6 +86,21 @@ async fn whole_journey(width: u32) {
         !en.contains("网上开证明"),
         "no Chinese UI text on the English page"
     );
+    // The English service guide: the catalogue's English texts, no Chinese but the
+    // switch back to it.
+    b.goto(&app.url("/guide/residence")).await;
+    let guide = b.body().await;
+    assert!(
+        guide.contains("Legal basis")
+            && guide
+                .contains("Interim Regulation on Residence Permits (State Council Decree No. 663)"),
+        "{guide}"
+    );
+    assert!(
+        !helpers::has_chinese(&guide.replacen("中文", "", 1)),
+        "no Chinese on the English guide: {guide}"
+    );
+    b.screenshot("guide-en").await;
     b.submit("a.lang").await;
     b.goto(&app.url("/guide/residence")).await;
     let guide = b.body().await;
@@ -191,6 +206,20 @@ async fn whole_journey(width: u32) {
         )
         .await;
     assert_eq!(thumb_ok, true, "the thumbnail shows");
+    // The documents in English: the catalogue's descriptions, not the Chinese ones.
+    b.submit("a.lang").await;
+    let lease = b.text("#doc-lease_or_property").await;
+    assert!(
+        lease.contains("Documents showing residence at the address"),
+        "{lease}"
+    );
+    assert!(!helpers::has_chinese(&lease), "{lease}");
+    assert!(b
+        .text("#doc-id_card p.help")
+        .await
+        .contains("front and back"));
+    b.submit("a.lang").await;
+    assert!(b.text(".status").await.contains("草稿"));
     // A PDF for the proof of address; a file that is not a document is refused with a
     // message at its form and nothing stored.
     let fake = dir.path().join("lease.jpg");

@@ -47,13 +47,13 @@ pub async fn guide(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
         Ok(None) => return ctx.app_error(AppError::not_found()),
         Err(e) => return ctx.app_error(e),
     };
-    let zh = ctx.lang == Lang::Zh;
+    let lang = ctx.lang;
     let documents: Vec<_> = t
         .documents
         .iter()
         .map(|d| {
             json!({"name": view::pick(ctx.lang, &d.name_zh, &d.name_en),
-                   "description": zh.then_some(&d.description_zh),
+                   "description": view::pick(lang, &d.description_zh, &d.description_en),
                    "required": d.required, "max_count": d.max_count})
         })
         .collect();
@@ -72,10 +72,9 @@ pub async fn guide(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
                 "code": t.code,
                 "name": view::type_name(ctx.lang, &t),
                 "purpose": view::pick(ctx.lang, &t.purpose_zh, &t.purpose_en),
-                // These catalogue texts exist in Chinese only; English pages say so instead.
-                "legal_basis": zh.then_some(&t.legal_basis),
-                "who_may_apply": zh.then_some(&t.who_may_apply_zh),
-                "delivery_note": zh.then_some(&t.delivery_note_zh),
+                "legal_basis": view::pick(lang, &t.legal_basis, &t.legal_basis_en),
+                "who_may_apply": view::pick(lang, &t.who_may_apply_zh, &t.who_may_apply_en),
+                "delivery_note": view::pick(lang, &t.delivery_note_zh, &t.delivery_note_en),
                 "issuing_level": view::level(ctx.lang, t.issuing_level),
                 "promised_days": t.promised_days,
                 "statutory_days": t.statutory_days,

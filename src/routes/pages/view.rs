@@ -99,8 +99,10 @@ pub fn field_specs(lang: Lang, t: &CertificateType) -> Vec<Value> {
                 "label": pick(lang, &f.label_zh, &f.label_en),
                 "kind": kind,
                 "required": f.required,
-                // Help texts exist in Chinese only.
-                "help": if lang == Lang::Zh { f.help_zh.clone() } else { None },
+                "help": match lang {
+                    Lang::Zh => f.help_zh.as_deref(),
+                    Lang::En => f.help_en.as_deref(),
+                },
                 "options": options,
                 "min": f.min, "max": f.max, "max_len": f.max_len,
             })
@@ -212,9 +214,7 @@ pub fn documents(lang: Lang, t: &CertificateType, docs: &[DocumentView]) -> Vec<
             json!({
                 "kind": spec.kind,
                 "name": pick(lang, &spec.name_zh, &spec.name_en),
-                // The catalogue describes documents in Chinese only; English pages show
-                // the name alone rather than mixing languages.
-                "description": (lang == Lang::Zh).then_some(&spec.description_zh),
+                "description": pick(lang, &spec.description_zh, &spec.description_en),
                 "required": spec.required,
                 "room": files.len() < spec.max_count as usize,
                 "max_count": spec.max_count,

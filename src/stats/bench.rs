@@ -116,19 +116,13 @@ pub fn run(db: &Db, iterations: usize) -> Result<(), String> {
     }
     summary("queue (township, 50 by deadline)", times);
 
-    println!("-- plan: stats fact query");
-    let start = (p.from - TimeDelta::days(1)).to_string();
-    let sql = explain_sql(c, GroupBy::Township, true);
-    for l in explain(
-        c,
-        &sql,
-        &[
-            COUNTY,
-            &format!("{} 15:59:59", p.to),
-            &format!("{start} 15:59:59"),
-        ],
-    )? {
-        println!("{l}");
+    let w = p.window(c, t).map_err(|e| e.to_string())?;
+    for (name, sql, binds) in explain_sql(c, &w, COUNTY) {
+        println!("-- plan: {name}");
+        let binds: Vec<&str> = binds.iter().map(String::as_str).collect();
+        for l in explain(c, &sql, &binds)? {
+            println!("{l}");
+        }
     }
     println!("-- plan: queue");
     let q = match c {

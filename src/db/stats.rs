@@ -180,6 +180,12 @@ const OPEN: &str = "a.status IN ('submitted', 'under_review') AND a.created_at <
 struct SumRow {
     #[diesel(sql_type = Nullable<Text>)]
     grp: Option<String>,
+    /// Working days of the row's cases (NULL: not issued or not decided in range).
+    #[diesel(sql_type = Nullable<Integer>)]
+    days: Option<i32>,
+    /// Cases of the row decided in range with those working days.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    days_n: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
     received: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -222,7 +228,8 @@ fn sums_sql(group: GroupBy, scope: &str) -> String {
         )
     };
     format!(
-        "SELECT {g} AS grp, \
+        "SELECT {g} AS grp, f.working_days AS days, \
+         COUNT(CASE WHEN {DECIDED} THEN f.working_days END) AS days_n, \
          SUM(CASE WHEN {RECEIVED} THEN 1 ELSE 0 END) AS received, \
          SUM(CASE WHEN {RECEIVED} AND f.returned THEN 1 ELSE 0 END) AS returned, \
          SUM(CASE WHEN {DECIDED} THEN 1 ELSE 0 END) AS finished, \
@@ -231,7 +238,7 @@ fn sums_sql(group: GroupBy, scope: &str) -> String {
          SUM(CASE WHEN {DECIDED} AND f.on_time THEN 1 ELSE 0 END) AS on_time, \
          SUM(CASE WHEN {DECIDED} AND f.figures_version < {v} THEN 1 ELSE 0 END) AS pending, \
          {n0}, {n1}, {n2}, {n3} \
-         FROM case_figures f WHERE {scope}({RECEIVED} OR {DECIDED}) GROUP BY {g}",
+         FROM case_figures f WHERE {scope}({RECEIVED} OR {DECIDED}) GROUP BY {g}, f.working_days",
         g = group.figures_col(),
         v = super::case_figures::VERSION,
         n0 = node(0),
@@ -239,16 +246,6 @@ fn sums_sql(group: GroupBy, scope: &str) -> String {
         n2 = node(2),
         n3 = node(3),
     )
-}
-
-#[derive(QueryableByName)]
-struct DaysRow {
-    #[diesel(sql_type = Nullable<Text>)]
-    grp: Option<String>,
-    #[diesel(sql_type = Integer)]
-    days: i32,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
 }
 
 #[derive(QueryableByName)]
@@ -284,8 +281,9 @@ fn n(v: Option<i64>) -> u64 {
     u64::try_from(v.unwrap_or(0)).unwrap_or(0)
 }
 
-/// Sums the figures of `scope` for `w`, grouped by `group`: four grouped queries (the
-/// sums, the working-days histogram for medians, the open cases, the per-day counts).
+/// Sums the figures of `scope` for `w`, grouped by `group`: three grouped queries (the
+/// sums per group and working days — the latter give the medians —, the open cases,
+/// the per-day counts).
 pub fn summed(conn: &mut DbConn, scope: &Scope, group: GroupBy, w: &Window) -> QueryResult<Summed> {
     let mut out = Summed::default();
     let (Some((fs, code)), Some((as_, _))) = (scope_clause(scope, "f"), scope_clause(scope, "a"))
@@ -299,6 +297,9 @@ pub fn summed(conn: &mut DbConn, scope: &Scope, group: GroupBy, w: &Window) -> Q
     for r in load::<SumRow>(conn, &sums_sql(group, &fs), &vals)? {
         out.pending += n(r.pending);
         let s = out.groups.entry(r.grp).or_default();
+        if let (Some(d), k @ 1..) = (r.days, n(r.days_n)) {
+            *s.days.entry(i64::from(d)).or_default() += k;
+        }
         s.received += n(r.received);
         s.returned += n(r.returned);
         s.finished += n(r.finished);
@@ -318,19 +319,6 @@ pub fn summed(conn: &mut DbConn, scope: &Scope, group: GroupBy, w: &Window) -> Q
             s.node_sum[i] += sum.unwrap_or(0);
             s.node_n[i] += n(cnt);
         }
-    }
-    let days_sql = format!(
-        "SELECT {g} AS grp, f.working_days AS days, COUNT(*) AS n FROM case_figures f \
-         WHERE {fs}{DECIDED} AND f.working_days IS NOT NULL GROUP BY {g}, f.working_days",
-        g = group.figures_col()
-    );
-    for r in load::<DaysRow>(conn, &days_sql, &vals)? {
-        *out.groups
-            .entry(r.grp)
-            .or_default()
-            .days
-            .entry(i64::from(r.days))
-            .or_default() += n(Some(r.n));
     }
     let g = group.case_col();
     let grouped = if group == GroupBy::Official {

@@ -49,6 +49,8 @@ pub struct Settings {
     pub worker_shutdown_grace_secs: u64,
     /// Finished jobs are deleted after this many days.
     pub job_retention_days: i64,
+    /// How often the worker escalates overdue cases to the supervisors, in seconds.
+    pub escalation_interval_secs: u64,
     /// SMS provider: `console` (logs masked, appends to `<data_dir>/sms-console.jsonl`)
     /// or `http` (a gateway).
     pub sms_provider: String,
@@ -118,6 +120,7 @@ impl Default for Settings {
             job_backoff_max_secs: 3600,
             worker_shutdown_grace_secs: 20,
             job_retention_days: 30,
+            escalation_interval_secs: 60,
             sms_provider: "console".into(),
             sms_http_url: String::new(),
             sms_http_key: String::new(),

@@ -520,6 +520,14 @@ pub fn seed(db: &Db, n: usize) -> Result<(), String> {
         progress(done, n, started.elapsed());
     }
     eprintln!();
+    // The bulk insert bypasses the per-event refresh: derive the figures rows now.
+    eprintln!("统计数据 / case figures:");
+    let figures_started = std::time::Instant::now();
+    crate::db::case_figures::backfill(c, 2000, |done| {
+        progress(done, n, figures_started.elapsed());
+    })
+    .map_err(|e| e.to_string())?;
+    eprintln!();
     if let DbConn::Pg(pg) = c {
         diesel::sql_query("ANALYZE")
             .execute(pg)

@@ -67,6 +67,13 @@ pub fn prepare_database(settings: &Settings) -> Result<Db, String> {
         Ok::<_, diesel::result::Error>(())
     })
     .map_err(|e| format!("seeding reference data failed: {e}"))?;
+    // Cases without supervision figures (from before they were kept, or decided in a
+    // year whose calendar has just been added) get them from their trails.
+    let filled = crate::db::case_figures::backfill(&mut conn, 2000, |_| {})
+        .map_err(|e| format!("computing case figures failed: {e}"))?;
+    if filled > 0 {
+        tracing::info!(cases = filled, "case figures computed from the trails");
+    }
     Ok(db)
 }
 

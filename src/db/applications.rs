@@ -152,11 +152,16 @@ fn decorate(conn: &mut DbConn, apps: Vec<Application>) -> QueryResult<Vec<ListRo
         .collect())
 }
 
+/// Appends an event; the events that change the supervision figures also refresh the
+/// case's `case_figures` row, in the caller's transaction.
 pub fn insert_event(conn: &mut DbConn, e: &ApplicationEvent) -> QueryResult<()> {
     diesel::insert_into(application_events::table)
         .values(e)
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    if super::case_figures::FIGURE_ACTIONS.contains(&e.action.as_str()) {
+        super::case_figures::refresh(conn, &e.application_id)?;
+    }
+    Ok(())
 }
 
 pub fn events(conn: &mut DbConn, application_id: &str) -> QueryResult<Vec<ApplicationEvent>> {

@@ -10,6 +10,7 @@ pub use conn::{Backend, DbConn};
 pub use pool::{Db, DbError};
 pub mod access_log;
 pub mod applications;
+pub mod case_figures;
 pub mod catalog;
 pub mod dispatches;
 pub mod documents;

@@ -280,4 +280,31 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     rate_limits,
     escalations,
+    case_figures,
 );
+
+diesel::table! {
+    case_figures (application_id) {
+        application_id -> Text,
+        county_code -> Text,
+        township_code -> Text,
+        village_code -> Text,
+        type_code -> Text,
+        received_at -> Nullable<Timestamp>,
+        returned -> Bool,
+        decided_at -> Nullable<Timestamp>,
+        decided_day -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        rejected -> Bool,
+        same_day -> Nullable<Bool>,
+        on_time -> Nullable<Bool>,
+        working_days -> Nullable<Integer>,
+        node0_days -> Nullable<Integer>,
+        node1_days -> Nullable<Integer>,
+        node2_days -> Nullable<Integer>,
+        node3_days -> Nullable<Integer>,
+        figures_version -> Integer,
+    }
+}
+
+diesel::joinable!(case_figures -> applications (application_id));

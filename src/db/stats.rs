@@ -1,15 +1,18 @@
-//! The one query behind the supervision figures: each case in scope folded out of its
-//! event trail into one narrow row (`stats::CaseFact`). The folding happens in SQL
-//! (conditional aggregates over the trail index), the counting in Rust.
+//! The supervision figures summed by the database over `case_figures` (one row per
+//! case, derived from its trail when the event was appended: `db::case_figures`) and
+//! over the open cases in `applications`. Rust only merges the group rows and turns
+//! sums into rates, averages and medians (`stats::Sums::finish`).
 
-use chrono::NaiveDateTime;
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use super::DbConn;
 use crate::auth::Scope;
 use crate::domain::role::Level;
-use crate::stats::{CaseFact, MAX_STEPS};
+use crate::stats::{DayCount, Metric, Sums, MAX_STEPS, NO_GROUP};
 
 /// What the figures are grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -41,159 +44,417 @@ impl GroupBy {
         }
     }
 
-    /// The SQL of the grouping value (fixed strings, never user text). The official is
-    /// the one who decided the case: the last approval or the rejection.
-    fn sql(self) -> &'static str {
+    /// The grouping column of `case_figures f` (fixed strings, never user text). The
+    /// official is the one who decided the case: the last approval or the rejection.
+    fn figures_col(self) -> &'static str {
         match self {
-            GroupBy::Type => "MAX(a.type_code)",
-            GroupBy::Township => "MAX(a.township_code)",
-            GroupBy::Village => "MAX(a.village_code)",
-            GroupBy::Official => {
-                "MAX(CASE WHEN e.to_status IN ('approved', 'rejected') THEN e.actor_id END)"
-            }
+            GroupBy::Type => "f.type_code",
+            GroupBy::Township => "f.township_code",
+            GroupBy::Village => "f.village_code",
+            GroupBy::Official => "f.decided_by",
+        }
+    }
+
+    /// The same for `applications a`; open cases have no deciding official yet.
+    fn case_col(self) -> &'static str {
+        match self {
+            GroupBy::Type => "a.type_code",
+            GroupBy::Township => "a.township_code",
+            GroupBy::Village => "a.village_code",
+            GroupBy::Official => "CAST(NULL AS TEXT)",
         }
     }
 }
 
+/// A bound value of a statement.
+#[derive(Debug, Clone)]
+enum Val {
+    Text(String),
+    Ts(NaiveDateTime),
+}
+
+/// Rewrites `:name` markers to `?` (SQLite) or `$n` (PostgreSQL) and lists the values
+/// in the order they are bound. Names are `[a-z_]+`; SQL text here has no `::` casts.
+fn placeholders(sql: &str, pg: bool, vals: &HashMap<&str, Val>) -> (String, Vec<Val>) {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut order = Vec::new();
+    let mut rest = sql;
+    while let Some(i) = rest.find(':') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let len = after
+            .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+            .unwrap_or(after.len());
+        let name = &after[..len];
+        match vals.get(name) {
+            Some(v) if len > 0 => {
+                order.push(v.clone());
+                if pg {
+                    out.push_str(&format!("${}", order.len()));
+                } else {
+                    out.push('?');
+                }
+            }
+            _ => {
+                out.push(':');
+                out.push_str(name);
+            }
+        }
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    (out, order)
+}
+
+fn load<R>(conn: &mut DbConn, sql: &str, vals: &HashMap<&str, Val>) -> QueryResult<Vec<R>>
+where
+    R: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
+{
+    macro_rules! run {
+        ($c:expr, $pg:expr) => {{
+            let (text, binds) = placeholders(sql, $pg, vals);
+            let mut q = diesel::sql_query(text).into_boxed();
+            for v in binds {
+                q = match v {
+                    Val::Text(s) => q.bind::<Text, _>(s),
+                    Val::Ts(t) => q.bind::<Timestamp, _>(t),
+                };
+            }
+            q.load::<R>($c)
+        }};
+    }
+    match conn {
+        DbConn::Sqlite(c) => run!(c, false),
+        DbConn::Pg(c) => run!(c, true),
+    }
+}
+
+/// The period and instant the figures are for: `[lo, hi)` are the UTC instants of the
+/// first day's and the day after the last day's China midnight.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub now: NaiveDateTime,
+    /// Open nodes due by then are at risk.
+    pub at_risk_until: NaiveDateTime,
+}
+
+impl Window {
+    fn china_midnight(d: NaiveDate) -> NaiveDateTime {
+        d.and_time(chrono::NaiveTime::MIN) - chrono::TimeDelta::hours(8)
+    }
+
+    fn vals(&self) -> HashMap<&'static str, Val> {
+        let hi = self.to.succ_opt().unwrap_or(self.to);
+        HashMap::from([
+            ("lo", Val::Ts(Self::china_midnight(self.from))),
+            ("hi", Val::Ts(Self::china_midnight(hi))),
+            ("now", Val::Ts(self.now)),
+            ("until", Val::Ts(self.at_risk_until)),
+        ])
+    }
+}
+
+/// The scope condition on `alias` (`f` or `a`) and its code, or `None` when the scope
+/// sees no cases at all.
+fn scope_clause(scope: &Scope, alias: &str) -> Option<(String, Option<String>)> {
+    let col = match scope {
+        Scope::Area(Level::County, c) => Some(("county_code", c)),
+        Scope::Area(Level::Township, c) => Some(("township_code", c)),
+        Scope::Area(Level::Village, c) => Some(("village_code", c)),
+        Scope::All => None,
+        Scope::Own(_) | Scope::Nothing => return None,
+    };
+    Some(match col {
+        Some((col, code)) => (format!("{alias}.{col} = :code AND "), Some(code.clone())),
+        None => (String::new(), None),
+    })
+}
+
+const RECEIVED: &str = "(f.received_at >= :lo AND f.received_at < :hi)";
+const DECIDED: &str = "(f.decided_at >= :lo AND f.decided_at < :hi)";
+const OPEN: &str = "a.status IN ('submitted', 'under_review') AND a.created_at < :hi";
+
 #[derive(QueryableByName)]
-struct FactRow {
+struct SumRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    grp: Option<String>,
+    /// Working days of the row's cases (NULL: not issued or not decided in range).
+    #[diesel(sql_type = Nullable<Integer>)]
+    days: Option<i32>,
+    /// Cases of the row decided in range with those working days.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    days_n: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    received: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    returned: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    finished: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    issued: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    same_day: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    on_time: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pending: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    n0s: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    n0n: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    n1s: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    n1n: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    n2s: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    n2n: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    n3s: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    n3n: Option<i64>,
+}
+
+const _: () = assert!(MAX_STEPS == 4, "one nNs/nNn pair per step");
+
+fn sums_sql(group: GroupBy, scope: &str) -> String {
+    let node = |i: usize| {
+        format!(
+            "SUM(CASE WHEN {DECIDED} THEN f.node{i}_days END) AS n{i}s, \
+             COUNT(CASE WHEN {DECIDED} THEN f.node{i}_days END) AS n{i}n"
+        )
+    };
+    format!(
+        "SELECT {g} AS grp, f.working_days AS days, \
+         COUNT(CASE WHEN {DECIDED} THEN f.working_days END) AS days_n, \
+         SUM(CASE WHEN {RECEIVED} THEN 1 ELSE 0 END) AS received, \
+         SUM(CASE WHEN {RECEIVED} AND f.returned THEN 1 ELSE 0 END) AS returned, \
+         SUM(CASE WHEN {DECIDED} THEN 1 ELSE 0 END) AS finished, \
+         SUM(CASE WHEN {DECIDED} AND NOT f.rejected THEN 1 ELSE 0 END) AS issued, \
+         SUM(CASE WHEN {DECIDED} AND f.same_day THEN 1 ELSE 0 END) AS same_day, \
+         SUM(CASE WHEN {DECIDED} AND f.on_time THEN 1 ELSE 0 END) AS on_time, \
+         SUM(CASE WHEN {DECIDED} AND f.figures_version < {v} THEN 1 ELSE 0 END) AS pending, \
+         {n0}, {n1}, {n2}, {n3} \
+         FROM case_figures f WHERE {scope}({RECEIVED} OR {DECIDED}) GROUP BY {g}, f.working_days",
+        g = group.figures_col(),
+        v = super::case_figures::VERSION,
+        n0 = node(0),
+        n1 = node(1),
+        n2 = node(2),
+        n3 = node(3),
+    )
+}
+
+#[derive(QueryableByName)]
+struct OpenRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    grp: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    overdue: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    at_risk: Option<i64>,
+}
+
+#[derive(QueryableByName)]
+struct DayRow {
+    #[diesel(sql_type = Text)]
+    day: String,
+    #[diesel(sql_type = BigInt)]
+    finished: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    on_time: Option<i64>,
+}
+
+/// What the database summed for a scope and window.
+#[derive(Debug, Default)]
+pub struct Summed {
+    pub groups: BTreeMap<Option<String>, Sums>,
+    pub daily: Vec<DayCount>,
+    /// Decided cases in the window whose working days could not be counted yet.
+    pub pending: u64,
+}
+
+fn n(v: Option<i64>) -> u64 {
+    u64::try_from(v.unwrap_or(0)).unwrap_or(0)
+}
+
+/// Sums the figures of `scope` for `w`, grouped by `group`: three grouped queries (the
+/// sums per group and working days — the latter give the medians —, the open cases,
+/// the per-day counts).
+pub fn summed(conn: &mut DbConn, scope: &Scope, group: GroupBy, w: &Window) -> QueryResult<Summed> {
+    let mut out = Summed::default();
+    let (Some((fs, code)), Some((as_, _))) = (scope_clause(scope, "f"), scope_clause(scope, "a"))
+    else {
+        return Ok(out);
+    };
+    let mut vals = w.vals();
+    if let Some(code) = code {
+        vals.insert("code", Val::Text(code));
+    }
+    for r in load::<SumRow>(conn, &sums_sql(group, &fs), &vals)? {
+        out.pending += n(r.pending);
+        let s = out.groups.entry(r.grp).or_default();
+        if let (Some(d), k @ 1..) = (r.days, n(r.days_n)) {
+            *s.days.entry(i64::from(d)).or_default() += k;
+        }
+        s.received += n(r.received);
+        s.returned += n(r.returned);
+        s.finished += n(r.finished);
+        s.issued += n(r.issued);
+        s.same_day += n(r.same_day);
+        s.on_time += n(r.on_time);
+        s.overdue_finished += n(r.finished) - n(r.on_time).min(n(r.finished));
+        for (i, (sum, cnt)) in [
+            (r.n0s, r.n0n),
+            (r.n1s, r.n1n),
+            (r.n2s, r.n2n),
+            (r.n3s, r.n3n),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            s.node_sum[i] += sum.unwrap_or(0);
+            s.node_n[i] += n(cnt);
+        }
+    }
+    let g = group.case_col();
+    let grouped = if group == GroupBy::Official {
+        String::new()
+    } else {
+        format!(" GROUP BY {g}")
+    };
+    let open_sql = format!(
+        "SELECT {g} AS grp, SUM(CASE WHEN a.node_deadline < :now THEN 1 ELSE 0 END) AS overdue, \
+         SUM(CASE WHEN a.node_deadline >= :now THEN 1 ELSE 0 END) AS at_risk \
+         FROM applications a WHERE {as_}{OPEN} AND a.node_deadline <= :until{grouped}"
+    );
+    for r in load::<OpenRow>(conn, &open_sql, &vals)? {
+        let (o, k) = (n(r.overdue), n(r.at_risk));
+        if o + k > 0 {
+            let s = out.groups.entry(r.grp).or_default();
+            s.open_overdue += o;
+            s.open_at_risk += k;
+        }
+    }
+    let daily_sql = format!(
+        "SELECT f.decided_day AS day, COUNT(*) AS finished, \
+         SUM(CASE WHEN f.on_time THEN 1 ELSE 0 END) AS on_time \
+         FROM case_figures f WHERE {fs}{DECIDED} GROUP BY f.decided_day ORDER BY f.decided_day"
+    );
+    for r in load::<DayRow>(conn, &daily_sql, &vals)? {
+        if let Ok(date) = NaiveDate::parse_from_str(&r.day, "%Y-%m-%d") {
+            out.daily.push(DayCount {
+                date,
+                finished: n(Some(r.finished)),
+                on_time: n(r.on_time),
+            });
+        }
+    }
+    out.groups.retain(|_, s| !s.is_empty());
+    Ok(out)
+}
+
+#[derive(QueryableByName)]
+struct CaseRow {
     #[diesel(sql_type = Text)]
     id: String,
     #[diesel(sql_type = Text)]
     number: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    grp: Option<String>,
-    #[diesel(sql_type = Text)]
-    type_code: String,
-    #[diesel(sql_type = Text)]
-    status: String,
-    #[diesel(sql_type = Timestamp)]
-    node_deadline: NaiveDateTime,
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    received_at: Option<NaiveDateTime>,
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    restart_at: Option<NaiveDateTime>,
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    finished_at: Option<NaiveDateTime>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    rejected: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    returns: Option<i64>,
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    approve0: Option<NaiveDateTime>,
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    approve1: Option<NaiveDateTime>,
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    approve2: Option<NaiveDateTime>,
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    approve3: Option<NaiveDateTime>,
-    #[diesel(sql_type = Nullable<Integer>)]
-    reject_step: Option<i32>,
 }
 
-const _: () = assert!(MAX_STEPS == 4, "one approveN column per step");
-
-/// The query for a scope; `?` placeholders (rewritten to `$n` for PostgreSQL):
-/// the scope code (unless all), the range end, the range start.
-fn fact_sql(group: GroupBy, scope_clause: &str) -> String {
-    format!(
-        "SELECT a.id AS id, MAX(a.number) AS number, {grp} AS grp, MAX(a.type_code) AS type_code, \
-         MAX(a.status) AS status, MAX(a.node_deadline) AS node_deadline, \
-         MIN(CASE WHEN e.action = 'submit' THEN e.created_at END) AS received_at, \
-         MAX(CASE WHEN e.action IN ('submit', 'resubmit') THEN e.created_at END) AS restart_at, \
-         MAX(CASE WHEN e.action IN ('issue', 'reject') THEN e.created_at END) AS finished_at, \
-         SUM(CASE WHEN e.action = 'reject' THEN 1 ELSE 0 END) AS rejected, \
-         SUM(CASE WHEN e.action = 'return' THEN 1 ELSE 0 END) AS returns, \
-         MAX(CASE WHEN e.action = 'approve' AND e.step = 0 THEN e.created_at END) AS approve0, \
-         MAX(CASE WHEN e.action = 'approve' AND e.step = 1 THEN e.created_at END) AS approve1, \
-         MAX(CASE WHEN e.action = 'approve' AND e.step = 2 THEN e.created_at END) AS approve2, \
-         MAX(CASE WHEN e.action = 'approve' AND e.step = 3 THEN e.created_at END) AS approve3, \
-         MAX(CASE WHEN e.action = 'reject' THEN e.step END) AS reject_step \
-         FROM applications a JOIN application_events e ON e.application_id = a.id \
-         WHERE {scope_clause} a.status <> 'draft' AND a.created_at <= ? \
-         AND (a.finished_at IS NULL OR a.finished_at >= ? OR a.status IN ('submitted', 'under_review')) \
-         AND e.action IN ('submit', 'resubmit', 'issue', 'reject', 'return', 'approve') \
-         GROUP BY a.id",
-        grp = group.sql()
-    )
-}
-
-fn pg_placeholders(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push('$');
-            out.push_str(&n.to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Every case of the scope that can count in `[start, end]` (UTC instants of the China
-/// days' bounds): received or finished then, or open now. A narrow prefilter on the
-/// case row keeps old finished cases out; the figures come from the events.
-pub fn case_facts(
+/// The cases (id, number) behind one number, by number: those of `group` (all when
+/// `None`, the keyless ones for [`NO_GROUP`]) counted in `metric`.
+pub fn cases(
     conn: &mut DbConn,
     scope: &Scope,
-    group: GroupBy,
-    start: NaiveDateTime,
-    end: NaiveDateTime,
-) -> QueryResult<Vec<CaseFact>> {
-    let (clause, code) = match scope {
-        Scope::Area(Level::County, c) => ("a.county_code = ? AND", Some(c.clone())),
-        Scope::Area(Level::Township, c) => ("a.township_code = ? AND", Some(c.clone())),
-        Scope::Area(Level::Village, c) => ("a.village_code = ? AND", Some(c.clone())),
-        Scope::All => ("", None),
-        Scope::Own(_) | Scope::Nothing => return Ok(Vec::new()),
+    group_by: GroupBy,
+    group: Option<&str>,
+    metric: Metric,
+    w: &Window,
+) -> QueryResult<Vec<(String, String)>> {
+    let open = matches!(metric, Metric::OpenOverdue | Metric::OpenAtRisk);
+    let alias = if open { "a" } else { "f" };
+    let Some((sc, code)) = scope_clause(scope, alias) else {
+        return Ok(Vec::new());
     };
-    let sql = fact_sql(group, clause);
-    macro_rules! run {
-        ($c:expr, $sql:expr) => {{
-            let q = diesel::sql_query($sql).into_boxed();
-            let q = match &code {
-                Some(code) => q.bind::<Text, _>(code.clone()),
-                None => q,
-            };
-            q.bind::<Timestamp, _>(end)
-                .bind::<Timestamp, _>(start)
-                .load::<FactRow>($c)?
-        }};
+    let mut vals = w.vals();
+    if let Some(code) = code {
+        vals.insert("code", Val::Text(code));
     }
-    let rows = match conn {
-        DbConn::Sqlite(c) => run!(c, sql),
-        DbConn::Pg(c) => run!(c, pg_placeholders(&sql)),
+    let col = if open {
+        group_by.case_col()
+    } else {
+        group_by.figures_col()
     };
-    Ok(rows
+    let gc = match group {
+        None => String::new(),
+        Some(NO_GROUP) => format!("{col} IS NULL AND "),
+        Some(g) => {
+            vals.insert("grp", Val::Text(g.to_owned()));
+            format!("{col} = :grp AND ")
+        }
+    };
+    let pred = match metric {
+        Metric::Received => RECEIVED.to_owned(),
+        Metric::Returned => format!("{RECEIVED} AND f.returned"),
+        Metric::Finished => DECIDED.to_owned(),
+        Metric::Issued => format!("{DECIDED} AND NOT f.rejected"),
+        Metric::SameDay => format!("{DECIDED} AND f.same_day"),
+        Metric::OnTime => format!("{DECIDED} AND f.on_time"),
+        Metric::OverdueFinished => format!("{DECIDED} AND NOT f.on_time"),
+        Metric::OpenOverdue => format!("{OPEN} AND a.node_deadline < :now"),
+        Metric::OpenAtRisk => {
+            format!("{OPEN} AND a.node_deadline >= :now AND a.node_deadline <= :until")
+        }
+    };
+    let sql = if open {
+        format!("SELECT a.id AS id, a.number AS number FROM applications a WHERE {sc}{gc}{pred} ORDER BY a.number")
+    } else {
+        format!(
+            "SELECT a.id AS id, a.number AS number FROM case_figures f \
+             JOIN applications a ON a.id = f.application_id WHERE {sc}{gc}{pred} ORDER BY a.number"
+        )
+    };
+    Ok(load::<CaseRow>(conn, &sql, &vals)?
         .into_iter()
-        .map(|r| CaseFact {
-            open: matches!(r.status.as_str(), "submitted" | "under_review"),
-            id: r.id,
-            number: r.number,
-            group: r.grp,
-            type_code: r.type_code,
-            node_deadline: r.node_deadline,
-            received_at: r.received_at,
-            restart_at: r.restart_at,
-            finished_at: r.finished_at,
-            rejected: r.rejected.unwrap_or(0) > 0,
-            returns: r.returns.unwrap_or(0),
-            approved_at: [r.approve0, r.approve1, r.approve2, r.approve3],
-            reject_step: r.reject_step,
-        })
+        .map(|r| (r.id, r.number))
         .collect())
 }
 
-/// The query text for EXPLAIN in the bench command.
-pub fn explain_sql(conn: &DbConn, group: GroupBy, county: bool) -> String {
-    let sql = fact_sql(group, if county { "a.county_code = ? AND" } else { "" });
-    match conn {
-        DbConn::Sqlite(_) => sql,
-        DbConn::Pg(_) => pg_placeholders(&sql),
-    }
+/// The statements for EXPLAIN in the bench command (county scope), with the values
+/// to inline in their order.
+pub fn explain_sql(conn: &DbConn, w: &Window, county: &str) -> Vec<(String, String, Vec<String>)> {
+    let pg = matches!(conn, DbConn::Pg(_));
+    let mut vals = w.vals();
+    vals.insert("code", Val::Text(county.to_owned()));
+    let fs = "f.county_code = :code AND ";
+    let as_ = "a.county_code = :code AND ";
+    [
+        ("figure sums", sums_sql(GroupBy::Township, fs)),
+        (
+            "open cases",
+            format!(
+                "SELECT a.township_code AS grp, COUNT(*) FROM applications a \
+                 WHERE {as_}{OPEN} AND a.node_deadline <= :until GROUP BY a.township_code"
+            ),
+        ),
+    ]
+    .into_iter()
+    .map(|(name, sql)| {
+        let (text, binds) = placeholders(&sql, pg, &vals);
+        let lits = binds
+            .into_iter()
+            .map(|v| match v {
+                Val::Text(s) => s,
+                Val::Ts(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+            })
+            .collect();
+        (name.to_owned(), text, lits)
+    })
+    .collect()
 }
 
 #[cfg(test)]
@@ -201,12 +462,70 @@ mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_are_numbered_for_postgres() {
-        assert_eq!(
-            pg_placeholders("a = ? AND b <= ? OR c"),
-            "a = $1 AND b <= $2 OR c"
+    fn markers_become_placeholders_in_binding_order() {
+        let vals = HashMap::from([
+            ("lo", Val::Text("L".into())),
+            ("code", Val::Text("C".into())),
+        ]);
+        let (pg, binds) = placeholders(
+            "a = :code AND b >= :lo OR c < :lo AND d = ':x'",
+            true,
+            &vals,
         );
-        let sql = fact_sql(GroupBy::Township, "a.township_code = ? AND");
-        assert_eq!(sql.matches('?').count(), 3);
+        assert_eq!(pg, "a = $1 AND b >= $2 OR c < $3 AND d = ':x'");
+        let names: Vec<String> = binds
+            .into_iter()
+            .map(|v| match v {
+                Val::Text(s) => s,
+                Val::Ts(_) => unreachable!(),
+            })
+            .collect();
+        assert_eq!(names, ["C", "L", "L"]);
+        let (lite, _) = placeholders("a = :code AND b >= :lo", false, &vals);
+        assert_eq!(lite, "a = ? AND b >= ?");
     }
+}
+
+/// One open overdue case for the dashboard table.
+#[derive(Debug, Clone, Queryable)]
+pub struct OverdueCase {
+    pub id: String,
+    pub number: String,
+    pub township_code: String,
+    pub type_code: String,
+    pub node_deadline: NaiveDateTime,
+}
+
+/// The open overdue cases of `scope` (as in the open-overdue figure), most overdue
+/// first, at most `limit`.
+pub fn overdue_cases(
+    conn: &mut DbConn,
+    scope: &Scope,
+    w: &Window,
+    limit: i64,
+) -> QueryResult<Vec<OverdueCase>> {
+    use super::schema::applications as a;
+    let hi = Window::china_midnight(w.to.succ_opt().unwrap_or(w.to));
+    let q = a::table
+        .filter(a::status.eq_any(["submitted", "under_review"]))
+        .filter(a::created_at.lt(hi))
+        .filter(a::node_deadline.lt(w.now))
+        .into_boxed();
+    let q = match scope {
+        Scope::Area(Level::County, c) => q.filter(a::county_code.eq(c.clone())),
+        Scope::Area(Level::Township, c) => q.filter(a::township_code.eq(c.clone())),
+        Scope::Area(Level::Village, c) => q.filter(a::village_code.eq(c.clone())),
+        Scope::All => q,
+        Scope::Own(_) | Scope::Nothing => return Ok(Vec::new()),
+    };
+    q.order((a::node_deadline.asc(), a::id.asc()))
+        .select((
+            a::id,
+            a::number,
+            a::township_code,
+            a::type_code,
+            a::node_deadline,
+        ))
+        .limit(limit)
+        .load(conn)
 }

@@ -25,6 +25,8 @@ pub struct WorkerConfig {
     pub backoff_max: Duration,
     pub shutdown_grace: Duration,
     pub retention_days: i64,
+    /// How often overdue cases are escalated (`workflow::escalate`).
+    pub escalate_every: Duration,
 }
 
 impl WorkerConfig {
@@ -37,6 +39,7 @@ impl WorkerConfig {
             backoff_max: Duration::from_secs(s.job_backoff_max_secs.max(1)),
             shutdown_grace: Duration::from_secs(s.worker_shutdown_grace_secs),
             retention_days: s.job_retention_days.max(1),
+            escalate_every: Duration::from_secs(s.escalation_interval_secs.max(1)),
         }
     }
 }
@@ -84,9 +87,16 @@ impl Worker {
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         tracing::info!(owner = %self.cfg.owner, "worker started");
         let mut last_purge: Option<Instant> = None;
+        let mut last_escalation: Option<Instant> = None;
         loop {
             if *stop.borrow() {
                 break;
+            }
+            // Checked before the jobs, so a busy queue cannot starve it; the SMS it
+            // queues are due at once.
+            if last_escalation.is_none_or(|t| t.elapsed() >= self.cfg.escalate_every) {
+                last_escalation = Some(Instant::now());
+                self.escalate().await;
             }
             match self.run_one(&mut stop).await {
                 Ok(true) => continue,
@@ -97,6 +107,7 @@ impl Worker {
                 last_purge = Some(Instant::now());
                 self.purge().await;
             }
+
             tokio::select! {
                 _ = tokio::time::sleep(self.cfg.poll) => {}
                 changed = stop.changed() => if changed.is_err() { break },
@@ -118,6 +129,22 @@ impl Worker {
             .await;
         if let Err(e) = r {
             tracing::warn!(error = %e, "worker: purge failed");
+        }
+    }
+
+    /// Escalates the overdue cases whose first working morning has come; the
+    /// supervisors' SMS go through the outbox in the same transaction.
+    pub async fn escalate(&self) {
+        let r = self
+            .db
+            .with_writer(|c| crate::workflow::escalate::escalate_due(c, now()))
+            .await;
+        match r {
+            Ok(done) if !done.is_empty() => {
+                tracing::info!(cases = done.len(), "worker: overdue cases escalated");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "worker: escalation failed"),
         }
     }
 

@@ -174,6 +174,8 @@ mod tests {
             "tracking_number": "ZMD1234567890123",
             "code": "123456",
             "signer": "欧阳长长长",
+            "township": "黄泥河镇",
+            "deadline": "2026-02-25",
         }));
         for code in outbox::ALL {
             let text = t.render(&format!("sms/{code}.txt"), &params).unwrap();
@@ -191,7 +193,7 @@ mod tests {
         let t = Templates::new(&default_dir());
         let ctx =
             json!({"number": "ZM2026000123", "reason": "<b>x</b>", "pdf_url": "http://h/p.pdf"});
-        for code in outbox::ALL.iter().filter(|c| **c != outbox::DISPATCHED) {
+        for code in outbox::ALL.iter().filter(|c| !outbox::SMS_ONLY.contains(c)) {
             for lang in ["zh", "en"] {
                 for part in ["subject.txt", "txt", "html"] {
                     let s = t

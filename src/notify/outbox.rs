@@ -23,11 +23,15 @@ pub const REJECTED: &str = "rejected";
 pub const APPROVED: &str = "approved";
 pub const DISPATCHED: &str = "dispatch_created";
 pub const DELIVERED: &str = "delivered";
+/// To a supervisor: a case ran past its node deadline (issue 7). SMS only.
+pub const ESCALATED: &str = "overdue_escalated";
 
 /// Every template code, for checks over templates/.
-pub const ALL: [&str; 6] = [
-    SUBMITTED, RETURNED, REJECTED, APPROVED, DISPATCHED, DELIVERED,
+pub const ALL: [&str; 7] = [
+    SUBMITTED, RETURNED, REJECTED, APPROVED, DISPATCHED, DELIVERED, ESCALATED,
 ];
+/// Codes sent by SMS only (no email templates).
+pub const SMS_ONLY: [&str; 2] = [DISPATCHED, ESCALATED];
 
 /// Queues one message and the job that sends it.
 pub fn queue(

@@ -14,7 +14,7 @@ use crate::domain::calendar::china_date;
 use crate::error::{AppError, AppResult};
 use crate::startup::AppState;
 use crate::stats::report::{self, Params};
-use crate::stats::{cases_in, compute, svg, CaseFact, Computed, Context, Figures, Metric};
+use crate::stats::{svg, Figures};
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -119,18 +119,6 @@ fn headlines(now: &Figures, before: &Figures) -> Vec<Headline> {
     ]
 }
 
-/// The figures regrouped by type from the township-grouped cases (one query, two views).
-fn by_type(facts: &[CaseFact], ctx: &Context<'_>) -> AppResult<Computed> {
-    let regrouped: Vec<CaseFact> = facts
-        .iter()
-        .map(|f| CaseFact {
-            group: Some(f.type_code.clone()),
-            ..f.clone()
-        })
-        .collect();
-    Ok(compute(&regrouped, ctx)?)
-}
-
 pub async fn page(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -149,29 +137,19 @@ pub async fn page(
     let (cur, cur_type, before, overdue, names, type_names) = state
         .db
         .read(move |c| {
-            let (facts, cal, promised, type_names) = report::facts(c, &scope, &p)?;
-            let ctx = Context {
-                calendar: &cal,
-                promised_days: &promised,
-                from: p.from,
-                to: p.to,
-                now: t,
-            };
-            let cur = compute(&facts, &ctx)?;
-            let cur_type = by_type(&facts, &ctx)?;
-            let overdue: Vec<CaseFact> = cases_in(&facts, &ctx, Metric::OpenOverdue, None)?
-                .into_iter()
-                .cloned()
-                .collect();
-            let (pf, ..) = report::facts(c, &scope, &prev)?;
-            let pctx = Context {
-                from: prev.from,
-                to: prev.to,
-                ..ctx
-            };
-            let before = compute(&pf, &pctx)?;
-            let keys: Vec<&str> = cur.groups.iter().filter_map(|g| g.key.as_deref()).collect();
+            let w = p.window(c, t)?;
+            let cur = report::computed(c, &scope, GroupBy::Township, &w)?;
+            let cur_type = report::computed(c, &scope, GroupBy::Type, &w)?;
+            let overdue = crate::db::stats::overdue_cases(c, &scope, &w, 200)?;
+            let pw = prev.window(c, t)?;
+            let before = report::computed(c, &scope, GroupBy::Township, &pw)?;
+            let mut keys: Vec<&str> = cur.groups.iter().filter_map(|g| g.key.as_deref()).collect();
+            keys.extend(overdue.iter().map(|o| o.township_code.as_str()));
             let names = catalog::jurisdiction_names(c, &keys)?;
+            let type_names: HashMap<String, String> = catalog::active_types(c)?
+                .into_iter()
+                .map(|t| (t.code, t.name_zh))
+                .collect();
             Ok::<_, AppError>((cur, cur_type, before, overdue, names, type_names))
         })
         .await?;
@@ -209,22 +187,20 @@ pub async fn page(
             open_at_risk: g.open_at_risk,
         })
         .collect();
-    let mut overdue_rows: Vec<OverdueCase> = overdue
+    let overdue_total = usize::try_from(cur.total.open_overdue).unwrap_or(usize::MAX);
+    let overdue_rows: Vec<OverdueCase> = overdue
         .iter()
-        .map(|f| OverdueCase {
-            number: f.number.clone(),
-            url: format!("/api/v1/applications/{}", f.id),
-            township: label(&names, &f.group),
+        .map(|o| OverdueCase {
+            number: o.number.clone(),
+            url: format!("/api/v1/applications/{}", o.id),
+            township: label(&names, &Some(o.township_code.clone())),
             type_name: type_names
-                .get(&f.type_code)
+                .get(&o.type_code)
                 .cloned()
-                .unwrap_or_else(|| f.type_code.clone()),
-            deadline: china_time(f.node_deadline),
+                .unwrap_or_else(|| o.type_code.clone()),
+            deadline: china_time(o.node_deadline),
         })
         .collect();
-    let overdue_total = overdue_rows.len();
-    overdue_rows.sort_by(|a, b| a.deadline.cmp(&b.deadline));
-    overdue_rows.truncate(200);
     let query = params.query();
     let ctx: BTreeMap<&str, serde_json::Value> = BTreeMap::from([
         ("from", serde_json::json!(params.from)),

@@ -17,7 +17,7 @@ use crate::demo_scale::{township_code, COUNTY};
 use crate::domain::calendar::china_date;
 use crate::domain::role::Level;
 
-use super::report::{report, Params};
+use super::report::{computed, report, Params};
 
 fn summary(name: &str, mut t: Vec<Duration>) {
     t.sort();
@@ -100,6 +100,28 @@ pub fn run(db: &Db, iterations: usize) -> Result<(), String> {
     }
     summary("stats (year, county, by township)", times);
 
+    // What /supervise computes: by township, by type, the previous period, the
+    // overdue table (all but the HTML rendering).
+    let mut times = Vec::new();
+    for _ in 0..iterations {
+        let s = Instant::now();
+        let w = p.window(c, t).map_err(|e| e.to_string())?;
+        let prev = p.previous().window(c, t).map_err(|e| e.to_string())?;
+        for (g, w) in [
+            (GroupBy::Township, &w),
+            (GroupBy::Type, &w),
+            (GroupBy::Township, &prev),
+        ] {
+            computed(c, &county, g, w).map_err(|e| e.to_string())?;
+        }
+        crate::db::stats::overdue_cases(c, &county, &w, 200).map_err(|e| e.to_string())?;
+        times.push(s.elapsed());
+    }
+    summary(
+        "dashboard page figures (township + type + previous period + overdue)",
+        times,
+    );
+
     let township = Scope::Area(Level::Township, township_code(0));
     let filter = ListFilter {
         limit: 50,
@@ -116,19 +138,13 @@ pub fn run(db: &Db, iterations: usize) -> Result<(), String> {
     }
     summary("queue (township, 50 by deadline)", times);
 
-    println!("-- plan: stats fact query");
-    let start = (p.from - TimeDelta::days(1)).to_string();
-    let sql = explain_sql(c, GroupBy::Township, true);
-    for l in explain(
-        c,
-        &sql,
-        &[
-            COUNTY,
-            &format!("{} 15:59:59", p.to),
-            &format!("{start} 15:59:59"),
-        ],
-    )? {
-        println!("{l}");
+    let w = p.window(c, t).map_err(|e| e.to_string())?;
+    for (name, sql, binds) in explain_sql(c, &w, COUNTY) {
+        println!("-- plan: {name}");
+        let binds: Vec<&str> = binds.iter().map(String::as_str).collect();
+        for l in explain(c, &sql, &binds)? {
+            println!("{l}");
+        }
     }
     println!("-- plan: queue");
     let q = match c {

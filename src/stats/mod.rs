@@ -1,7 +1,8 @@
-//! Supervision figures (DESIGN §5), computed from one narrow row per case that the
-//! database folds out of the append-only `application_events` trail (see
-//! `db::stats::case_facts`). Everything here is pure: the same rows always give the
-//! same figures, which is what the unit tests and the scenario test rely on.
+//! Supervision figures (DESIGN §5). A case's trail folds into a [`CaseFact`];
+//! [`classify`] turns it into the per-case figures that `db::case_figures` stores when
+//! the event is appended; [`Sums`] adds cases up (here in [`compute`], the in-memory
+//! reference, or summed by the database in `db::stats`) and finishes them into
+//! [`Figures`]. Everything here is pure.
 //!
 //! How each figure is counted is documented in the README ("How the figures are
 //! counted"); keep the two in step.
@@ -273,27 +274,40 @@ pub struct DayCount {
     pub on_time: u64,
 }
 
-#[derive(Default)]
-struct Acc {
-    fig: Figures,
-    days: Vec<i64>,
-    node_sum: [i64; MAX_STEPS],
-    node_n: [u64; MAX_STEPS],
+/// The additive parts of one group's figures: counted case by case here
+/// ([`Sums::add`]) or summed by the database (`db::stats`), then merged and finished
+/// the same way.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sums {
+    pub received: u64,
+    pub finished: u64,
+    pub issued: u64,
+    pub same_day: u64,
+    pub on_time: u64,
+    pub overdue_finished: u64,
+    pub open_overdue: u64,
+    pub open_at_risk: u64,
+    pub returned: u64,
+    /// Working days of the issued cases: days → how many cases.
+    pub days: BTreeMap<i64, u64>,
+    pub node_sum: [i64; MAX_STEPS],
+    pub node_n: [u64; MAX_STEPS],
 }
 
-impl Acc {
-    fn add(&mut self, c: &Classified) {
-        let f = &mut self.fig;
-        f.received += u64::from(c.received);
-        f.finished += u64::from(c.finished);
-        f.issued += u64::from(c.issued);
-        f.same_day += u64::from(c.same_day);
-        f.on_time += u64::from(c.on_time);
-        f.overdue_finished += u64::from(c.finished && !c.on_time);
-        f.open_overdue += u64::from(c.open_overdue);
-        f.open_at_risk += u64::from(c.open_at_risk);
-        f.returned += u64::from(c.returned);
-        self.days.extend(c.working_days);
+impl Sums {
+    pub fn add(&mut self, c: &Classified) {
+        self.received += u64::from(c.received);
+        self.finished += u64::from(c.finished);
+        self.issued += u64::from(c.issued);
+        self.same_day += u64::from(c.same_day);
+        self.on_time += u64::from(c.on_time);
+        self.overdue_finished += u64::from(c.finished && !c.on_time);
+        self.open_overdue += u64::from(c.open_overdue);
+        self.open_at_risk += u64::from(c.open_at_risk);
+        self.returned += u64::from(c.returned);
+        if let Some(d) = c.working_days {
+            *self.days.entry(d).or_default() += 1;
+        }
         for (i, d) in c.node_days.iter().enumerate() {
             if let Some(d) = d {
                 self.node_sum[i] += d;
@@ -302,39 +316,89 @@ impl Acc {
         }
     }
 
-    fn finish(mut self) -> Figures {
+    pub fn merge(&mut self, o: &Sums) {
+        self.received += o.received;
+        self.finished += o.finished;
+        self.issued += o.issued;
+        self.same_day += o.same_day;
+        self.on_time += o.on_time;
+        self.overdue_finished += o.overdue_finished;
+        self.open_overdue += o.open_overdue;
+        self.open_at_risk += o.open_at_risk;
+        self.returned += o.returned;
+        for (d, n) in &o.days {
+            *self.days.entry(*d).or_default() += n;
+        }
+        for i in 0..MAX_STEPS {
+            self.node_sum[i] += o.node_sum[i];
+            self.node_n[i] += o.node_n[i];
+        }
+    }
+
+    /// Whether no case counts in any figure (such a group is not shown).
+    pub fn is_empty(&self) -> bool {
+        self.received + self.finished + self.open_overdue + self.open_at_risk == 0
+    }
+
+    pub fn finish(self) -> Figures {
         let rate = |n: u64, d: u64| (d > 0).then(|| round(n as f64 / d as f64, 4));
-        let f = &mut self.fig;
-        f.same_day_rate = rate(f.same_day, f.finished);
-        f.on_time_rate = rate(f.on_time, f.finished);
-        f.returned_rate = rate(f.returned, f.received);
-        f.avg_working_days = (!self.days.is_empty()).then(|| {
-            round(
-                self.days.iter().sum::<i64>() as f64 / self.days.len() as f64,
-                2,
-            )
-        });
-        f.median_working_days = median(&mut self.days);
+        let n: u64 = self.days.values().sum();
+        let sum: i64 = self.days.iter().map(|(d, k)| d * *k as i64).sum();
         let steps = self
             .node_n
             .iter()
             .rposition(|n| *n > 0)
             .map_or(0, |i| i + 1);
-        f.nodes = (0..steps)
-            .map(|i| NodeFigure {
-                step: i,
-                cases: self.node_n[i],
-                avg_working_days: (self.node_n[i] > 0)
-                    .then(|| round(self.node_sum[i] as f64 / self.node_n[i] as f64, 2)),
-            })
-            .collect();
-        self.fig
+        Figures {
+            key: None,
+            label: String::new(),
+            received: self.received,
+            finished: self.finished,
+            issued: self.issued,
+            avg_working_days: (n > 0).then(|| round(sum as f64 / n as f64, 2)),
+            median_working_days: median_of_counts(&self.days),
+            same_day: self.same_day,
+            same_day_rate: rate(self.same_day, self.finished),
+            on_time: self.on_time,
+            on_time_rate: rate(self.on_time, self.finished),
+            overdue_finished: self.overdue_finished,
+            open_overdue: self.open_overdue,
+            open_at_risk: self.open_at_risk,
+            returned: self.returned,
+            returned_rate: rate(self.returned, self.received),
+            nodes: (0..steps)
+                .map(|i| NodeFigure {
+                    step: i,
+                    cases: self.node_n[i],
+                    avg_working_days: (self.node_n[i] > 0)
+                        .then(|| round(self.node_sum[i] as f64 / self.node_n[i] as f64, 2)),
+                })
+                .collect(),
+        }
     }
 }
 
 fn round(x: f64, places: i32) -> f64 {
     let m = 10f64.powi(places);
     (x * m).round() / m
+}
+
+/// The median of values given as value → count (ascending).
+pub fn median_of_counts(counts: &BTreeMap<i64, u64>) -> Option<f64> {
+    let n: u64 = counts.values().sum();
+    if n == 0 {
+        return None;
+    }
+    // The k-th smallest value, 0-based.
+    let nth = |k: u64| {
+        let mut seen = 0;
+        counts.iter().find_map(|(v, c)| {
+            seen += c;
+            (seen > k).then_some(*v)
+        })
+    };
+    let (lo, hi) = (nth((n - 1) / 2)?, nth(n / 2)?);
+    Some((lo + hi) as f64 / 2.0)
 }
 
 pub fn median(v: &mut [i64]) -> Option<f64> {
@@ -359,12 +423,13 @@ pub struct Computed {
     pub daily: Vec<DayCount>,
 }
 
-/// Aggregates the cases; groups come out ordered by key (cases without one last).
-/// Labels are filled by the caller.
+/// Aggregates the cases in memory; groups come out ordered by key (cases without one
+/// last). This is the reference for the database path (`db::stats`, which sums the
+/// stored per-case classification); labels are filled by the caller.
 pub fn compute(facts: &[CaseFact], ctx: &Context<'_>) -> Result<Computed, CalendarError> {
     let until = ctx.at_risk_until()?;
-    let mut groups: BTreeMap<Option<String>, Acc> = BTreeMap::new();
-    let mut total = Acc::default();
+    let mut groups: BTreeMap<Option<String>, Sums> = BTreeMap::new();
+    let mut total = Sums::default();
     let mut daily: BTreeMap<NaiveDate, (u64, u64)> = BTreeMap::new();
     for f in facts {
         let c = classify(f, ctx, until)?;
@@ -382,8 +447,8 @@ pub fn compute(facts: &[CaseFact], ctx: &Context<'_>) -> Result<Computed, Calend
     // `None` sorts first in a BTreeMap; show the keyless group last.
     let mut groups: Vec<Figures> = groups
         .into_iter()
-        .map(|(k, acc)| {
-            let mut f = acc.finish();
+        .map(|(k, sums)| {
+            let mut f = sums.finish();
             f.key = k;
             f
         })

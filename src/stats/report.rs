@@ -8,12 +8,11 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{compute, CaseFact, Context, DayCount, Figures, Metric, NO_GROUP};
+use super::{Computed, Context, DayCount, Figures, Metric, Sums, NO_GROUP};
 use crate::auth::{CurrentUser, Scope};
 use crate::db::schema::users;
-use crate::db::stats::{case_facts, GroupBy};
+use crate::db::stats::{summed, GroupBy, Window};
 use crate::db::{catalog, DbConn};
-use crate::domain::calendar::end_of_china_day;
 use crate::domain::role::Role;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
@@ -95,11 +94,6 @@ impl Params {
         }
     }
 
-    fn bounds(&self) -> (NaiveDateTime, NaiveDateTime) {
-        let start = end_of_china_day(self.from - TimeDelta::days(1)).naive_utc();
-        (start, end_of_china_day(self.to).naive_utc())
-    }
-
     pub fn query(&self) -> String {
         format!(
             "from={}&to={}&group_by={}",
@@ -149,26 +143,67 @@ fn links(p: &Params, key: Option<&str>) -> HashMap<String, String> {
         .collect()
 }
 
-/// Cases, calendar, promised limit and name of each type.
-pub type Loaded = (
-    Vec<CaseFact>,
-    crate::domain::calendar::WorkCalendar,
-    HashMap<String, u32>,
-    HashMap<String, String>,
-);
+impl Params {
+    /// The window of these dates at `now` (open figures are as of `now`).
+    pub fn window(&self, conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Window> {
+        let cal = catalog::calendar(conn)?;
+        let ctx = Context {
+            calendar: &cal,
+            promised_days: &HashMap::new(),
+            from: self.from,
+            to: self.to,
+            now,
+        };
+        Ok(Window {
+            from: self.from,
+            to: self.to,
+            now,
+            at_risk_until: ctx.at_risk_until()?,
+        })
+    }
+}
 
-/// Loads the cases and the reference data the figures need.
-pub fn facts(conn: &mut DbConn, scope: &Scope, p: &Params) -> AppResult<Loaded> {
-    let (start, end) = p.bounds();
-    let facts = case_facts(conn, scope, p.group_by, start, end)?;
-    let cal = catalog::calendar(conn)?;
-    let types = catalog::active_types(conn)?;
-    let promised = types
-        .iter()
-        .map(|t| (t.code.clone(), t.promised_days))
+/// The figures of `scope` grouped by `group_by`, summed by the database. Groups are
+/// ordered by key, the keyless one last; labels are filled by the caller.
+pub fn computed(
+    conn: &mut DbConn,
+    scope: &Scope,
+    group_by: GroupBy,
+    w: &Window,
+) -> AppResult<Computed> {
+    let s = summed(conn, scope, group_by, w)?;
+    if s.pending > 0 {
+        return Err(AppError::field(
+            "to",
+            Invalid::new(
+                format!(
+                    "有{}件已办结案件的工作日尚未计算（缺少该年度节假日数据？），请管理员补充日历后运行 zhengming migrate（或重启服务）",
+                    s.pending
+                ),
+                format!(
+                    "{} decided cases have no working-day figures yet (holiday data missing for their year?); add the calendar, then run zhengming migrate (or restart the service)",
+                    s.pending
+                ),
+            ),
+        ));
+    }
+    let mut total = Sums::default();
+    let mut groups: Vec<Figures> = s
+        .groups
+        .into_iter()
+        .map(|(k, sums)| {
+            total.merge(&sums);
+            let mut f = sums.finish();
+            f.key = k;
+            f
+        })
         .collect();
-    let type_names = types.into_iter().map(|t| (t.code, t.name_zh)).collect();
-    Ok((facts, cal, promised, type_names))
+    groups.sort_by_key(|g| g.key.is_none());
+    Ok(Computed {
+        groups,
+        total: total.finish(),
+        daily: s.daily,
+    })
 }
 
 /// The whole report for `scope`.
@@ -178,22 +213,18 @@ pub fn report(
     p: &Params,
     now: NaiveDateTime,
 ) -> AppResult<Report> {
-    let (facts, cal, promised, type_names) = facts(conn, scope, p)?;
-    let ctx = Context {
-        calendar: &cal,
-        promised_days: &promised,
-        from: p.from,
-        to: p.to,
-        now,
-    };
-    let computed = compute(&facts, &ctx)?;
+    let w = p.window(conn, now)?;
+    let computed = computed(conn, scope, p.group_by, &w)?;
     let keys: Vec<&str> = computed
         .groups
         .iter()
         .filter_map(|g| g.key.as_deref())
         .collect();
     let names: HashMap<String, String> = match p.group_by {
-        GroupBy::Type => type_names,
+        GroupBy::Type => catalog::active_types(conn)?
+            .into_iter()
+            .map(|t| (t.code, t.name_zh))
+            .collect(),
         GroupBy::Township | GroupBy::Village => catalog::jurisdiction_names(conn, &keys)?,
         GroupBy::Official => users::table
             .filter(users::id.eq_any(&keys))

@@ -174,3 +174,25 @@ fn median_of_even_and_odd() {
     assert_eq!(median(&mut [3, 1, 2]), Some(2.0));
     assert_eq!(median(&mut [4, 1, 2, 3]), Some(2.5));
 }
+
+#[test]
+fn median_of_counts_matches_the_median_of_the_values() {
+    let counts = |v: &[i64]| {
+        let mut m = BTreeMap::new();
+        for x in v {
+            *m.entry(*x).or_default() += 1;
+        }
+        m
+    };
+    assert_eq!(median_of_counts(&BTreeMap::new()), None);
+    for v in [
+        vec![3, 1, 2],
+        vec![4, 1, 2, 3],
+        vec![0, 0, 0, 8],
+        vec![2, 2, 5, 5],
+        vec![7],
+    ] {
+        let mut sorted = v.clone();
+        assert_eq!(median_of_counts(&counts(&v)), median(&mut sorted), "{v:?}");
+    }
+}

@@ -1,13 +1,16 @@
-//! Escalation of overdue cases (issue 7). `escalate_due` is meant to be called by a
-//! periodic job (every few minutes is plenty); the `escalations` table makes each
-//! (application, node) fire once however often and on however many instances it runs.
+//! Escalation of overdue cases (issue 7). The worker calls `escalate_due` every
+//! minute or so (`jobs::worker`); the `escalations` table makes each (application,
+//! node) fire once however often and on however many instances it runs, and the
+//! supervisors' SMS are queued in the outbox in the same transaction as that row.
 
 use chrono::NaiveDateTime;
 
 use crate::db::models::{new_id, EscalationRow};
-use crate::db::{catalog, escalations, DbConn};
+use crate::db::{catalog, escalations, notifications, DbConn};
+use crate::domain::calendar::china_date;
 use crate::domain::escalation::is_due;
 use crate::error::AppResult;
+use crate::notify::outbox;
 
 /// One case escalated now: who should be told (supervisor user ids of the township,
 /// else of the county) and about what.
@@ -20,10 +23,12 @@ pub struct Escalated {
     pub step: i32,
     pub node_deadline: NaiveDateTime,
     pub supervisor_ids: Vec<String>,
+    /// The outbox rows queued for them (one SMS each).
+    pub notification_ids: Vec<String>,
 }
 
-/// Records every overdue node whose first working morning has come and returns them,
-/// in one write transaction. A node in a year without calendar data is logged and
+/// Records every overdue node whose first working morning has come, queues an SMS to
+/// each of its supervisors, and returns them, all in one write transaction. A node in a year without calendar data is logged and
 /// left for later rather than blocking the others.
 pub fn escalate_due(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<Escalated>> {
     conn.write_tx(|c| {
@@ -62,6 +67,7 @@ pub fn escalate_due(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<Esca
                 supervisors = supervisor_ids.len(),
                 "超期件已上报乡镇效能监察 / overdue case escalated to the township supervisor"
             );
+            let notification_ids = notify(c, &app, &supervisor_ids)?;
             out.push(Escalated {
                 application_id: app.id,
                 number: app.number,
@@ -70,8 +76,40 @@ pub fn escalate_due(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<Esca
                 step: app.current_step,
                 node_deadline: app.node_deadline,
                 supervisor_ids,
+                notification_ids,
             });
         }
         Ok(out)
     })
+}
+
+/// Queues the escalation SMS to each supervisor (staff always have a phone).
+fn notify(
+    c: &mut DbConn,
+    app: &crate::db::models::Application,
+    supervisor_ids: &[String],
+) -> AppResult<Vec<String>> {
+    let township = catalog::jurisdiction_names(c, &[app.township_code.as_str()])?
+        .remove(&app.township_code)
+        .unwrap_or_else(|| app.township_code.clone());
+    let params = outbox::sms_params(&serde_json::json!({
+        "number": app.number,
+        "township": township,
+        "deadline": china_date(app.node_deadline.and_utc()).to_string(),
+    }));
+    let mut ids = Vec::with_capacity(supervisor_ids.len());
+    for sup in supervisor_ids {
+        let Some(contact) = notifications::contact_of(c, sup)? else {
+            continue;
+        };
+        ids.push(outbox::queue(
+            c,
+            "sms",
+            &contact.phone,
+            outbox::ESCALATED,
+            &params,
+            Some(&app.id),
+        )?);
+    }
+    Ok(ids)
 }

@@ -4,7 +4,8 @@
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{accounts, spawn_app, Backend, TestApp};
+use crate::helpers::{accounts, spawn_app, spawn_app_with, Backend, TestApp};
+use crate::notify::wait_until;
 use crate::scenario::{bj, issued_trail, write, Case};
 
 const COUNTY: &str = "222403";
@@ -334,8 +335,28 @@ async fn csv_export_has_bom_and_columns(backend: Backend) {
 }
 both_backends!(csv_export_has_bom_and_columns);
 
+/// The escalation rows and the escalation SMS in the outbox: (application id, recipient).
+async fn escalations_and_messages(app: &TestApp) -> (Vec<String>, Vec<(Option<String>, String)>) {
+    app.app_db
+        .read(|c| {
+            use diesel::prelude::*;
+            use zhengming::db::schema::{escalations, notifications};
+            let rows = escalations::table
+                .select(escalations::application_id)
+                .load::<String>(c)?;
+            let sms = notifications::table
+                .filter(notifications::template_code.eq(zhengming::notify::outbox::ESCALATED))
+                .select((notifications::application_id, notifications::recipient))
+                .load::<(Option<String>, String)>(c)?;
+            Ok::<_, zhengming::db::DbError>((rows, sms))
+        })
+        .await
+        .unwrap()
+}
+
 async fn escalation_fires_once_and_queue_flags_at_risk(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // No worker: this test drives the escalation itself.
+    let app = spawn_app_with(backend, |s| s.worker_in_serve = false).await;
     let (_, e) = scenario(&app).await;
     let t = zhengming::db::models::now();
     let first = app
@@ -356,6 +377,15 @@ async fn escalation_fires_once_and_queue_flags_at_risk(backend: Backend) {
         .await
         .unwrap();
     assert!(again.is_empty(), "fires once: {again:?}");
+    let (rows, sms) = escalations_and_messages(&app).await;
+    assert_eq!(rows, vec![e.clone()], "one escalation row");
+    assert_eq!(
+        sms.len(),
+        1,
+        "one SMS to the one county supervisor: {sms:?}"
+    );
+    assert_eq!(sms[0].0.as_deref(), Some(e.as_str()));
+    assert_eq!(first[0].notification_ids.len(), 1);
     let sup = app.login_staff("supervisor", COUNTY).await;
     let list = app.get("/api/v1/escalations", Some(&sup)).await;
     assert_eq!(list.status, 200, "{}", list.body);
@@ -393,6 +423,55 @@ async fn escalation_fires_once_and_queue_flags_at_risk(backend: Backend) {
         .all(|a| a["at_risk"] == true && a["overdue"] == false));
 }
 both_backends!(escalation_fires_once_and_queue_flags_at_risk);
+
+/// The worker escalates by itself, every tick, and still only once per case; the SMS
+/// is sent through the outbox.
+async fn worker_escalates_once_and_sends_the_sms(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.escalation_interval_secs = 1).await;
+    let (_, e) = scenario(&app).await;
+    let db = app.app_db.clone();
+    wait_until(30, "the escalation SMS sent", || {
+        let db = db.clone();
+        async move {
+            db.read(|c| {
+                use diesel::prelude::*;
+                use zhengming::db::schema::notifications as n;
+                Ok::<_, zhengming::db::DbError>(
+                    n::table
+                        .filter(n::template_code.eq(zhengming::notify::outbox::ESCALATED))
+                        .filter(n::status.eq("sent"))
+                        .count()
+                        .get_result::<i64>(c)?,
+                )
+            })
+            .await
+            .is_ok_and(|n| n > 0)
+        }
+    })
+    .await;
+    // Several more ticks change nothing.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let (rows, sms) = escalations_and_messages(&app).await;
+    assert_eq!(rows, vec![e.clone()]);
+    assert_eq!(sms.len(), 1, "{sms:?}");
+    let supervisor_phone = app
+        .app_db
+        .read(|c| {
+            use diesel::prelude::*;
+            use zhengming::db::schema::users;
+            Ok::<_, zhengming::db::DbError>(
+                users::table
+                    .filter(users::role.eq("supervisor"))
+                    .filter(users::jurisdiction_code.eq(COUNTY))
+                    .select(users::phone)
+                    .first::<String>(c)?,
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(sms[0].1, supervisor_phone);
+}
+both_backends!(worker_escalates_once_and_sends_the_sms);
 
 async fn admins_add_a_holiday_year(backend: Backend) {
     let app = spawn_app(backend).await;

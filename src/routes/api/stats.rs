@@ -12,7 +12,7 @@ use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
 use crate::startup::AppState;
 use crate::stats::report::{self, Params, Report};
-use crate::stats::{cases_in, csv, Context, Metric};
+use crate::stats::{csv, Metric};
 
 #[derive(Deserialize, IntoParams)]
 pub struct StatsQuery {
@@ -143,30 +143,23 @@ pub async fn cases(
     let group = q.group.filter(|g| !g.trim().is_empty());
     let g = group.clone();
     let name = format!("cases-{}-{}-{}.csv", metric.as_str(), p.from, p.to);
-    let mut items = state
+    let items = state
         .db
         .read(move |c| {
-            let (facts, cal, promised, _) = report::facts(c, &scope, &p)?;
-            let ctx = Context {
-                calendar: &cal,
-                promised_days: &promised,
-                from: p.from,
-                to: p.to,
-                now: t,
-            };
+            let w = p.window(c, t)?;
             Ok::<_, AppError>(
-                cases_in(&facts, &ctx, metric, g.as_deref())?
+                crate::db::stats::cases(c, &scope, p.group_by, g.as_deref(), metric, &w)?
                     .into_iter()
-                    .map(|f| CaseLink {
-                        url: format!("/api/v1/applications/{}", f.id),
-                        id: f.id.clone(),
-                        number: f.number.clone(),
+                    .map(|(id, number)| CaseLink {
+                        url: format!("/api/v1/applications/{id}"),
+                        id,
+                        number,
                     })
                     .collect::<Vec<_>>(),
             )
         })
         .await?;
-    items.sort_by(|a, b| a.number.cmp(&b.number));
+    let mut items = items;
     let total = items.len();
     if csv_out {
         let rows: Vec<Vec<String>> = items

@@ -108,7 +108,7 @@ const NO_BODY_NOTE: &str = "（此页无正文）";
 
 /// Renders `c` as a one-page (more if the body is very long) A4 PDF.
 pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec<u8>, PdfError> {
-    check_glyphs(font, c)?;
+    let font = check_glyphs(font, c)?;
     let lay = &c.layout;
     let body_size = lay.body_size;
     let body_line = lay.line_height;
@@ -317,21 +317,24 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
     save(doc, pages)
 }
 
-/// Refuses text the font cannot draw, naming the characters.
-pub(crate) fn check_texts<'a>(
-    font: &CertFont,
+/// Picks the face to draw `texts` with ([`CertFont::for_texts`]) and refuses
+/// text that face cannot draw, naming the characters.
+pub(crate) fn check_texts<'f, 'a>(
+    font: &'f CertFont,
     texts: impl IntoIterator<Item = &'a str>,
-) -> Result<(), PdfError> {
+) -> Result<&'f CertFont, PdfError> {
+    let texts: Vec<&str> = texts.into_iter().collect();
+    let font = font.for_texts(texts.iter().copied());
     let mut missing: Vec<char> = Vec::new();
     for t in texts {
         for ch in font.missing_glyphs(t) {
-            if !missing.contains(&ch) && ch != '\n' {
+            if !missing.contains(&ch) && ch != '\n' && ch != '\r' {
                 missing.push(ch);
             }
         }
     }
     if missing.is_empty() {
-        return Ok(());
+        return Ok(font);
     }
     let chars: Vec<String> = missing
         .iter()
@@ -376,57 +379,32 @@ pub(crate) fn save(mut doc: PdfDocument, pages: Vec<PdfPage>) -> Result<Vec<u8>,
     Ok(bytes)
 }
 
-/// Every character that will be drawn must have a glyph.
-fn check_glyphs(font: &CertFont, c: &CertificateContent) -> Result<(), PdfError> {
-    let body: String = c
-        .body
-        .chars()
-        .filter(|&ch| ch != '\n' && ch != '\r')
-        .collect();
+/// Every character that will be drawn must have a glyph: picks the face and
+/// checks the certificate's texts against it.
+fn check_glyphs<'f>(font: &'f CertFont, c: &CertificateContent) -> Result<&'f CertFont, PdfError> {
     let (seal_office, seal_caption) = c
         .seal
         .as_ref()
-        .map(|s| (s.office.clone(), s.caption.clone()))
+        .map(|s| (s.office.as_str(), s.caption.as_str()))
         .unwrap_or_default();
-    let fields = [
-        c.title.as_str(),
-        c.number.as_str(),
-        body.as_str(),
-        c.purpose_line.as_deref().unwrap_or(""),
-        c.validity_line.as_str(),
-        c.office.as_str(),
-        c.date_zh.as_str(),
-        c.footer.as_deref().unwrap_or(""),
-        "第页，共0123456789 ",
-        NO_BODY_NOTE,
-        c.layout.qr_caption.as_str(),
-        seal_office.as_str(),
-        seal_caption.as_str(),
-    ];
-    let mut missing: Vec<char> = Vec::new();
-    for f in fields {
-        for ch in font.missing_glyphs(f) {
-            if !missing.contains(&ch) {
-                missing.push(ch);
-            }
-        }
-    }
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let chars: Vec<String> = missing
-        .iter()
-        .map(|&ch| {
-            if ch.is_control() || ch.is_whitespace() {
-                format!("U+{:04X}", u32::from(ch))
-            } else {
-                format!("{ch}(U+{:04X})", u32::from(ch))
-            }
-        })
-        .collect();
-    Err(PdfError::MissingGlyphs {
-        chars: chars.join("、"),
-    })
+    check_texts(
+        font,
+        [
+            c.title.as_str(),
+            c.number.as_str(),
+            c.body.as_str(),
+            c.purpose_line.as_deref().unwrap_or(""),
+            c.validity_line.as_str(),
+            c.office.as_str(),
+            c.date_zh.as_str(),
+            c.footer.as_deref().unwrap_or(""),
+            "第页，共0123456789 ",
+            NO_BODY_NOTE,
+            c.layout.qr_caption.as_str(),
+            seal_office,
+            seal_caption,
+        ],
+    )
 }
 
 // ---------------------------------------------------------------- page flow

@@ -73,6 +73,11 @@ fn main() {
         .expect("renders")
         .pdf;
         size = pdf.len();
+        if i + 1 == n {
+            if let Ok(out) = std::env::var("OUT") {
+                std::fs::write(out, &pdf).expect("write OUT");
+            }
+        }
     }
     let el = t0.elapsed();
     eprintln!(

@@ -221,13 +221,13 @@ impl CertFont {
 pub fn primary_chars() -> BTreeSet<char> {
     let mut set: BTreeSet<char> = BTreeSet::new();
     let ranges = [
-        (0x20u32, 0x7E),     // ASCII
-        (0xA0, 0xFF),        // Latin-1 signs (·, ×, °, ¥ …)
-        (0x2010, 0x206F),    // general punctuation (—, ‘’“”, …, ‰)
-        (0x2100, 0x218F),    // letter-like symbols, number forms (№, Ⅰ…Ⅻ)
-        (0x2460, 0x24FF),    // enclosed numbers (①…)
-        (0x3000, 0x303F),    // CJK symbols and punctuation (、。〇〔〕《》)
-        (0xFF00, 0xFFEF),    // full-width forms
+        (0x20u32, 0x7E),  // ASCII
+        (0xA0, 0xFF),     // Latin-1 signs (·, ×, °, ¥ …)
+        (0x2010, 0x206F), // general punctuation (—, ‘’“”, …, ‰)
+        (0x2100, 0x218F), // letter-like symbols, number forms (№, Ⅰ…Ⅻ)
+        (0x2460, 0x24FF), // enclosed numbers (①…)
+        (0x3000, 0x303F), // CJK symbols and punctuation (、。〇〔〕《》)
+        (0xFF00, 0xFFEF), // full-width forms
     ];
     for (lo, hi) in ranges {
         set.extend((lo..=hi).filter_map(char::from_u32));

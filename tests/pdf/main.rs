@@ -220,7 +220,10 @@ const RARE: char = '䶮';
 #[test]
 fn the_primary_face_covers_every_template_and_a_rare_name_falls_back_to_the_full_font() {
     let env = Env::new();
-    let primary = env.font.primary().expect("a primary face is cut from uming.ttc");
+    let primary = env
+        .font
+        .primary()
+        .expect("a primary face is cut from uming.ttc");
     assert!(
         primary.glyph_count() < env.font.glyph_count() / 2,
         "{:?}",
@@ -248,7 +251,11 @@ fn the_primary_face_covers_every_template_and_a_rare_name_falls_back_to_the_full
                 .into_iter()
                 .filter(|c| *c != '\n' && *c != '\r')
                 .collect();
-            assert!(missing.is_empty(), "{}: {missing:?} not in the primary face", t.code);
+            assert!(
+                missing.is_empty(),
+                "{}: {missing:?} not in the primary face",
+                t.code
+            );
         }
         assert!(std::ptr::eq(
             env.font.for_texts([t.body_template.as_str(), LONG_NAME]),
@@ -261,7 +268,10 @@ fn the_primary_face_covers_every_template_and_a_rare_name_falls_back_to_the_full
     let name = format!("刘{RARE}");
     assert!(std::ptr::eq(env.font.for_texts(["张伟", &name]), &env.font));
 
-    let t = seed_types().into_iter().find(|t| t.code == "poverty").unwrap();
+    let t = seed_types()
+        .into_iter()
+        .find(|t| t.code == "poverty")
+        .unwrap();
     let mut vals = values(&t, false);
     vals.insert("subject_name".into(), name.clone());
     let signed = render_signed(
@@ -293,7 +303,10 @@ fn the_primary_face_covers_every_template_and_a_rare_name_falls_back_to_the_full
     assert!(text.contains(&name), "rare name extracts: {text}");
     assert!(text.contains("二〇二六年十一月二十八日"));
     assert_eq!(decode_qr(pdf), signed.verify_url);
-    assert_eq!(check_file(pdf, &env.keys).unwrap().number, "222403101-2026-00077");
+    assert_eq!(
+        check_file(pdf, &env.keys).unwrap().number,
+        "222403101-2026-00077"
+    );
 
     // The label and the manifest fall back the same way.
     let l = LabelContent {

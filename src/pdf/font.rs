@@ -4,10 +4,29 @@
 //! Licence, see `fonts/LICENSE-uming.txt`). printpdf draws a character the font
 //! lacks as nothing at all, so callers must check text with
 //! [`CertFont::missing_glyphs`] before rendering; `render_certificate` does.
+//!
+//! # The primary face
+//!
+//! printpdf subsets the font anew for every document, and the cost of that grows
+//! with the size of the font it is handed (the whole cmap, loca and glyph table
+//! directory of a 20 MB collection are read each time). So at load time, once, a
+//! smaller *primary* face is cut from the full one with allsorts: ASCII, the
+//! GB2312 repertoire (its 6,763 hanzi of levels 1 and 2 and its symbols and
+//! full-width forms), CJK punctuation, full-width forms and general punctuation.
+//! A document whose characters are all in it is rendered with it; one with a
+//! character outside it (a rare name character, 生僻字, CJK Ext A/B) is rendered
+//! with the full face, so no character is ever lost. Glyph outlines and advance
+//! widths are the same in both, so layout does not depend on which face is used.
+//! See [`CertFont::for_texts`].
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
+use allsorts::binary::read::ReadScope;
+use allsorts::font_data::FontData;
+use allsorts::subset::{CmapTarget, SubsetProfile};
+use allsorts::tag;
 use printpdf::ParsedFont;
 
 use super::certificate::PdfError;
@@ -25,7 +44,13 @@ pub struct CertFont {
 struct Inner {
     font: ParsedFont,
     units_per_em: f32,
+    /// The smaller face cut from this one at load time (see the module docs);
+    /// `None` for a face that is itself small, or is the primary.
+    primary: Option<CertFont>,
 }
+
+/// Build a primary face only when it holds well under the full face's glyphs.
+const PRIMARY_MAX_SHARE: f32 = 0.6;
 
 // `render_certificate` runs on whichever worker thread handles the request.
 const _: fn() = || {
@@ -39,6 +64,10 @@ impl std::fmt::Debug for CertFont {
             .field("name", &self.inner.font.font_name)
             .field("glyphs", &self.inner.font.num_glyphs)
             .field("units_per_em", &self.inner.units_per_em)
+            .field(
+                "primary_glyphs",
+                &self.inner.primary.as_ref().map(|p| p.inner.font.num_glyphs),
+            )
             .finish()
     }
 }
@@ -57,8 +86,26 @@ impl CertFont {
         Self::from_bytes_with_index(bytes, UMING_CN_FACE_INDEX)
     }
 
-    /// Parses face `face_index` of a font collection (0 for a single font).
+    /// Parses face `face_index` of a font collection (0 for a single font) and
+    /// cuts the primary face from it (see the module docs).
     pub fn from_bytes_with_index(bytes: &[u8], face_index: usize) -> Result<CertFont, PdfError> {
+        let mut full = Self::parse(bytes, face_index)?;
+        let primary = build_primary(bytes, face_index, &full.inner.font)?;
+        if let Some(p) = primary {
+            let primary = Self::parse(&p, 0)?;
+            let inner = Arc::get_mut(&mut full.inner).expect("not shared yet");
+            inner.primary = Some(primary);
+        }
+        Ok(full)
+    }
+
+    /// Parses face `face_index` without cutting a primary face: every document
+    /// is then subset from this face (slower for a large font).
+    pub fn without_primary(bytes: &[u8], face_index: usize) -> Result<CertFont, PdfError> {
+        Self::parse(bytes, face_index)
+    }
+
+    fn parse(bytes: &[u8], face_index: usize) -> Result<CertFont, PdfError> {
         let mut warnings = Vec::new();
         let font = ParsedFont::from_bytes(bytes, face_index, &mut warnings).ok_or_else(|| {
             let detail: Vec<String> = warnings.iter().map(|w| format!("{w:?}")).collect();
@@ -78,13 +125,43 @@ impl CertFont {
             return Err(PdfError::Font("font has units_per_em = 0".into()));
         }
         Ok(CertFont {
-            inner: Arc::new(Inner { font, units_per_em }),
+            inner: Arc::new(Inner {
+                font,
+                units_per_em,
+                primary: None,
+            }),
         })
     }
 
     /// The PostScript name from the font's name table, e.g. `UMingCN`.
     pub fn name(&self) -> Option<&str> {
         self.inner.font.font_name.as_deref()
+    }
+
+    /// The face to render `texts` with: the primary face when it has every
+    /// character of them (control characters aside), otherwise this full face.
+    /// Check the texts against the returned face with [`CertFont::missing_glyphs`].
+    pub fn for_texts<'a>(&self, texts: impl IntoIterator<Item = &'a str>) -> &CertFont {
+        match &self.inner.primary {
+            Some(p)
+                if texts
+                    .into_iter()
+                    .all(|t| t.chars().all(|c| c.is_control() || p.has_glyph(c))) =>
+            {
+                p
+            }
+            _ => self,
+        }
+    }
+
+    /// The primary face cut from this one, if any (see the module docs).
+    pub fn primary(&self) -> Option<&CertFont> {
+        self.inner.primary.as_ref()
+    }
+
+    /// Number of glyphs in this face.
+    pub fn glyph_count(&self) -> u16 {
+        self.inner.font.num_glyphs
     }
 
     /// Whether the font has a real glyph (not `.notdef`) for `c`.
@@ -134,4 +211,83 @@ impl CertFont {
             Some(gid) => Some(gid),
         }
     }
+}
+
+/// The characters the primary face is cut for: ASCII, Latin-1 punctuation and
+/// signs, general punctuation, CJK symbols and punctuation, full-width forms, and
+/// everything GB2312 encodes (symbols, full-width forms, kana, Greek, Cyrillic,
+/// box drawing, and the 6,763 hanzi of levels 1 and 2), enumerated by decoding
+/// every GB2312 double-byte code.
+pub fn primary_chars() -> BTreeSet<char> {
+    let mut set: BTreeSet<char> = BTreeSet::new();
+    let ranges = [
+        (0x20u32, 0x7E),  // ASCII
+        (0xA0, 0xFF),     // Latin-1 signs (·, ×, °, ¥ …)
+        (0x2010, 0x206F), // general punctuation (—, ‘’“”, …, ‰)
+        (0x2100, 0x218F), // letter-like symbols, number forms (№, Ⅰ…Ⅻ)
+        (0x2460, 0x24FF), // enclosed numbers (①…)
+        (0x3000, 0x303F), // CJK symbols and punctuation (、。〇〔〕《》)
+        (0xFF00, 0xFFEF), // full-width forms
+    ];
+    for (lo, hi) in ranges {
+        set.extend((lo..=hi).filter_map(char::from_u32));
+    }
+    // GB2312 is rows 0xA1..=0xF7 × columns 0xA1..=0xFE of GBK (which encoding_rs
+    // decodes); a code GB2312 leaves empty decodes to a private-use character,
+    // which is skipped.
+    for lead in 0xA1u8..=0xF7 {
+        for trail in 0xA1u8..=0xFE {
+            let code = [lead, trail];
+            let (s, had_errors) = encoding_rs::GBK.decode_without_bom_handling(&code);
+            if !had_errors {
+                set.extend(
+                    s.chars()
+                        .filter(|&c| !c.is_control() && !('\u{E000}'..='\u{F8FF}').contains(&c)),
+                );
+            }
+        }
+    }
+    set
+}
+
+/// Cuts the primary face (module docs) from face `face_index` of `bytes`: the
+/// glyphs of [`primary_chars`] that the face has, with their advance widths and
+/// the same name, OS/2, post and hinting tables. `None` when it would not be much
+/// smaller than the full face.
+fn build_primary(
+    bytes: &[u8],
+    face_index: usize,
+    full: &ParsedFont,
+) -> Result<Option<Vec<u8>>, PdfError> {
+    let gids: BTreeSet<u16> = primary_chars()
+        .into_iter()
+        .filter_map(|c| full.lookup_glyph_index(u32::from(c)))
+        .filter(|&g| g != 0)
+        .collect();
+    if gids.len() as f32 > PRIMARY_MAX_SHARE * f32::from(full.num_glyphs) {
+        return Ok(None);
+    }
+    // Glyph 0 (.notdef) first, as allsorts requires.
+    let ids: Vec<u16> = std::iter::once(0).chain(gids).collect();
+    let err = |e: &dyn std::fmt::Display| PdfError::Font(format!("cutting the primary face: {e}"));
+    let font_file = ReadScope::new(bytes)
+        .read::<FontData<'_>>()
+        .map_err(|e| err(&e))?;
+    let provider = font_file.table_provider(face_index).map_err(|e| err(&e))?;
+    let profile = SubsetProfile::Custom(vec![
+        tag::CMAP,
+        tag::HEAD,
+        tag::HHEA,
+        tag::HMTX,
+        tag::MAXP,
+        tag::NAME,
+        tag::OS_2,
+        tag::POST,
+        tag::CVT,
+        tag::FPGM,
+        tag::PREP,
+    ]);
+    allsorts::subset::subset(&provider, &ids, &profile, CmapTarget::Unicode)
+        .map(Some)
+        .map_err(|e| err(&e))
 }

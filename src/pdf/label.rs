@@ -49,7 +49,7 @@ pub fn render_label(font: &CertFont, l: &LabelContent) -> Result<Vec<u8>, PdfErr
         format!("证明编号：{}", l.certificate_number),
     ];
     let title = "证明文件专递";
-    check_texts(
+    let font = check_texts(
         font,
         lines
             .iter()

@@ -55,7 +55,7 @@ pub fn render_manifest(font: &CertFont, m: &ManifestContent) -> Result<Vec<u8>, 
             ]);
         }
     }
-    check_texts(font, texts)?;
+    let font = check_texts(font, texts)?;
 
     let mut doc = PdfDocument::new("投递清单");
     let fid = doc.add_font(font.parsed());

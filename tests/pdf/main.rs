@@ -212,3 +212,115 @@ fn label_has_barcode_text_and_qr_and_manifest_groups_by_village() {
     assert!(a < b, "villages in the list's order");
     save_png(&pdf, "manifest");
 }
+
+/// 䶮 (U+4DAE, CJK Ext A, as in 刘䶮) is in AR PL UMing but outside GB2312, so it
+/// is not in the primary face the font cuts at load time.
+const RARE: char = '䶮';
+
+#[test]
+fn the_primary_face_covers_every_template_and_a_rare_name_falls_back_to_the_full_font() {
+    let env = Env::new();
+    let primary = env
+        .font
+        .primary()
+        .expect("a primary face is cut from uming.ttc");
+    assert!(
+        primary.glyph_count() < env.font.glyph_count() / 2,
+        "{:?}",
+        env.font
+    );
+
+    // Every fixed text of every seeded type and layout, and the usual data, is in
+    // the primary face, so ordinary certificates never need the full font.
+    for t in seed_types() {
+        let l = env.layouts.for_type(&t.code);
+        for s in [
+            t.title_zh.as_str(),
+            t.body_template.as_str(),
+            l.title.as_str(),
+            l.purpose_line.as_str(),
+            l.validity_line.as_str(),
+            l.qr_caption.as_str(),
+            LONG_NAME,
+            LONG_TEXT,
+            "二〇二六年十一月二十八日〔〕（）《》、。·—…—0123456789",
+            "敦化市大石头镇人民政府证明专用章第页，共",
+        ] {
+            let missing: Vec<char> = primary
+                .missing_glyphs(s)
+                .into_iter()
+                .filter(|c| *c != '\n' && *c != '\r')
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "{}: {missing:?} not in the primary face",
+                t.code
+            );
+        }
+        assert!(std::ptr::eq(
+            env.font.for_texts([t.body_template.as_str(), LONG_NAME]),
+            primary
+        ));
+    }
+
+    // A rare character: in the full font, not in the primary face.
+    assert!(env.font.has_glyph(RARE) && !primary.has_glyph(RARE));
+    let name = format!("刘{RARE}");
+    assert!(std::ptr::eq(env.font.for_texts(["张伟", &name]), &env.font));
+
+    let t = seed_types()
+        .into_iter()
+        .find(|t| t.code == "poverty")
+        .unwrap();
+    let mut vals = values(&t, false);
+    vals.insert("subject_name".into(), name.clone());
+    let signed = render_signed(
+        &env.font,
+        &env.layouts,
+        &env.keys,
+        "https://zm.example.cn",
+        &CertificateFacts {
+            cert_type: &t,
+            number: "222403101-2026-00077",
+            office_code: "222403101",
+            office: "敦化市大石头镇人民政府",
+            issue_day: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+            values: &vals,
+            purpose: "办理助学贷款",
+        },
+    )
+    .expect("a rare name renders with the full font");
+    let pdf = &signed.pdf;
+    assert!(pdf.len() < 50_000, "{} bytes", pdf.len());
+    let fonts = pdffonts(pdf);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert_eq!(rows.len(), 1, "{fonts}");
+    assert_eq!(rows[0].as_bytes()[6], b'+', "subset tag: {fonts}");
+    let text: String = pdftotext(pdf)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(text.contains(&name), "rare name extracts: {text}");
+    assert!(text.contains("二〇二六年十一月二十八日"));
+    assert_eq!(decode_qr(pdf), signed.verify_url);
+    assert_eq!(
+        check_file(pdf, &env.keys).unwrap().number,
+        "222403101-2026-00077"
+    );
+
+    // The label and the manifest fall back the same way.
+    let l = LabelContent {
+        tracking_number: "ZD2026112800018".into(),
+        recipient: name.clone(),
+        phone: "13812345678".into(),
+        address: "新华村三组".into(),
+        village: "新华村".into(),
+        sender: "敦化市大石头镇人民政府".into(),
+        certificate_number: "222403101-2026-00077".into(),
+    };
+    let label: String = pdftotext(&render_label(&env.font, &l).unwrap())
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(label.contains(&name), "{label}");
+}

@@ -11,7 +11,9 @@ use crate::db::catalog;
 use crate::db::models::now;
 use crate::db::stats::GroupBy;
 use crate::domain::calendar::china_date;
+use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
+use crate::routes::pages::ctx::Ctx;
 use crate::startup::AppState;
 use crate::stats::report::{self, Params};
 use crate::stats::{svg, Figures};
@@ -119,12 +121,24 @@ fn headlines(now: &Figures, before: &Figures) -> Vec<Headline> {
     ]
 }
 
-pub async fn page(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    q: web::Query<PageQuery>,
+pub async fn page(ctx: Ctx, q: web::Query<PageQuery>) -> HttpResponse {
+    // Signed out: to the sign-in page and back; a wrong role or bad dates: an error page.
+    let user = match ctx.require(&[Role::Supervisor, Role::Admin]) {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    match render(&ctx.state, &user, q.into_inner()).await {
+        Ok(r) => r,
+        Err(e) => ctx.app_error(e),
+    }
+}
+
+async fn render(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    q: PageQuery,
 ) -> AppResult<HttpResponse> {
-    let scope = report::require_reader(&user)?;
+    let scope = report::require_reader(user)?;
     let t = now();
     let p = Params::parse(
         q.from.as_deref(),
@@ -192,7 +206,7 @@ pub async fn page(
         .iter()
         .map(|o| OverdueCase {
             number: o.number.clone(),
-            url: format!("/api/v1/applications/{}", o.id),
+            url: format!("/office/{}", o.id),
             township: label(&names, &Some(o.township_code.clone())),
             type_name: type_names
                 .get(&o.type_code)

@@ -326,12 +326,39 @@ async fn csv_export_has_bom_and_columns(backend: Backend) {
         html.contains("<svg") && html.contains("class=\"bar on-time\""),
         "{html}"
     );
-    // Linked to the case's trail (minijinja escapes `/` in attributes as `&#x2f;`).
+    // Linked to the case's page with its trail (minijinja escapes `/` in attributes as
+    // `&#x2f;`), which the supervisor may open read-only.
     assert!(
-        html.contains("T-E") && html.contains(&format!("applications&#x2f;{e}")),
+        html.contains("T-E") && html.contains(&format!("office&#x2f;{e}")),
         "{html}"
     );
     assert!(html.contains("75.0%"), "on-time rate shown");
+    let case = app
+        .client
+        .get(app.url(&format!("/office/{e}")))
+        .bearer_auth(&county)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(case.status(), 200);
+    let case = case.text().await.unwrap();
+    assert!(
+        case.contains("T-E") && !case.contains("id=\"act-"),
+        "{case}"
+    );
+
+    // Signed out, the dashboard sends the browser to sign in and back.
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/supervise"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap();
+    assert!(to.starts_with("/signin"), "{to}");
 }
 both_backends!(csv_export_has_bom_and_columns);
 

@@ -180,6 +180,9 @@ const OPEN: &str = "a.status IN ('submitted', 'under_review') AND a.created_at <
 struct SumRow {
     #[diesel(sql_type = Nullable<Text>)]
     grp: Option<String>,
+    /// The second grouping's key, when two are summed in one pass.
+    #[diesel(sql_type = Nullable<Text>)]
+    grp2: Option<String>,
     /// Working days of the row's cases (NULL: not issued or not decided in range).
     #[diesel(sql_type = Nullable<Integer>)]
     days: Option<i32>,
@@ -220,7 +223,7 @@ struct SumRow {
 
 const _: () = assert!(MAX_STEPS == 4, "one nNs/nNn pair per step");
 
-fn sums_sql(group: GroupBy, scope: &str) -> String {
+fn sums_sql(group: GroupBy, second: Option<GroupBy>, scope: &str) -> String {
     let node = |i: usize| {
         format!(
             "SUM(CASE WHEN {DECIDED} THEN f.node{i}_days END) AS n{i}s, \
@@ -228,7 +231,7 @@ fn sums_sql(group: GroupBy, scope: &str) -> String {
         )
     };
     format!(
-        "SELECT {g} AS grp, f.working_days AS days, \
+        "SELECT {g} AS grp, {g2} AS grp2, f.working_days AS days, \
          COUNT(CASE WHEN {DECIDED} THEN f.working_days END) AS days_n, \
          SUM(CASE WHEN {RECEIVED} THEN 1 ELSE 0 END) AS received, \
          SUM(CASE WHEN {RECEIVED} AND f.returned THEN 1 ELSE 0 END) AS returned, \
@@ -238,8 +241,10 @@ fn sums_sql(group: GroupBy, scope: &str) -> String {
          SUM(CASE WHEN {DECIDED} AND f.on_time THEN 1 ELSE 0 END) AS on_time, \
          SUM(CASE WHEN {DECIDED} AND f.figures_version < {v} THEN 1 ELSE 0 END) AS pending, \
          {n0}, {n1}, {n2}, {n3} \
-         FROM case_figures f WHERE {scope}({RECEIVED} OR {DECIDED}) GROUP BY {g}, f.working_days",
+         FROM case_figures f WHERE {scope}({RECEIVED} OR {DECIDED}) GROUP BY {g}{g2_by}, f.working_days",
         g = group.figures_col(),
+        g2 = second.map_or("CAST(NULL AS TEXT)", GroupBy::figures_col),
+        g2_by = second.map_or(String::new(), |g| format!(", {}", g.figures_col())),
         v = super::case_figures::VERSION,
         n0 = node(0),
         n1 = node(1),
@@ -252,6 +257,8 @@ fn sums_sql(group: GroupBy, scope: &str) -> String {
 struct OpenRow {
     #[diesel(sql_type = Nullable<Text>)]
     grp: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    grp2: Option<String>,
     #[diesel(sql_type = Nullable<BigInt>)]
     overdue: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -285,49 +292,50 @@ fn n(v: Option<i64>) -> u64 {
 /// sums per group and working days — the latter give the medians —, the open cases,
 /// the per-day counts).
 pub fn summed(conn: &mut DbConn, scope: &Scope, group: GroupBy, w: &Window) -> QueryResult<Summed> {
-    let mut out = Summed::default();
+    let (first, _) = summed_two(conn, scope, group, None, w, true)?;
+    Ok(first)
+}
+
+/// The same for two groupings in one pass over the figures (the dashboard wants both
+/// townships and types; each group's sums add up, and medians come from the merged
+/// histograms), with the per-day counts only if `daily`.
+pub fn summed_two(
+    conn: &mut DbConn,
+    scope: &Scope,
+    group: GroupBy,
+    second: Option<GroupBy>,
+    w: &Window,
+    daily: bool,
+) -> QueryResult<(Summed, Summed)> {
+    let (mut out, mut out2) = (Summed::default(), Summed::default());
     let (Some((fs, code)), Some((as_, _))) = (scope_clause(scope, "f"), scope_clause(scope, "a"))
     else {
-        return Ok(out);
+        return Ok((out, out2));
     };
     let mut vals = w.vals();
     if let Some(code) = code {
         vals.insert("code", Val::Text(code));
     }
-    for r in load::<SumRow>(conn, &sums_sql(group, &fs), &vals)? {
+    for r in load::<SumRow>(conn, &sums_sql(group, second, &fs), &vals)? {
         out.pending += n(r.pending);
-        let s = out.groups.entry(r.grp).or_default();
-        if let (Some(d), k @ 1..) = (r.days, n(r.days_n)) {
-            *s.days.entry(i64::from(d)).or_default() += k;
-        }
-        s.received += n(r.received);
-        s.returned += n(r.returned);
-        s.finished += n(r.finished);
-        s.issued += n(r.issued);
-        s.same_day += n(r.same_day);
-        s.on_time += n(r.on_time);
-        s.overdue_finished += n(r.finished) - n(r.on_time).min(n(r.finished));
-        for (i, (sum, cnt)) in [
-            (r.n0s, r.n0n),
-            (r.n1s, r.n1n),
-            (r.n2s, r.n2n),
-            (r.n3s, r.n3n),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            s.node_sum[i] += sum.unwrap_or(0);
-            s.node_n[i] += n(cnt);
+        add_sums(out.groups.entry(r.grp.clone()).or_default(), &r);
+        if second.is_some() {
+            add_sums(out2.groups.entry(r.grp2.clone()).or_default(), &r);
         }
     }
+    out2.pending = out.pending;
     let g = group.case_col();
-    let grouped = if group == GroupBy::Official {
-        String::new()
-    } else {
-        format!(" GROUP BY {g}")
+    let g2 = match second {
+        Some(s) if group != GroupBy::Official => s.case_col(),
+        _ => "CAST(NULL AS TEXT)",
+    };
+    let grouped = match (group, second) {
+        (GroupBy::Official, _) => String::new(),
+        (_, Some(s)) if s != GroupBy::Official => format!(" GROUP BY {g}, {g2}"),
+        _ => format!(" GROUP BY {g}"),
     };
     let open_sql = format!(
-        "SELECT {g} AS grp, SUM(CASE WHEN a.node_deadline < :now THEN 1 ELSE 0 END) AS overdue, \
+        "SELECT {g} AS grp, {g2} AS grp2, SUM(CASE WHEN a.node_deadline < :now THEN 1 ELSE 0 END) AS overdue, \
          SUM(CASE WHEN a.node_deadline >= :now THEN 1 ELSE 0 END) AS at_risk \
          FROM applications a WHERE {as_}{OPEN} AND a.node_deadline <= :until{grouped}"
     );
@@ -337,24 +345,57 @@ pub fn summed(conn: &mut DbConn, scope: &Scope, group: GroupBy, w: &Window) -> Q
             let s = out.groups.entry(r.grp).or_default();
             s.open_overdue += o;
             s.open_at_risk += k;
+            if second.is_some() {
+                let s = out2.groups.entry(r.grp2).or_default();
+                s.open_overdue += o;
+                s.open_at_risk += k;
+            }
         }
     }
-    let daily_sql = format!(
-        "SELECT f.decided_day AS day, COUNT(*) AS finished, \
-         SUM(CASE WHEN f.on_time THEN 1 ELSE 0 END) AS on_time \
-         FROM case_figures f WHERE {fs}{DECIDED} GROUP BY f.decided_day ORDER BY f.decided_day"
-    );
-    for r in load::<DayRow>(conn, &daily_sql, &vals)? {
-        if let Ok(date) = NaiveDate::parse_from_str(&r.day, "%Y-%m-%d") {
-            out.daily.push(DayCount {
-                date,
-                finished: n(Some(r.finished)),
-                on_time: n(r.on_time),
-            });
+    if daily {
+        let daily_sql = format!(
+            "SELECT f.decided_day AS day, COUNT(*) AS finished, \
+             SUM(CASE WHEN f.on_time THEN 1 ELSE 0 END) AS on_time \
+             FROM case_figures f WHERE {fs}{DECIDED} GROUP BY f.decided_day ORDER BY f.decided_day"
+        );
+        for r in load::<DayRow>(conn, &daily_sql, &vals)? {
+            if let Ok(date) = NaiveDate::parse_from_str(&r.day, "%Y-%m-%d") {
+                out.daily.push(DayCount {
+                    date,
+                    finished: n(Some(r.finished)),
+                    on_time: n(r.on_time),
+                });
+            }
         }
     }
     out.groups.retain(|_, s| !s.is_empty());
-    Ok(out)
+    out2.groups.retain(|_, s| !s.is_empty());
+    Ok((out, out2))
+}
+
+fn add_sums(s: &mut Sums, r: &SumRow) {
+    if let (Some(d), k @ 1..) = (r.days, n(r.days_n)) {
+        *s.days.entry(i64::from(d)).or_default() += k;
+    }
+    s.received += n(r.received);
+    s.returned += n(r.returned);
+    s.finished += n(r.finished);
+    s.issued += n(r.issued);
+    s.same_day += n(r.same_day);
+    s.on_time += n(r.on_time);
+    s.overdue_finished += n(r.finished) - n(r.on_time).min(n(r.finished));
+    for (i, (sum, cnt)) in [
+        (r.n0s, r.n0n),
+        (r.n1s, r.n1n),
+        (r.n2s, r.n2n),
+        (r.n3s, r.n3n),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        s.node_sum[i] += sum.unwrap_or(0);
+        s.node_n[i] += n(cnt);
+    }
 }
 
 #[derive(QueryableByName)]
@@ -433,7 +474,7 @@ pub fn explain_sql(conn: &DbConn, w: &Window, county: &str) -> Vec<(String, Stri
     let fs = "f.county_code = :code AND ";
     let as_ = "a.county_code = :code AND ";
     [
-        ("figure sums", sums_sql(GroupBy::Township, fs)),
+        ("figure sums", sums_sql(GroupBy::Township, None, fs)),
         (
             "open cases",
             format!(

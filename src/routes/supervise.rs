@@ -151,12 +151,8 @@ async fn render(
     let (cur, cur_type, before, overdue, names, type_names) = state
         .db
         .read(move |c| {
-            let w = p.window(c, t)?;
-            let cur = report::computed(c, &scope, GroupBy::Township, &w)?;
-            let cur_type = report::computed(c, &scope, GroupBy::Type, &w)?;
-            let overdue = crate::db::stats::overdue_cases(c, &scope, &w, 200)?;
-            let pw = prev.window(c, t)?;
-            let before = report::computed(c, &scope, GroupBy::Township, &pw)?;
+            let (w, pw) = (p.window(c, t)?, prev.window(c, t)?);
+            let (cur, cur_type, before, overdue) = report::dashboard(c, &scope, &w, &pw)?;
             let mut keys: Vec<&str> = cur.groups.iter().filter_map(|g| g.key.as_deref()).collect();
             keys.extend(overdue.iter().map(|o| o.township_code.as_str()));
             let names = catalog::jurisdiction_names(c, &keys)?;

@@ -17,7 +17,7 @@ use crate::demo_scale::{township_code, COUNTY};
 use crate::domain::calendar::china_date;
 use crate::domain::role::Level;
 
-use super::report::{computed, report, Params};
+use super::report::{report, Params};
 
 fn summary(name: &str, mut t: Vec<Duration>) {
     t.sort();
@@ -107,14 +107,7 @@ pub fn run(db: &Db, iterations: usize) -> Result<(), String> {
         let s = Instant::now();
         let w = p.window(c, t).map_err(|e| e.to_string())?;
         let prev = p.previous().window(c, t).map_err(|e| e.to_string())?;
-        for (g, w) in [
-            (GroupBy::Township, &w),
-            (GroupBy::Type, &w),
-            (GroupBy::Township, &prev),
-        ] {
-            computed(c, &county, g, w).map_err(|e| e.to_string())?;
-        }
-        crate::db::stats::overdue_cases(c, &county, &w, 200).map_err(|e| e.to_string())?;
+        crate::stats::report::dashboard(c, &county, &w, &prev).map_err(|e| e.to_string())?;
         times.push(s.elapsed());
     }
     summary(

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::{Computed, Context, DayCount, Figures, Metric, Sums, NO_GROUP};
 use crate::auth::{CurrentUser, Scope};
 use crate::db::schema::users;
-use crate::db::stats::{summed, GroupBy, Window};
+use crate::db::stats::{summed, summed_two, GroupBy, Summed, Window};
 use crate::db::{catalog, DbConn};
 use crate::domain::role::Role;
 use crate::domain::Invalid;
@@ -171,7 +171,43 @@ pub fn computed(
     group_by: GroupBy,
     w: &Window,
 ) -> AppResult<Computed> {
-    let s = summed(conn, scope, group_by, w)?;
+    finish(summed(conn, scope, group_by, w)?)
+}
+
+/// The figures grouped two ways from one pass (the dashboard's townships and types);
+/// the per-day counts only on the first, and only if `daily`.
+pub fn computed_two(
+    conn: &mut DbConn,
+    scope: &Scope,
+    (first, second): (GroupBy, GroupBy),
+    w: &Window,
+    daily: bool,
+) -> AppResult<(Computed, Computed)> {
+    let (a, b) = summed_two(conn, scope, first, Some(second), w, daily)?;
+    Ok((finish(a)?, finish(b)?))
+}
+
+/// What the supervisors' dashboard shows (one definition for the page and `bench-stats`):
+/// the figures by township and by type for `w`, by township for the previous window
+/// `prev`, and the open overdue cases (up to 200).
+pub fn dashboard(
+    conn: &mut DbConn,
+    scope: &Scope,
+    w: &Window,
+    prev: &Window,
+) -> AppResult<(
+    Computed,
+    Computed,
+    Computed,
+    Vec<crate::db::stats::OverdueCase>,
+)> {
+    let (cur, cur_type) = computed_two(conn, scope, (GroupBy::Township, GroupBy::Type), w, true)?;
+    let (before, _) = computed_two(conn, scope, (GroupBy::Township, GroupBy::Type), prev, false)?;
+    let overdue = crate::db::stats::overdue_cases(conn, scope, w, 200)?;
+    Ok((cur, cur_type, before, overdue))
+}
+
+fn finish(s: Summed) -> AppResult<Computed> {
     if s.pending > 0 {
         return Err(AppError::field(
             "to",

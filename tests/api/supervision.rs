@@ -244,6 +244,38 @@ async fn figures_match_hand_computation(backend: Backend) {
 }
 both_backends!(figures_match_hand_computation);
 
+/// The dashboard sums townships and types in one pass: each grouping must equal what the
+/// single-grouping figures (the API's) say.
+async fn one_pass_dashboard_matches_the_single_groupings(backend: Backend) {
+    use zhengming::auth::Scope;
+    use zhengming::db::stats::GroupBy;
+    use zhengming::domain::role::Level;
+    use zhengming::stats::report::{computed, computed_two, Params};
+    let app = spawn_app(backend).await;
+    scenario(&app).await;
+    app.app_db
+        .read(|c| {
+            let now = zhengming::db::models::now();
+            let p =
+                Params::parse(Some("2026-02-01"), Some("2026-03-31"), None, now.date()).unwrap();
+            let w = p.window(c, now).unwrap();
+            let scope = Scope::Area(Level::County, COUNTY.to_owned());
+            let (towns, types) =
+                computed_two(c, &scope, (GroupBy::Township, GroupBy::Type), &w, true).unwrap();
+            let t1 = computed(c, &scope, GroupBy::Township, &w).unwrap();
+            let t2 = computed(c, &scope, GroupBy::Type, &w).unwrap();
+            assert!(!types.groups.is_empty() && towns.total.finished > 0);
+            assert_eq!(towns.groups, t1.groups);
+            assert_eq!(towns.total, t1.total);
+            assert_eq!(types.groups, t2.groups);
+            assert_eq!(types.total, t2.total);
+            Ok::<_, zhengming::error::AppError>(())
+        })
+        .await
+        .unwrap();
+}
+both_backends!(one_pass_dashboard_matches_the_single_groupings);
+
 async fn township_supervisor_sees_only_the_township(backend: Backend) {
     let app = spawn_app(backend).await;
     scenario(&app).await;

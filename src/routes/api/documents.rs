@@ -229,10 +229,15 @@ fn multipart_error(e: MultipartError) -> AppError {
             "请以multipart/form-data格式上传（字段kind和file）",
             "Upload as multipart/form-data with the fields kind and file",
         )),
-        other => AppError::BadRequest(Invalid::new(
-            format!("上传未完成或格式有误：{other}"),
-            format!("The upload was incomplete or malformed: {other}"),
-        )),
+        // The parser's own wording is English and technical: it goes to the log, and the
+        // resident gets a plain message in their language.
+        other => {
+            tracing::info!(error = %other, "malformed or interrupted upload");
+            AppError::BadRequest(Invalid::new(
+                "上传未完成或格式有误，请重新选择文件上传",
+                "The upload was incomplete or malformed; please choose the file and upload it again",
+            ))
+        }
     }
 }
 

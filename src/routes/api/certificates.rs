@@ -33,11 +33,11 @@ pub async fn pdf(
             })
         })
         .await?;
-    let blobs = state.services.blobs.clone();
-    let key = cert.pdf_key.clone();
-    let bytes = tokio::task::spawn_blocking(move || blobs.get(&key))
+    let bytes = state
+        .services
+        .blobs
+        .get_async(&cert.pdf_key)
         .await
-        .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")

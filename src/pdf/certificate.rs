@@ -354,8 +354,10 @@ pub(crate) fn check_texts<'f, 'a>(
 
 /// Deflate level for the PDF's streams. printpdf's own `save` compresses through
 /// lopdf at level 9 (`Compression::best()`), which took ~40% of a certificate's
-/// time for a file only a few per cent smaller than level 6.
-const DEFLATE_LEVEL: u32 = 6;
+/// time. With the zlib-rs backend (Cargo.toml), measured on the poverty certificate
+/// (`examples/render_many`): level 6 3.94 ms / 36.7 KB, 3 3.65 ms / 37.8 KB, 2
+/// 3.40 ms / 38.9 KB, 1 2.93 ms / 46.9 KB (too close to the 50 KB budget).
+const DEFLATE_LEVEL: u32 = 2;
 
 /// Saves pages with the font subset, checking printpdf's own complaints. Streams
 /// are compressed here at [`DEFLATE_LEVEL`] instead of by printpdf (`optimize`
@@ -364,6 +366,8 @@ pub(crate) fn save(mut doc: PdfDocument, pages: Vec<PdfPage>) -> Result<Vec<u8>,
     let opts = PdfSaveOptions {
         subset_fonts: true,
         optimize: false,
+        // `secure` drops `Op::Unknown`; ours are the QR's `re`/`f` (draw::raw_op).
+        secure: false,
         ..PdfSaveOptions::default()
     };
     let mut warnings = Vec::new();

@@ -3,8 +3,8 @@
 //! when printed and add only a few KB.
 
 use printpdf::{
-    Color, FontId, LinePoint, Op, PaintMode, PdfFontHandle, Point, Polygon, PolygonRing, Pt, Rect,
-    Rgb, TextItem, TextMatrix, TextRenderingMode, WindingOrder,
+    Color, CurTransMat, DictItem, FontId, LinePoint, Op, PaintMode, PdfFontHandle, Point, Polygon,
+    PolygonRing, Pt, Rect, Rgb, TextItem, TextMatrix, TextRenderingMode, WindingOrder,
 };
 
 use super::font::CertFont;
@@ -85,57 +85,35 @@ pub fn qr_modules(data: &str) -> Result<(usize, Vec<qrcode::Color>), String> {
 /// more in rows and columns, 2×2 blocks, finder-like 1:1:3:1:1 patterns, and the
 /// dark/light balance. `dark` is the `n`×`n` grid row by row.
 fn mask_penalty(dark: &[bool], n: usize) -> u16 {
-    let at = |x: usize, y: usize| dark[y * n + x];
+    // Columns are scored as the rows of the transposed grid, so both directions
+    // walk contiguous memory.
+    let mut columns = vec![false; n * n];
+    for (y, row) in dark.chunks_exact(n).enumerate() {
+        for (x, &d) in row.iter().enumerate() {
+            columns[x * n + y] = d;
+        }
+    }
     let mut total: u16 = 0;
-    // N1: runs, horizontal then vertical.
-    for horizontal in [true, false] {
-        for i in 0..n {
-            let mut run = 1u16;
-            for j in 1..=n {
-                let same = j < n
-                    && if horizontal {
-                        at(j, i) == at(j - 1, i)
-                    } else {
-                        at(i, j) == at(i, j - 1)
-                    };
-                if same {
-                    run += 1;
-                } else {
-                    if run >= 5 {
-                        total += run - 2;
-                    }
-                    run = 1;
-                }
-            }
+    let mut finder = [0u16; 2];
+    for (grid, finder) in [dark, &columns[..]].into_iter().zip(finder.iter_mut()) {
+        for line in grid.chunks_exact(n) {
+            let (runs, patterns) = line_penalty(line);
+            total += runs;
+            *finder += patterns;
         }
     }
     // N2: 2×2 blocks of one colour.
-    for y in 0..n - 1 {
+    for pair in dark.windows(2 * n).step_by(n) {
+        let (a, b) = pair.split_at(n);
         for x in 0..n - 1 {
-            let c = at(x, y);
-            if at(x + 1, y) == c && at(x, y + 1) == c && at(x + 1, y + 1) == c {
+            let c = a[x];
+            if a[x + 1] == c && b[x] == c && b[x + 1] == c {
                 total += 3;
             }
         }
     }
-    // N3: dark-light-dark×3-light-dark not bordered by four light modules on
-    // either side; the crate subtracts the three finder patterns' 9 hits.
-    const PATTERN: [bool; 7] = [true, false, true, true, true, false, true];
-    for horizontal in [true, false] {
-        let mut score: u16 = 0;
-        for i in 0..n {
-            let get = |k: usize| if horizontal { at(k, i) } else { at(i, k) };
-            for j in 0..n - 6 {
-                if (0..7).any(|k| get(j + k) != PATTERN[k]) {
-                    continue;
-                }
-                let dark_before = (j.saturating_sub(4)..j).any(get);
-                let dark_after = (j + 7..(j + 11).min(n)).any(get);
-                if !dark_before || !dark_after {
-                    score += 40;
-                }
-            }
-        }
+    // N3, per direction; the crate subtracts the three finder patterns' 9 hits.
+    for score in finder {
         total = total.wrapping_add(score.wrapping_sub(360));
     }
     // N4: balance.
@@ -144,12 +122,57 @@ fn mask_penalty(dark: &[bool], n: usize) -> u16 {
     total.wrapping_add(ratio.abs_diff(100) as u16)
 }
 
+/// N1 (runs of five or more of one colour) and N3 (dark-light-dark×3-light-dark not
+/// bordered by four light modules on either side) of one row or column.
+fn line_penalty(line: &[bool]) -> (u16, u16) {
+    // 1:1:3:1:1 as bits, the first module highest.
+    const PATTERN: u8 = 0b101_1101;
+    let n = line.len();
+    let (mut runs, mut patterns) = (0u16, 0u16);
+    let mut run = 1u16;
+    let mut window = 0u8;
+    for (k, &d) in line.iter().enumerate() {
+        if k > 0 {
+            if d == line[k - 1] {
+                run += 1;
+            } else {
+                if run >= 5 {
+                    runs += run - 2;
+                }
+                run = 1;
+            }
+        }
+        window = ((window << 1) | u8::from(d)) & 0x7F;
+        if k >= 6 && window == PATTERN {
+            let j = k - 6;
+            let dark_before = line[j.saturating_sub(4)..j].contains(&true);
+            let dark_after = line[j + 7..(j + 11).min(n)].contains(&true);
+            if !dark_before || !dark_after {
+                patterns += 40;
+            }
+        }
+    }
+    if run >= 5 {
+        runs += run - 2;
+    }
+    (runs, patterns)
+}
+
 pub fn qr(ops: &mut Vec<Op>, data: &str, x: f32, top: f32, size: f32) -> Result<(), String> {
     let (n, colors) = qr_modules(data)?;
     let module = size / (n + 8) as f32;
     ops.push(Op::SaveGraphicsState);
     ops.push(Op::SetFillColor { col: rgb(BLACK) });
+    // One module is one unit with the origin at the symbol's bottom-left corner, so
+    // each run is `x y w 1 re` in small integers and the symbol is filled once: a
+    // fifth of the content bytes of rectangles in points, each filled on its own
+    // (and those bytes are what the certificate spends its time compressing).
+    let bottom = top - (n + 4) as f32 * module;
+    ops.push(Op::SetTransformationMatrix {
+        matrix: CurTransMat::Raw([module, 0.0, 0.0, module, x + 4.0 * module, bottom]),
+    });
     for row in 0..n {
+        let y = (n - 1 - row) as i64;
         let mut col = 0;
         while col < n {
             if colors[row * n + col] == qrcode::Color::Dark {
@@ -157,21 +180,33 @@ pub fn qr(ops: &mut Vec<Op>, data: &str, x: f32, top: f32, size: f32) -> Result<
                 while col < n && colors[row * n + col] == qrcode::Color::Dark {
                     col += 1;
                 }
-                let y = top - (row + 4 + 1) as f32 * module;
-                fill_rect(
-                    ops,
-                    x + (start + 4) as f32 * module,
-                    y,
-                    (col - start) as f32 * module,
-                    module,
-                );
+                ops.push(raw_op(
+                    "re",
+                    vec![
+                        DictItem::Int(start as i64),
+                        DictItem::Int(y),
+                        DictItem::Int((col - start) as i64),
+                        DictItem::Int(1),
+                    ],
+                ));
             } else {
                 col += 1;
             }
         }
     }
+    ops.push(raw_op("f", Vec::new()));
     ops.push(Op::RestoreGraphicsState);
     Ok(())
+}
+
+/// A PDF operator printpdf has no typed form for. Written only because `save` turns
+/// off printpdf's `secure` option, which would drop it; every operator of our
+/// documents is made here from fixed names, never from user text.
+fn raw_op(key: &str, value: Vec<DictItem>) -> Op {
+    Op::Unknown {
+        key: key.to_owned(),
+        value,
+    }
 }
 
 /// Code128 bars of `data` (set B) from (`x`, `y`) up, `module` points per bar unit.

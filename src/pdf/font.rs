@@ -19,7 +19,7 @@
 //! widths are the same in both, so layout does not depend on which face is used.
 //! See [`CertFont::for_texts`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -44,6 +44,11 @@ pub struct CertFont {
 struct Inner {
     font: ParsedFont,
     units_per_em: f32,
+    /// Glyph id and advance of each character of [`primary_chars`] the face has:
+    /// layout and the glyph checks look characters up thousands of times per
+    /// certificate, and a hash lookup is several times cheaper than the cmap's.
+    /// Other characters go to the cmap.
+    known: HashMap<char, (u16, u16)>,
     /// The smaller face cut from this one at load time (see the module docs);
     /// `None` for a face that is itself small, or is the primary.
     primary: Option<CertFont>,
@@ -92,7 +97,13 @@ impl CertFont {
         let mut full = Self::parse(bytes, face_index)?;
         let primary = build_primary(bytes, face_index, &full.inner.font)?;
         if let Some(p) = primary {
-            let primary = Self::parse(&p, 0)?;
+            let mut primary = Self::parse(&p, 0)?;
+            // The primary has no name table (see `build_primary`): the PDF names the
+            // font after the full face.
+            Arc::get_mut(&mut primary.inner)
+                .expect("not shared yet")
+                .font
+                .font_name = full.inner.font.font_name.clone();
             let inner = Arc::get_mut(&mut full.inner).expect("not shared yet");
             inner.primary = Some(primary);
         }
@@ -124,10 +135,18 @@ impl CertFont {
         if units_per_em <= 0.0 {
             return Err(PdfError::Font("font has units_per_em = 0".into()));
         }
+        let known = primary_chars()
+            .into_iter()
+            .filter_map(|c| match font.lookup_glyph_index(u32::from(c)) {
+                Some(0) | None => None,
+                Some(gid) => Some((c, (gid, font.get_horizontal_advance(gid)))),
+            })
+            .collect();
         Ok(CertFont {
             inner: Arc::new(Inner {
                 font,
                 units_per_em,
+                known,
                 primary: None,
             }),
         })
@@ -183,13 +202,14 @@ impl CertFont {
 
     /// Horizontal advance of `c` at `size_pt`, in points (0 if there is no glyph).
     pub fn advance(&self, c: char, size_pt: f32) -> f32 {
-        match self.glyph(c) {
-            Some(gid) => {
-                f32::from(self.inner.font.get_horizontal_advance(gid)) * size_pt
-                    / self.inner.units_per_em
-            }
-            None => 0.0,
-        }
+        let units = match self.inner.known.get(&c) {
+            Some(&(_, adv)) => adv,
+            None => match self.glyph(c) {
+                Some(gid) => self.inner.font.get_horizontal_advance(gid),
+                None => 0,
+            },
+        };
+        f32::from(units) * size_pt / self.inner.units_per_em
     }
 
     /// Advance width of a whole string at `size_pt`, in points (no kerning:
@@ -203,6 +223,9 @@ impl CertFont {
     }
 
     fn glyph(&self, c: char) -> Option<u16> {
+        if let Some(&(gid, _)) = self.inner.known.get(&c) {
+            return Some(gid);
+        }
         if c.is_control() {
             return None;
         }
@@ -252,8 +275,10 @@ pub fn primary_chars() -> BTreeSet<char> {
 
 /// Cuts the primary face (module docs) from face `face_index` of `bytes`: the
 /// glyphs of [`primary_chars`] that the face has, with their advance widths and
-/// the same name, OS/2, post and hinting tables. `None` when it would not be much
-/// smaller than the full face.
+/// the same OS/2, post and hinting tables. `None` when it would not be much smaller
+/// than the full face. The name table is left out: in UMing it is 22 KB (mostly the
+/// licence text, which `fonts/` ships), which every certificate's subset would carry
+/// and compress; a PDF names an embedded font in its own dictionaries.
 fn build_primary(
     bytes: &[u8],
     face_index: usize,
@@ -280,7 +305,6 @@ fn build_primary(
         tag::HHEA,
         tag::HMTX,
         tag::MAXP,
-        tag::NAME,
         tag::OS_2,
         tag::POST,
         tag::CVT,

@@ -20,6 +20,7 @@ pub mod models;
 pub mod notifications;
 pub mod rate_limits;
 pub mod stats;
+mod stats_rows;
 pub mod track;
 pub mod users;
 

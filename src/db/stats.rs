@@ -145,6 +145,12 @@ impl Window {
         d.and_time(chrono::NaiveTime::MIN) - chrono::TimeDelta::hours(8)
     }
 
+    /// `[lo, hi)` of the window (see the type's docs).
+    pub(super) fn bounds(&self) -> (NaiveDateTime, NaiveDateTime) {
+        let hi = self.to.succ_opt().unwrap_or(self.to);
+        (Self::china_midnight(self.from), Self::china_midnight(hi))
+    }
+
     fn vals(&self) -> HashMap<&'static str, Val> {
         let hi = self.to.succ_opt().unwrap_or(self.to);
         HashMap::from([
@@ -152,6 +158,11 @@ impl Window {
             ("hi", Val::Ts(Self::china_midnight(hi))),
             ("now", Val::Ts(self.now)),
             ("until", Val::Ts(self.at_risk_until)),
+            (
+                "from_day",
+                Val::Text(self.from.format("%Y-%m-%d").to_string()),
+            ),
+            ("to_day", Val::Text(self.to.format("%Y-%m-%d").to_string())),
         ])
     }
 }
@@ -174,77 +185,150 @@ fn scope_clause(scope: &Scope, alias: &str) -> Option<(String, Option<String>)> 
 
 const RECEIVED: &str = "(f.received_at >= :lo AND f.received_at < :hi)";
 const DECIDED: &str = "(f.decided_at >= :lo AND f.decided_at < :hi)";
+/// The same cases as [`DECIDED`] by their China date (`decided_day` is the China date
+/// of `decided_at`), so the per-day counts read an `(area, decided_day, on_time)` index
+/// in day order and need neither the table nor a sort.
+const DECIDED_DAYS: &str = "(f.decided_day >= :from_day AND f.decided_day <= :to_day)";
 const OPEN: &str = "a.status IN ('submitted', 'under_review') AND a.created_at < :hi";
 
+/// Received cases of a group: counted by when they were submitted.
 #[derive(QueryableByName)]
-struct SumRow {
+pub(super) struct ReceivedRow {
     #[diesel(sql_type = Nullable<Text>)]
-    grp: Option<String>,
+    pub(super) grp: Option<String>,
     /// The second grouping's key, when two are summed in one pass.
     #[diesel(sql_type = Nullable<Text>)]
-    grp2: Option<String>,
-    /// Working days of the row's cases (NULL: not issued or not decided in range).
+    pub(super) grp2: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub(super) received: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub(super) returned: Option<i64>,
+}
+
+/// Decided cases of a group with the same working days (the days give the medians).
+#[derive(QueryableByName)]
+pub(super) struct DecidedRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(super) grp: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(super) grp2: Option<String>,
+    /// Working days of the row's cases (NULL: not counted yet).
     #[diesel(sql_type = Nullable<Integer>)]
-    days: Option<i32>,
-    /// Cases of the row decided in range with those working days.
+    pub(super) days: Option<i32>,
+    #[diesel(sql_type = BigInt)]
+    pub(super) finished: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
-    days_n: Option<i64>,
+    pub(super) issued: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    received: Option<i64>,
+    pub(super) same_day: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    returned: Option<i64>,
+    pub(super) on_time: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    finished: Option<i64>,
+    pub(super) pending: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    issued: Option<i64>,
+    pub(super) n0s: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    pub(super) n0n: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
-    same_day: Option<i64>,
+    pub(super) n1s: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    pub(super) n1n: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
-    on_time: Option<i64>,
+    pub(super) n2s: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    pub(super) n2n: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
-    pending: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    n0s: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    n0n: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    n1s: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    n1n: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    n2s: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    n2n: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    n3s: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    n3n: Option<i64>,
+    pub(super) n3s: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    pub(super) n3n: i64,
 }
 
 const _: () = assert!(MAX_STEPS == 4, "one nNs/nNn pair per step");
 
-fn sums_sql(group: GroupBy, second: Option<GroupBy>, scope: &str) -> String {
-    let node = |i: usize| {
-        format!(
-            "SUM(CASE WHEN {DECIDED} THEN f.node{i}_days END) AS n{i}s, \
-             COUNT(CASE WHEN {DECIDED} THEN f.node{i}_days END) AS n{i}n"
-        )
+impl DecidedRow {
+    /// A group with no cases yet (summing in Rust: `db::stats_rows`).
+    pub(super) fn empty(days: Option<i32>) -> DecidedRow {
+        DecidedRow {
+            grp: None,
+            grp2: None,
+            days,
+            finished: 0,
+            issued: None,
+            same_day: None,
+            on_time: None,
+            pending: None,
+            n0s: None,
+            n0n: 0,
+            n1s: None,
+            n1n: 0,
+            n2s: None,
+            n2n: 0,
+            n3s: None,
+            n3n: 0,
+        }
+    }
+
+    /// Adds a case's working days in node `i` (`i` < [`MAX_STEPS`]).
+    pub(super) fn add_node(&mut self, i: usize, days: i64) {
+        let (sum, n) = match i {
+            0 => (&mut self.n0s, &mut self.n0n),
+            1 => (&mut self.n1s, &mut self.n1n),
+            2 => (&mut self.n2s, &mut self.n2n),
+            _ => (&mut self.n3s, &mut self.n3n),
+        };
+        *sum.get_or_insert(0) += days;
+        *n += 1;
+    }
+}
+
+/// The select list and GROUP BY of up to two groupings of `case_figures f`.
+fn group_cols(keys: Keys) -> (String, String) {
+    let col = |g: Option<GroupBy>| g.map_or("CAST(NULL AS TEXT)", GroupBy::figures_col);
+    let by: Vec<&str> = [keys.0, keys.1]
+        .into_iter()
+        .flatten()
+        .map(GroupBy::figures_col)
+        .collect();
+    (
+        format!("{} AS grp, {} AS grp2", col(keys.0), col(keys.1)),
+        by.join(", "),
+    )
+}
+
+/// Received and returned per group. Each of the two figure statements has one range
+/// on one timestamp, so the database walks the `(area, received_at)` or
+/// `(area, decided_at)` index for the window instead of the area's whole history.
+fn received_sql(keys: Keys, scope: &str) -> String {
+    let (select, by) = group_cols(keys);
+    let group_by = if by.is_empty() {
+        String::new()
+    } else {
+        format!(" GROUP BY {by}")
     };
     format!(
-        "SELECT {g} AS grp, {g2} AS grp2, f.working_days AS days, \
-         COUNT(CASE WHEN {DECIDED} THEN f.working_days END) AS days_n, \
-         SUM(CASE WHEN {RECEIVED} THEN 1 ELSE 0 END) AS received, \
-         SUM(CASE WHEN {RECEIVED} AND f.returned THEN 1 ELSE 0 END) AS returned, \
-         SUM(CASE WHEN {DECIDED} THEN 1 ELSE 0 END) AS finished, \
-         SUM(CASE WHEN {DECIDED} AND NOT f.rejected THEN 1 ELSE 0 END) AS issued, \
-         SUM(CASE WHEN {DECIDED} AND f.same_day THEN 1 ELSE 0 END) AS same_day, \
-         SUM(CASE WHEN {DECIDED} AND f.on_time THEN 1 ELSE 0 END) AS on_time, \
-         SUM(CASE WHEN {DECIDED} AND f.figures_version < {v} THEN 1 ELSE 0 END) AS pending, \
+        "SELECT {select}, COUNT(*) AS received, \
+         SUM(CASE WHEN f.returned THEN 1 ELSE 0 END) AS returned \
+         FROM case_figures f WHERE {scope}{RECEIVED}{group_by}"
+    )
+}
+
+/// Decided, issued, same-day, on-time and the node days per group and working days.
+fn decided_sql(keys: Keys, scope: &str) -> String {
+    let (select, by) = group_cols(keys);
+    let by = if by.is_empty() {
+        "f.working_days".to_owned()
+    } else {
+        format!("{by}, f.working_days")
+    };
+    let node = |i: usize| format!("SUM(f.node{i}_days) AS n{i}s, COUNT(f.node{i}_days) AS n{i}n");
+    format!(
+        "SELECT {select}, f.working_days AS days, COUNT(*) AS finished, \
+         SUM(CASE WHEN f.rejected THEN 0 ELSE 1 END) AS issued, \
+         SUM(CASE WHEN f.same_day THEN 1 ELSE 0 END) AS same_day, \
+         SUM(CASE WHEN f.on_time THEN 1 ELSE 0 END) AS on_time, \
+         SUM(CASE WHEN f.figures_version < {v} THEN 1 ELSE 0 END) AS pending, \
          {n0}, {n1}, {n2}, {n3} \
-         FROM case_figures f WHERE {scope}({RECEIVED} OR {DECIDED}) GROUP BY {g}{g2_by}, f.working_days",
-        g = group.figures_col(),
-        g2 = second.map_or("CAST(NULL AS TEXT)", GroupBy::figures_col),
-        g2_by = second.map_or(String::new(), |g| format!(", {}", g.figures_col())),
+         FROM case_figures f WHERE {scope}{DECIDED} GROUP BY {by}",
         v = super::case_figures::VERSION,
         n0 = node(0),
         n1 = node(1),
@@ -288,11 +372,14 @@ fn n(v: Option<i64>) -> u64 {
     u64::try_from(v.unwrap_or(0)).unwrap_or(0)
 }
 
-/// Sums the figures of `scope` for `w`, grouped by `group`: three grouped queries (the
-/// sums per group and working days — the latter give the medians —, the open cases,
+/// Up to two groupings summed in one pass; `None` sums everything into one group.
+pub(super) type Keys = (Option<GroupBy>, Option<GroupBy>);
+
+/// Sums the figures of `scope` for `w`, grouped by `group`: four grouped statements
+/// (received, decided per working days — which give the medians —, the open cases,
 /// the per-day counts).
 pub fn summed(conn: &mut DbConn, scope: &Scope, group: GroupBy, w: &Window) -> QueryResult<Summed> {
-    let (first, _) = summed_two(conn, scope, group, None, w, true)?;
+    let (first, _) = grouped(conn, scope, (Some(group), None), w, true)?;
     Ok(first)
 }
 
@@ -307,56 +394,66 @@ pub fn summed_two(
     w: &Window,
     daily: bool,
 ) -> QueryResult<(Summed, Summed)> {
+    grouped(conn, scope, (Some(group), second), w, daily)
+}
+
+/// The totals only, in one group keyed `None` (the dashboard's previous period).
+pub fn summed_total(conn: &mut DbConn, scope: &Scope, w: &Window) -> QueryResult<Summed> {
+    let (all, _) = grouped(conn, scope, (None, None), w, false)?;
+    Ok(all)
+}
+
+fn grouped(
+    conn: &mut DbConn,
+    scope: &Scope,
+    keys: Keys,
+    w: &Window,
+    daily: bool,
+) -> QueryResult<(Summed, Summed)> {
     let (mut out, mut out2) = (Summed::default(), Summed::default());
     let (Some((fs, code)), Some((as_, _))) = (scope_clause(scope, "f"), scope_clause(scope, "a"))
     else {
         return Ok((out, out2));
     };
+    let two = keys.1.is_some();
     let mut vals = w.vals();
     if let Some(code) = code {
         vals.insert("code", Val::Text(code));
     }
-    for r in load::<SumRow>(conn, &sums_sql(group, second, &fs), &vals)? {
+    let (received, decided) = match conn {
+        DbConn::Sqlite(c) => (
+            super::stats_rows::received(c, scope, keys, w)?,
+            super::stats_rows::decided(c, scope, keys, w)?,
+        ),
+        DbConn::Pg(_) => (
+            load::<ReceivedRow>(conn, &received_sql(keys, &fs), &vals)?,
+            load::<DecidedRow>(conn, &decided_sql(keys, &fs), &vals)?,
+        ),
+    };
+    for r in received {
+        let add = |s: &mut Sums| {
+            s.received += n(Some(r.received));
+            s.returned += n(r.returned);
+        };
+        add(out.groups.entry(r.grp.clone()).or_default());
+        if two {
+            add(out2.groups.entry(r.grp2.clone()).or_default());
+        }
+    }
+    for r in decided {
         out.pending += n(r.pending);
-        add_sums(out.groups.entry(r.grp.clone()).or_default(), &r);
-        if second.is_some() {
-            add_sums(out2.groups.entry(r.grp2.clone()).or_default(), &r);
+        add_decided(out.groups.entry(r.grp.clone()).or_default(), &r);
+        if two {
+            add_decided(out2.groups.entry(r.grp2.clone()).or_default(), &r);
         }
     }
     out2.pending = out.pending;
-    let g = group.case_col();
-    let g2 = match second {
-        Some(s) if group != GroupBy::Official => s.case_col(),
-        _ => "CAST(NULL AS TEXT)",
-    };
-    let grouped = match (group, second) {
-        (GroupBy::Official, _) => String::new(),
-        (_, Some(s)) if s != GroupBy::Official => format!(" GROUP BY {g}, {g2}"),
-        _ => format!(" GROUP BY {g}"),
-    };
-    let open_sql = format!(
-        "SELECT {g} AS grp, {g2} AS grp2, SUM(CASE WHEN a.node_deadline < :now THEN 1 ELSE 0 END) AS overdue, \
-         SUM(CASE WHEN a.node_deadline >= :now THEN 1 ELSE 0 END) AS at_risk \
-         FROM applications a WHERE {as_}{OPEN} AND a.node_deadline <= :until{grouped}"
-    );
-    for r in load::<OpenRow>(conn, &open_sql, &vals)? {
-        let (o, k) = (n(r.overdue), n(r.at_risk));
-        if o + k > 0 {
-            let s = out.groups.entry(r.grp).or_default();
-            s.open_overdue += o;
-            s.open_at_risk += k;
-            if second.is_some() {
-                let s = out2.groups.entry(r.grp2).or_default();
-                s.open_overdue += o;
-                s.open_at_risk += k;
-            }
-        }
-    }
+    open_cases(conn, keys, &as_, &vals, &mut out, &mut out2)?;
     if daily {
         let daily_sql = format!(
             "SELECT f.decided_day AS day, COUNT(*) AS finished, \
              SUM(CASE WHEN f.on_time THEN 1 ELSE 0 END) AS on_time \
-             FROM case_figures f WHERE {fs}{DECIDED} GROUP BY f.decided_day ORDER BY f.decided_day"
+             FROM case_figures f WHERE {fs}{DECIDED_DAYS} GROUP BY f.decided_day ORDER BY f.decided_day"
         );
         for r in load::<DayRow>(conn, &daily_sql, &vals)? {
             if let Ok(date) = NaiveDate::parse_from_str(&r.day, "%Y-%m-%d") {
@@ -373,17 +470,65 @@ pub fn summed_two(
     Ok((out, out2))
 }
 
-fn add_sums(s: &mut Sums, r: &SumRow) {
-    if let (Some(d), k @ 1..) = (r.days, n(r.days_n)) {
-        *s.days.entry(i64::from(d)).or_default() += k;
+/// Adds the open overdue and at-risk cases, grouped like the figures (open cases have
+/// no deciding official: they fall in the keyless group then).
+fn open_cases(
+    conn: &mut DbConn,
+    keys: Keys,
+    scope: &str,
+    vals: &HashMap<&str, Val>,
+    out: &mut Summed,
+    out2: &mut Summed,
+) -> QueryResult<()> {
+    let official = keys.0 == Some(GroupBy::Official);
+    let col = |g: Option<GroupBy>| match g {
+        Some(g) if !official => g.case_col(),
+        _ => "CAST(NULL AS TEXT)",
+    };
+    let by: Vec<&str> = [keys.0, keys.1]
+        .into_iter()
+        .flatten()
+        .filter(|&g| !official && g != GroupBy::Official)
+        .map(GroupBy::case_col)
+        .collect();
+    let grouped = if by.is_empty() {
+        String::new()
+    } else {
+        format!(" GROUP BY {}", by.join(", "))
+    };
+    let open_sql = format!(
+        "SELECT {g} AS grp, {g2} AS grp2, SUM(CASE WHEN a.node_deadline < :now THEN 1 ELSE 0 END) AS overdue, \
+         SUM(CASE WHEN a.node_deadline >= :now THEN 1 ELSE 0 END) AS at_risk \
+         FROM applications a WHERE {scope}{OPEN} AND a.node_deadline <= :until{grouped}",
+        g = col(keys.0),
+        g2 = col(keys.1),
+    );
+    for r in load::<OpenRow>(conn, &open_sql, vals)? {
+        let (o, k) = (n(r.overdue), n(r.at_risk));
+        if o + k > 0 {
+            let s = out.groups.entry(r.grp).or_default();
+            s.open_overdue += o;
+            s.open_at_risk += k;
+            if keys.1.is_some() {
+                let s = out2.groups.entry(r.grp2).or_default();
+                s.open_overdue += o;
+                s.open_at_risk += k;
+            }
+        }
     }
-    s.received += n(r.received);
-    s.returned += n(r.returned);
-    s.finished += n(r.finished);
+    Ok(())
+}
+
+fn add_decided(s: &mut Sums, r: &DecidedRow) {
+    let finished = n(Some(r.finished));
+    if let Some(d) = r.days {
+        *s.days.entry(i64::from(d)).or_default() += finished;
+    }
+    s.finished += finished;
     s.issued += n(r.issued);
     s.same_day += n(r.same_day);
     s.on_time += n(r.on_time);
-    s.overdue_finished += n(r.finished) - n(r.on_time).min(n(r.finished));
+    s.overdue_finished += finished - n(r.on_time).min(finished);
     for (i, (sum, cnt)) in [
         (r.n0s, r.n0n),
         (r.n1s, r.n1n),
@@ -394,7 +539,7 @@ fn add_sums(s: &mut Sums, r: &SumRow) {
     .enumerate()
     {
         s.node_sum[i] += sum.unwrap_or(0);
-        s.node_n[i] += n(cnt);
+        s.node_n[i] += n(Some(cnt));
     }
 }
 
@@ -474,7 +619,14 @@ pub fn explain_sql(conn: &DbConn, w: &Window, county: &str) -> Vec<(String, Stri
     let fs = "f.county_code = :code AND ";
     let as_ = "a.county_code = :code AND ";
     [
-        ("figure sums", sums_sql(GroupBy::Township, None, fs)),
+        (
+            "received",
+            received_sql((Some(GroupBy::Township), Some(GroupBy::Type)), fs),
+        ),
+        (
+            "decided",
+            decided_sql((Some(GroupBy::Township), Some(GroupBy::Type)), fs),
+        ),
         (
             "open cases",
             format!(
@@ -538,7 +690,9 @@ pub struct OverdueCase {
 }
 
 /// The open overdue cases of `scope` (as in the open-overdue figure), most overdue
-/// first, at most `limit`.
+/// first, at most `limit`. One statement per open status, each with the status and
+/// the area equal, so it walks the `(status, area, node_deadline)` index in deadline
+/// order and stops at `limit`; the two lists are merged here.
 pub fn overdue_cases(
     conn: &mut DbConn,
     scope: &Scope,
@@ -546,27 +700,35 @@ pub fn overdue_cases(
     limit: i64,
 ) -> QueryResult<Vec<OverdueCase>> {
     use super::schema::applications as a;
-    let hi = Window::china_midnight(w.to.succ_opt().unwrap_or(w.to));
-    let q = a::table
-        .filter(a::status.eq_any(["submitted", "under_review"]))
-        .filter(a::created_at.lt(hi))
-        .filter(a::node_deadline.lt(w.now))
-        .into_boxed();
-    let q = match scope {
-        Scope::Area(Level::County, c) => q.filter(a::county_code.eq(c.clone())),
-        Scope::Area(Level::Township, c) => q.filter(a::township_code.eq(c.clone())),
-        Scope::Area(Level::Village, c) => q.filter(a::village_code.eq(c.clone())),
-        Scope::All => q,
-        Scope::Own(_) | Scope::Nothing => return Ok(Vec::new()),
-    };
-    q.order((a::node_deadline.asc(), a::id.asc()))
-        .select((
-            a::id,
-            a::number,
-            a::township_code,
-            a::type_code,
-            a::node_deadline,
-        ))
-        .limit(limit)
-        .load(conn)
+    let (_, hi) = w.bounds();
+    let mut out: Vec<OverdueCase> = Vec::new();
+    for status in ["submitted", "under_review"] {
+        let q = a::table
+            .filter(a::status.eq(status))
+            .filter(a::created_at.lt(hi))
+            .filter(a::node_deadline.lt(w.now))
+            .into_boxed();
+        let q = match scope {
+            Scope::Area(Level::County, c) => q.filter(a::county_code.eq(c.clone())),
+            Scope::Area(Level::Township, c) => q.filter(a::township_code.eq(c.clone())),
+            Scope::Area(Level::Village, c) => q.filter(a::village_code.eq(c.clone())),
+            Scope::All => q,
+            Scope::Own(_) | Scope::Nothing => return Ok(Vec::new()),
+        };
+        out.extend(
+            q.order((a::node_deadline.asc(), a::id.asc()))
+                .select((
+                    a::id,
+                    a::number,
+                    a::township_code,
+                    a::type_code,
+                    a::node_deadline,
+                ))
+                .limit(limit)
+                .load::<OverdueCase>(conn)?,
+        );
+    }
+    out.sort_by(|x, y| (x.node_deadline, &x.id).cmp(&(y.node_deadline, &y.id)));
+    out.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(out)
 }

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::{Computed, Context, DayCount, Figures, Metric, Sums, NO_GROUP};
 use crate::auth::{CurrentUser, Scope};
 use crate::db::schema::users;
-use crate::db::stats::{summed, summed_two, GroupBy, Summed, Window};
+use crate::db::stats::{summed, summed_total, summed_two, GroupBy, Summed, Window};
 use crate::db::{catalog, DbConn};
 use crate::domain::role::Role;
 use crate::domain::Invalid;
@@ -189,7 +189,7 @@ pub fn computed_two(
 
 /// What the supervisors' dashboard shows (one definition for the page and `bench-stats`):
 /// the figures by township and by type for `w`, by township for the previous window
-/// `prev`, and the open overdue cases (up to 200).
+/// `prev` (its totals only: the headline changes), and the open overdue cases (up to 200).
 pub fn dashboard(
     conn: &mut DbConn,
     scope: &Scope,
@@ -202,7 +202,7 @@ pub fn dashboard(
     Vec<crate::db::stats::OverdueCase>,
 )> {
     let (cur, cur_type) = computed_two(conn, scope, (GroupBy::Township, GroupBy::Type), w, true)?;
-    let (before, _) = computed_two(conn, scope, (GroupBy::Township, GroupBy::Type), prev, false)?;
+    let before = finish(summed_total(conn, scope, prev)?)?;
     let overdue = crate::db::stats::overdue_cases(conn, scope, w, 200)?;
     Ok((cur, cur_type, before, overdue))
 }

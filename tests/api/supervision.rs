@@ -250,7 +250,7 @@ async fn one_pass_dashboard_matches_the_single_groupings(backend: Backend) {
     use zhengming::auth::Scope;
     use zhengming::db::stats::GroupBy;
     use zhengming::domain::role::Level;
-    use zhengming::stats::report::{computed, computed_two, Params};
+    use zhengming::stats::report::{computed, computed_two, dashboard, Params};
     let app = spawn_app(backend).await;
     scenario(&app).await;
     app.app_db
@@ -269,6 +269,11 @@ async fn one_pass_dashboard_matches_the_single_groupings(backend: Backend) {
             assert_eq!(towns.total, t1.total);
             assert_eq!(types.groups, t2.groups);
             assert_eq!(types.total, t2.total);
+            // The previous period is summed as totals only; for the same window they
+            // must be the grouped figures' totals.
+            let (cur, _, before, _) = dashboard(c, &scope, &w, &w).unwrap();
+            assert_eq!(cur.groups, t1.groups);
+            assert_eq!(before.total, t1.total);
             Ok::<_, zhengming::error::AppError>(())
         })
         .await

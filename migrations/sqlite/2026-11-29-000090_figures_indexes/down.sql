@@ -1,0 +1,10 @@
+DROP INDEX applications_open_village;
+DROP INDEX applications_open_township;
+DROP INDEX applications_open_county;
+DROP INDEX case_figures_township_day;
+DROP INDEX case_figures_county_day;
+DROP INDEX case_figures_village_received;
+DROP INDEX case_figures_township_received;
+DROP INDEX case_figures_county_received;
+DROP INDEX case_figures_county_decided;
+CREATE INDEX case_figures_county ON case_figures (county_code, decided_at);

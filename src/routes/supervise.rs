@@ -224,14 +224,25 @@ async fn render(
         ),
         (
             "daily_svg",
-            serde_json::json!(svg::daily_chart(&cur.daily, "每日办结件数（绿色为按时）")),
+            serde_json::json!(svg::daily_chart(
+                &cur.daily,
+                &svg::DailyText {
+                    title: "每日办结件数（绿色为按时）",
+                    legend_on_time: "按时",
+                    legend_late: "超期",
+                    day_finished: "办结",
+                    day_on_time: "按时",
+                    no_data: "无数据",
+                }
+            )),
         ),
         (
             "township_svg",
             serde_json::json!(svg::bar_chart(
                 &township_bars,
                 "平均办理工作日（乡镇）",
-                "工作日"
+                "工作日",
+                "无数据"
             )),
         ),
         (
@@ -239,7 +250,8 @@ async fn render(
             serde_json::json!(svg::bar_chart(
                 &type_bars,
                 "平均办理工作日（证明类型）",
-                "工作日"
+                "工作日",
+                "无数据"
             )),
         ),
         ("townships", serde_json::json!(rows)),

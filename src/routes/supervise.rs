@@ -1,10 +1,12 @@
 //! `GET /supervise`: the supervisor's dashboard (server-rendered, SVG charts, no JS).
-//! Markup is deliberately plain; the shared page layout wraps it later.
+//! Rendered in the shared page layout, in Chinese or English like every other page.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use crate::auth::CurrentUser;
 use crate::db::catalog;
@@ -14,7 +16,8 @@ use crate::domain::calendar::china_date;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::routes::pages::ctx::Ctx;
-use crate::startup::AppState;
+use crate::routes::pages::i18n::{self, Lang};
+use crate::routes::pages::view;
 use crate::stats::report::{self, Params};
 use crate::stats::{svg, Figures};
 
@@ -53,11 +56,18 @@ struct OverdueCase {
     deadline: String,
 }
 
-/// Beijing wall-clock time of a stored UTC instant.
-fn china_time(t: chrono::NaiveDateTime) -> String {
-    (t + chrono::TimeDelta::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+/// A day of the period as the other pages write dates (2026年2月1日 / 1 Feb 2026).
+fn day(lang: Lang, d: NaiveDate) -> String {
+    // `i18n::date` takes a UTC instant and shows its China date: midnight UTC is 08:00
+    // in Beijing, the same day.
+    i18n::date(lang, d.and_time(NaiveTime::MIN))
+}
+
+/// A catalogue text with `{name}` placeholders filled in.
+fn fill(text: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(text.to_owned(), |t, (k, v)| {
+        t.replace(&format!("{{{k}}}"), v)
+    })
 }
 
 fn pct(r: Option<f64>) -> String {
@@ -68,8 +78,14 @@ fn num(v: Option<f64>) -> String {
     v.map_or("—".into(), |v| format!("{v:.2}"))
 }
 
-/// A headline figure and its change against the previous period.
-fn headline(label: &'static str, now: Option<f64>, before: Option<f64>, rate: bool) -> Headline {
+/// A headline figure and its change against the previous period, in the page's language.
+fn headline(
+    lang: Lang,
+    label: &str,
+    now: Option<f64>,
+    before: Option<f64>,
+    rate: bool,
+) -> Headline {
     let value = if rate {
         pct(now)
     } else {
@@ -84,7 +100,6 @@ fn headline(label: &'static str, now: Option<f64>, before: Option<f64>, rate: bo
     let (change, trend) = match (now, before) {
         (Some(a), Some(b)) => {
             let d = if rate { (a - b) * 100.0 } else { a - b };
-            let unit = if rate { " 个百分点" } else { "" };
             let trend = if d > 0.0 {
                 "up"
             } else if d < 0.0 {
@@ -92,32 +107,64 @@ fn headline(label: &'static str, now: Option<f64>, before: Option<f64>, rate: bo
             } else {
                 "flat"
             };
-            (format!("{d:+.1}{unit} 较上期"), trend)
+            let vs = i18n::text(lang, "sup_vs_previous");
+            let change = if rate {
+                let pp = i18n::text(lang, "sup_percentage_points");
+                format!("{d:+.1} {pp} {vs}")
+            } else {
+                format!("{d:+.1} {vs}")
+            };
+            (change, trend)
         }
-        _ => ("上期无数据".into(), "flat"),
+        _ => (i18n::text(lang, "sup_no_previous").to_owned(), "flat"),
     };
     Headline {
-        label,
+        label: i18n::text(lang, label),
         value,
         change,
         trend,
     }
 }
 
-fn headlines(now: &Figures, before: &Figures) -> Vec<Headline> {
+fn headlines(lang: Lang, now: &Figures, before: &Figures) -> Vec<Headline> {
     let n = |v: u64| Some(v as f64);
     vec![
-        headline("受理件数", n(now.received), n(before.received), false),
-        headline("办结件数", n(now.finished), n(before.finished), false),
         headline(
-            "平均办理工作日",
+            lang,
+            "sup_received",
+            n(now.received),
+            n(before.received),
+            false,
+        ),
+        headline(
+            lang,
+            "sup_finished",
+            n(now.finished),
+            n(before.finished),
+            false,
+        ),
+        headline(
+            lang,
+            "sup_avg_working_days",
             now.avg_working_days,
             before.avg_working_days,
             false,
         ),
-        headline("当日办结率", now.same_day_rate, before.same_day_rate, true),
-        headline("按时办结率", now.on_time_rate, before.on_time_rate, true),
-        headline("在办超期", n(now.open_overdue), None, false),
+        headline(
+            lang,
+            "sup_same_day_rate",
+            now.same_day_rate,
+            before.same_day_rate,
+            true,
+        ),
+        headline(
+            lang,
+            "sup_on_time_rate",
+            now.on_time_rate,
+            before.on_time_rate,
+            true,
+        ),
+        headline(lang, "sup_open_overdue", n(now.open_overdue), None, false),
     ]
 }
 
@@ -127,17 +174,14 @@ pub async fn page(ctx: Ctx, q: web::Query<PageQuery>) -> HttpResponse {
         Ok(u) => u.clone(),
         Err(r) => return r,
     };
-    match render(&ctx.state, &user, q.into_inner()).await {
+    match render(&ctx, &user, q.into_inner()).await {
         Ok(r) => r,
         Err(e) => ctx.app_error(e),
     }
 }
 
-async fn render(
-    state: &web::Data<AppState>,
-    user: &CurrentUser,
-    q: PageQuery,
-) -> AppResult<HttpResponse> {
+async fn render(ctx: &Ctx, user: &CurrentUser, q: PageQuery) -> AppResult<HttpResponse> {
+    let lang = ctx.lang;
     let scope = report::require_reader(user)?;
     let t = now();
     let p = Params::parse(
@@ -148,7 +192,8 @@ async fn render(
     )?;
     let prev = p.previous();
     let params = p.clone();
-    let (cur, cur_type, before, overdue, names, type_names) = state
+    let (cur, cur_type, before, overdue, names, type_names) = ctx
+        .state
         .db
         .read(move |c| {
             let (w, pw) = (p.window(c, t)?, prev.window(c, t)?);
@@ -156,9 +201,10 @@ async fn render(
             let mut keys: Vec<&str> = cur.groups.iter().filter_map(|g| g.key.as_deref()).collect();
             keys.extend(overdue.iter().map(|o| o.township_code.as_str()));
             let names = catalog::jurisdiction_names(c, &keys)?;
+            // Types have English names; jurisdictions only their Chinese ones.
             let type_names: HashMap<String, String> = catalog::active_types(c)?
                 .into_iter()
-                .map(|t| (t.code, t.name_zh))
+                .map(|t| (t.code.clone(), view::type_name(lang, &t)))
                 .collect();
             Ok::<_, AppError>((cur, cur_type, before, overdue, names, type_names))
         })
@@ -186,7 +232,7 @@ async fn render(
             label: if g.key.is_some() {
                 label(&names, &g.key)
             } else {
-                "合计".into()
+                ctx.t("sup_total").into()
             },
             received: g.received,
             finished: g.finished,
@@ -197,7 +243,6 @@ async fn render(
             open_at_risk: g.open_at_risk,
         })
         .collect();
-    let overdue_total = usize::try_from(cur.total.open_overdue).unwrap_or(usize::MAX);
     let overdue_rows: Vec<OverdueCase> = overdue
         .iter()
         .map(|o| OverdueCase {
@@ -208,69 +253,97 @@ async fn render(
                 .get(&o.type_code)
                 .cloned()
                 .unwrap_or_else(|| o.type_code.clone()),
-            deadline: china_time(o.node_deadline),
+            deadline: i18n::datetime(lang, o.node_deadline),
         })
         .collect();
     let query = params.query();
-    let ctx: BTreeMap<&str, serde_json::Value> = BTreeMap::from([
-        ("from", serde_json::json!(params.from)),
-        ("to", serde_json::json!(params.to)),
-        ("prev_from", serde_json::json!(params.previous().from)),
-        ("prev_to", serde_json::json!(params.previous().to)),
-        ("as_of", serde_json::json!(china_time(t))),
-        (
-            "headline",
-            serde_json::json!(headlines(&cur.total, &before.total)),
+    let previous = params.previous();
+    let period = |from, to| {
+        fill(
+            ctx.t("sup_period"),
+            &[("from", &day(lang, from)), ("to", &day(lang, to))],
+        )
+    };
+    let unit = ctx.t("working_days");
+    let no_data = ctx.t("sup_no_data");
+    let page = json!({
+        "from": params.from,
+        "to": params.to,
+        "period": period(params.from, params.to),
+        "summary": fill(
+            ctx.t("sup_summary"),
+            &[
+                ("previous", &period(previous.from, previous.to)),
+                ("time", &i18n::datetime(lang, t)),
+            ]
         ),
-        (
-            "daily_svg",
-            serde_json::json!(svg::daily_chart(&cur.daily, "每日办结件数（绿色为按时）")),
+        "headline": headlines(lang, &cur.total, &before.total),
+        "daily_svg": svg::daily_chart(
+            &cur.daily,
+            &svg::DailyText {
+                title: ctx.t("sup_daily_chart"),
+                legend_on_time: ctx.t("sup_chart_on_time"),
+                legend_late: ctx.t("sup_chart_late"),
+                day_finished: ctx.t("sup_chart_finished"),
+                day_on_time: ctx.t("on_time"),
+                no_data,
+            }
         ),
-        (
-            "township_svg",
-            serde_json::json!(svg::bar_chart(
-                &township_bars,
-                "平均办理工作日（乡镇）",
-                "工作日"
-            )),
+        "township_svg": svg::bar_chart(&township_bars, ctx.t("sup_township_chart"), unit, no_data),
+        "type_svg": svg::bar_chart(&type_bars, ctx.t("sup_type_chart"), unit, no_data),
+        "townships": rows,
+        "overdue": overdue_rows,
+        "overdue_heading": fill(
+            ctx.t("sup_overdue_heading"),
+            &[("count", &cur.total.open_overdue.to_string())]
         ),
-        (
-            "type_svg",
-            serde_json::json!(svg::bar_chart(
-                &type_bars,
-                "平均办理工作日（证明类型）",
-                "工作日"
-            )),
+        "csv_township": format!("/api/v1/stats?{query}&format=csv"),
+        "csv_type": format!(
+            "/api/v1/stats?from={}&to={}&group_by={}&format=csv",
+            params.from,
+            params.to,
+            GroupBy::Type.as_str()
         ),
-        ("townships", serde_json::json!(rows)),
-        ("overdue", serde_json::json!(overdue_rows)),
-        ("overdue_total", serde_json::json!(overdue_total)),
-        (
-            "csv_township",
-            serde_json::json!(format!("/api/v1/stats?{query}&format=csv")),
-        ),
-        (
-            "csv_type",
-            serde_json::json!(format!(
-                "/api/v1/stats?from={}&to={}&group_by={}&format=csv",
-                params.from,
-                params.to,
-                GroupBy::Type.as_str()
-            )),
-        ),
-        (
-            "csv_overdue",
-            serde_json::json!(format!(
-                "/api/v1/stats/cases?metric=open_overdue&{query}&format=csv"
-            )),
-        ),
-    ]);
-    let html = state
-        .services
-        .templates
-        .render("pages/supervise.html", ctx)
-        .map_err(AppError::internal)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+        "csv_overdue": format!("/api/v1/stats/cases?metric=open_overdue&{query}&format=csv"),
+    });
+    Ok(ctx.ok("supervise", page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_are_written_in_the_page_language() {
+        let h = headline(Lang::Zh, "sup_on_time_rate", Some(0.78), Some(0.75), true);
+        assert_eq!((h.label, h.value.as_str()), ("按时办结率", "78.0%"));
+        assert_eq!((h.change.as_str(), h.trend), ("+3.0 个百分点 较上期", "up"));
+        let h = headline(Lang::En, "sup_on_time_rate", Some(0.72), Some(0.75), true);
+        assert_eq!(h.label, "On-time rate");
+        assert_eq!(
+            (h.change.as_str(), h.trend),
+            ("-3.0 percentage points vs previous period", "down")
+        );
+        let h = headline(Lang::En, "sup_received", Some(12.0), Some(12.0), false);
+        assert_eq!(
+            (h.value.as_str(), h.change.as_str()),
+            ("12", "+0.0 vs previous period")
+        );
+        assert_eq!(h.trend, "flat");
+        let h = headline(Lang::En, "sup_avg_working_days", Some(1.5), None, false);
+        assert_eq!(h.change, "No data for the previous period");
+        let h = headline(Lang::Zh, "sup_avg_working_days", None, None, false);
+        assert_eq!((h.value.as_str(), h.change.as_str()), ("—", "上期无数据"));
+    }
+
+    #[test]
+    fn period_dates_in_the_page_language() {
+        let d = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+        assert_eq!(day(Lang::Zh, d), "2026年2月1日");
+        assert_eq!(day(Lang::En, d), "1 Feb 2026");
+        assert_eq!(
+            fill("{from} to {to}", &[("from", "a"), ("to", "b")]),
+            "a to b"
+        );
+    }
 }

@@ -399,6 +399,144 @@ async fn csv_export_has_bom_and_columns(backend: Backend) {
 }
 both_backends!(csv_export_has_bom_and_columns);
 
+/// Chinese characters and full-width punctuation (（）、，。).
+fn has_cjk(s: &str) -> bool {
+    s.chars().any(|c| {
+        matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
+    })
+}
+
+/// The text of an HTML page (SVG titles and labels included): tags dropped.
+fn page_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The part of `html` from `start` to the next `end`.
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let i = html
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start}: {html}"));
+    let rest = &html[i..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
+/// The dashboard is a page like the others: the shared layout, and every text in the
+/// reader's language (the township names stay Chinese: they have no English names).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervise_page_speaks_chinese_and_english() {
+    let app = spawn_app(Backend::Sqlite).await;
+    scenario(&app).await;
+    let county = app.login_staff("supervisor", COUNTY).await;
+    let get = |header: Option<(&'static str, &'static str)>| {
+        let mut req = app
+            .client
+            .get(app.url(&format!("/supervise?{RANGE}")))
+            .bearer_auth(&county);
+        if let Some((k, v)) = header {
+            req = req.header(k, v);
+        }
+        async move {
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.text().await.unwrap()
+        }
+    };
+    let labels_zh = [
+        "受理件数",
+        "办结件数",
+        "平均办理工作日",
+        "当日办结率",
+        "按时办结率",
+        "在办超期",
+    ];
+    let labels_en = [
+        "Received",
+        "Finished",
+        "Average working days",
+        "Same-day rate",
+        "On-time rate",
+        "Open overdue",
+    ];
+
+    for header in [
+        ("Accept-Language", "en-US,en;q=0.9"),
+        ("Cookie", "zm_lang=en"),
+    ] {
+        let html = get(Some(header)).await;
+        // The shared layout: its stylesheet and nav, no page-local styles.
+        assert!(html.contains("<html lang=\"en\""), "{header:?}: {html}");
+        assert!(html.contains("app.css?v=") && !html.contains("<style"));
+        assert!(html.contains(">Supervision</a>"), "nav link: {html}");
+        let headline = between(&html, "id=\"headline\"", "</ul>");
+        for label in labels_en {
+            assert!(
+                headline.contains(label),
+                "{header:?}: {label} in {headline}"
+            );
+        }
+        assert!(!has_cjk(headline), "{header:?}: Chinese in {headline}");
+        // Counts had a previous period (zero), rates had none.
+        assert!(headline.contains("+5.0 vs previous period"), "{headline}");
+        assert!(headline.contains("No data for the previous period"));
+        assert!(headline.contains("75.0%"), "on-time rate shown");
+        // English dates, type names and chart words.
+        assert!(html.contains("1 Feb 2026 to 31 Mar 2026"), "{html}");
+        assert!(html.contains("Certificate of residence"), "{html}");
+        assert!(
+            html.contains("On time ") && html.contains(">Late<"),
+            "{html}"
+        );
+        assert!(html.contains("<svg") && html.contains("class=\"bar on-time\""));
+        assert!(html.contains("Open overdue cases (1)") && html.contains("T-E"));
+        // No Chinese anywhere but the data that has none in English (the township's
+        // name, the supervisor's name) and the switch to Chinese.
+        let who = between(&html, "<p class=\"who\">", "</p>");
+        let text = page_text(&html.replacen(who, "", 1))
+            .replace("雁鸣湖镇", "")
+            .replacen("中文", "", 1);
+        let chinese: Vec<&str> = text.lines().filter(|l| has_cjk(l)).collect();
+        assert!(
+            chinese.is_empty(),
+            "{header:?}: Chinese on the English page: {chinese:?}"
+        );
+    }
+
+    for header in [None, Some(("Accept-Language", "zh-CN,zh;q=0.9"))] {
+        let html = get(header).await;
+        assert!(html.contains("<html lang=\"zh-CN\""), "{header:?}");
+        let headline = between(&html, "id=\"headline\"", "</ul>");
+        for label in labels_zh {
+            assert!(
+                headline.contains(label),
+                "{header:?}: {label} in {headline}"
+            );
+        }
+        for label in labels_en {
+            assert!(
+                !headline.contains(label),
+                "{header:?}: {label} in {headline}"
+            );
+        }
+        assert!(headline.contains("+5.0 较上期") && headline.contains("上期无数据"));
+        assert!(html.contains("2026年2月1日 至 2026年3月31日"), "{html}");
+        assert!(html.contains("居住证明") && !html.contains("Certificate of residence"));
+        assert!(html.contains("在办超期件（1）") && html.contains(">合计<"));
+    }
+}
+
 /// The escalation rows and the escalation SMS in the outbox: (application id, recipient).
 async fn escalations_and_messages(app: &TestApp) -> (Vec<String>, Vec<(Option<String>, String)>) {
     app.app_db

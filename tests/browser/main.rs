@@ -380,6 +380,38 @@ async fn whole_journey(width: u32) {
     assert_eq!(pdf["type"], "application/pdf");
     assert_eq!(pdf["head"], "%PDF-");
     assert!(pdf["size"].as_u64().unwrap() > 1000);
+    sign_out(&b).await;
+
+    // The county supervisor's dashboard: the six headline figures, in the shared layout,
+    // nothing wider than the screen (wide tables scroll inside their box).
+    let supervisor = app.staff_phone("supervisor", "222403").await;
+    sign_in(&b, &app, &supervisor, DEMO_PASSWORD).await;
+    b.goto(&app.url("/supervise")).await;
+    let figures = b
+        .exec(
+            "return Array.from(document.querySelectorAll('.headline li'), li =>
+               [li.querySelector('.name').textContent, li.querySelector('.value').textContent])",
+            json!([]),
+        )
+        .await;
+    let figures = figures.as_array().unwrap();
+    assert_eq!(figures.len(), 6, "{figures:?}");
+    assert_eq!(figures[0][0], "受理件数");
+    assert!(
+        figures.iter().all(|f| !f[1].as_str().unwrap().is_empty()),
+        "{figures:?}"
+    );
+    let overflow = b
+        .exec(
+            "return document.documentElement.scrollWidth - window.innerWidth",
+            json!([]),
+        )
+        .await;
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "page wider than the screen by {overflow}"
+    );
+    b.screenshot("supervise").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -164,9 +164,11 @@ pub fn qr(ops: &mut Vec<Op>, data: &str, x: f32, top: f32, size: f32) -> Result<
     ops.push(Op::SaveGraphicsState);
     ops.push(Op::SetFillColor { col: rgb(BLACK) });
     // One module is one unit with the origin at the symbol's bottom-left corner, so
-    // each run is `x y w 1 re` in small integers and the symbol is filled once: a
-    // fifth of the content bytes of rectangles in points, each filled on its own
-    // (and those bytes are what the certificate spends its time compressing).
+    // each run is `x y w 1 re f` in small integers: a third of the content bytes of
+    // rectangles in points (bytes the certificate spends its time compressing). Each
+    // run is filled on its own: a renderer snaps a lone rectangle to whole pixels, so
+    // modules stay crisp at low resolution (filled as one path, poppler smooths their
+    // edges and a 200 dpi raster of some codes no longer decodes).
     let bottom = top - (n + 4) as f32 * module;
     ops.push(Op::SetTransformationMatrix {
         matrix: CurTransMat::Raw([module, 0.0, 0.0, module, x + 4.0 * module, bottom]),
@@ -189,12 +191,12 @@ pub fn qr(ops: &mut Vec<Op>, data: &str, x: f32, top: f32, size: f32) -> Result<
                         DictItem::Int(1),
                     ],
                 ));
+                ops.push(raw_op("f", Vec::new()));
             } else {
                 col += 1;
             }
         }
     }
-    ops.push(raw_op("f", Vec::new()));
     ops.push(Op::RestoreGraphicsState);
     Ok(())
 }

@@ -80,6 +80,8 @@ pub(super) fn received(
         .collect())
 }
 
+/// A decided row's groups and working days.
+type DecidedKey = (Option<String>, Option<String>, Option<i32>);
 /// Working days, rejected, same day, on time, figures version.
 type Outcome = (Option<i32>, bool, Option<bool>, Option<bool>, i32);
 /// Working days in each node.
@@ -113,8 +115,7 @@ pub(super) fn decided(
             (f::node0_days, f::node1_days, f::node2_days, f::node3_days),
         ))
         .load_iter::<(GroupCols, Outcome, NodeDays), diesel::connection::DefaultLoadingMode>(c)?;
-    let mut sums: HashMap<(Option<String>, Option<String>, Option<i32>), DecidedRow> =
-        HashMap::new();
+    let mut sums: HashMap<DecidedKey, DecidedRow> = HashMap::new();
     for row in rows {
         let (mut cols, (days, rejected, same_day, on_time, version), nodes) = row?;
         let key = (take(keys.0, &mut cols), take(keys.1, &mut cols), days);

@@ -20,6 +20,6 @@ CREATE INDEX case_figures_township_day ON case_figures (township_code, decided_d
 -- Open cases of an area by deadline (the open overdue / at-risk figures and the overdue
 -- table): only the open ones, where the queue indexes walk every case the area ever
 -- had (a decided case keeps its last deadline).
-CREATE INDEX applications_open_county ON applications (status, county_code, node_deadline);
-CREATE INDEX applications_open_township ON applications (status, township_code, node_deadline);
-CREATE INDEX applications_open_village ON applications (status, village_code, node_deadline);
+CREATE INDEX applications_open_county ON applications (status, county_code, node_deadline, id);
+CREATE INDEX applications_open_township ON applications (status, township_code, node_deadline, id);
+CREATE INDEX applications_open_village ON applications (status, village_code, node_deadline, id);

@@ -5,32 +5,7 @@
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::helpers::{spawn_app, Backend, TestApp};
-
-/// Chinese characters and full-width punctuation (《》（）、，；。).
-fn has_cjk(s: &str) -> bool {
-    s.chars().any(|c| {
-        matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
-    })
-}
-
-/// The text of an HTML page: tags dropped, entities left as they are.
-fn page_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
+use crate::helpers::{has_cjk, page_text, spawn_app, Backend, TestApp};
 
 async fn page(app: &TestApp, path: &str, header: (&str, &str)) -> String {
     let resp = app

@@ -758,3 +758,29 @@ impl TestApp {
         self.login(&phone, zhengming::demo::DEMO_PASSWORD).await
     }
 }
+
+/// Chinese characters and full-width punctuation (《》（）、，；。).
+pub fn has_cjk(s: &str) -> bool {
+    s.chars().any(|c| {
+        matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
+    })
+}
+
+/// The text of an HTML page (SVG titles and labels included): tags dropped, entities
+/// left as they are.
+pub fn page_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}

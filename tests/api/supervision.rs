@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{accounts, spawn_app, spawn_app_with, Backend, TestApp};
+use crate::helpers::{accounts, has_cjk, page_text, spawn_app, spawn_app_with, Backend, TestApp};
 use crate::notify::wait_until;
 use crate::scenario::{bj, issued_trail, write, Case};
 
@@ -398,31 +398,6 @@ async fn csv_export_has_bom_and_columns(backend: Backend) {
     assert!(to.starts_with("/signin"), "{to}");
 }
 both_backends!(csv_export_has_bom_and_columns);
-
-/// Chinese characters and full-width punctuation (（）、，。).
-fn has_cjk(s: &str) -> bool {
-    s.chars().any(|c| {
-        matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
-    })
-}
-
-/// The text of an HTML page (SVG titles and labels included): tags dropped.
-fn page_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
 
 /// The part of `html` from `start` to the next `end`.
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {

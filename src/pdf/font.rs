@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use allsorts::binary::read::ReadScope;
 use allsorts::font_data::FontData;
@@ -136,7 +136,8 @@ impl CertFont {
             return Err(PdfError::Font("font has units_per_em = 0".into()));
         }
         let known = primary_chars()
-            .into_iter()
+            .iter()
+            .copied()
             .filter_map(|c| match font.lookup_glyph_index(u32::from(c)) {
                 Some(0) | None => None,
                 Some(gid) => Some((c, (gid, font.get_horizontal_advance(gid)))),
@@ -241,7 +242,13 @@ impl CertFont {
 /// everything GB2312 encodes (symbols, full-width forms, kana, Greek, Cyrillic,
 /// box drawing, and the 6,763 hanzi of levels 1 and 2), enumerated by decoding
 /// every GB2312 double-byte code.
-pub fn primary_chars() -> BTreeSet<char> {
+pub fn primary_chars() -> &'static BTreeSet<char> {
+    // Decoded once per process; the full face, the primary and their glyph maps use it.
+    static CHARS: OnceLock<BTreeSet<char>> = OnceLock::new();
+    CHARS.get_or_init(decode_primary_chars)
+}
+
+fn decode_primary_chars() -> BTreeSet<char> {
     let mut set: BTreeSet<char> = BTreeSet::new();
     let ranges = [
         (0x20u32, 0x7E),  // ASCII
@@ -285,8 +292,8 @@ fn build_primary(
     full: &ParsedFont,
 ) -> Result<Option<Vec<u8>>, PdfError> {
     let gids: BTreeSet<u16> = primary_chars()
-        .into_iter()
-        .filter_map(|c| full.lookup_glyph_index(u32::from(c)))
+        .iter()
+        .filter_map(|&c| full.lookup_glyph_index(u32::from(c)))
         .filter(|&g| g != 0)
         .collect();
     if gids.len() as f32 > PRIMARY_MAX_SHARE * f32::from(full.num_glyphs) {

@@ -1,14 +1,14 @@
 //! The figure sums of `db::stats` computed from rows, for SQLite. SQLite has no hash
 //! aggregation: its GROUP BY sorts every row of the window first, which was most of
 //! the time of a year's figures (a county's 200,000 cases). Here the window's rows
-//! are read through the `(area, received_at)` / `(area, decided_at)` index and summed
+//! are read through the `(area, received_at, …)` / `(area, decided_at, …)` index and summed
 //! in a hash map into exactly the rows the SQL would return, so the rest of
 //! `db::stats` is the same on both backends (PostgreSQL sums in SQL, in parallel).
 
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
+use diesel::sqlite::{Sqlite, SqliteConnection};
 
 use super::schema::case_figures as f;
 use super::stats::{DecidedRow, GroupBy, Keys, ReceivedRow, Window};
@@ -27,17 +27,27 @@ fn take(g: Option<GroupBy>, cols: &mut GroupCols) -> Option<String> {
     }
 }
 
-macro_rules! scoped {
-    ($q:expr, $scope:expr) => {
-        match $scope {
-            Scope::Area(Level::County, c) => $q.filter(f::county_code.eq(c.clone())),
-            Scope::Area(Level::Township, c) => $q.filter(f::township_code.eq(c.clone())),
-            Scope::Area(Level::Village, c) => $q.filter(f::village_code.eq(c.clone())),
-            Scope::All => $q,
-            // `grouped` returns before asking for a scope that sees nothing.
-            Scope::Own(_) | Scope::Nothing => $q.filter(f::county_code.ne(f::county_code)),
-        }
+/// The figures of `scope`: one area's, or all.
+fn scoped<'a>(q: f::BoxedQuery<'a, Sqlite>, scope: &Scope) -> f::BoxedQuery<'a, Sqlite> {
+    match scope {
+        Scope::Area(Level::County, c) => q.filter(f::county_code.eq(c.clone())),
+        Scope::Area(Level::Township, c) => q.filter(f::township_code.eq(c.clone())),
+        Scope::Area(Level::Village, c) => q.filter(f::village_code.eq(c.clone())),
+        Scope::All => q,
+        // `grouped` returns before asking for a scope that sees nothing.
+        Scope::Own(_) | Scope::Nothing => q.filter(f::county_code.ne(f::county_code)),
+    }
+}
+
+/// The row's keys for `keys` (the same grouping twice gives the same key twice).
+fn group_keys(keys: Keys, cols: &mut GroupCols) -> (Option<String>, Option<String>) {
+    let first = take(keys.0, cols);
+    let second = if keys.1 == keys.0 {
+        first.clone()
+    } else {
+        take(keys.1, cols)
     };
+    (first, second)
 }
 
 pub(super) fn received(
@@ -50,7 +60,7 @@ pub(super) fn received(
     let q = f::table
         .filter(f::received_at.ge(lo).and(f::received_at.lt(hi)))
         .into_boxed();
-    let rows = scoped!(q, scope)
+    let rows = scoped(q, scope)
         .select((
             (
                 f::type_code,
@@ -64,7 +74,7 @@ pub(super) fn received(
     let mut sums: HashMap<(Option<String>, Option<String>), (i64, i64)> = HashMap::new();
     for row in rows {
         let (mut cols, returned) = row?;
-        let key = (take(keys.0, &mut cols), take(keys.1, &mut cols));
+        let key = group_keys(keys, &mut cols);
         let s = sums.entry(key).or_default();
         s.0 += 1;
         s.1 += i64::from(returned);
@@ -97,7 +107,7 @@ pub(super) fn decided(
     let q = f::table
         .filter(f::decided_at.ge(lo).and(f::decided_at.lt(hi)))
         .into_boxed();
-    let rows = scoped!(q, scope)
+    let rows = scoped(q, scope)
         .select((
             (
                 f::type_code,
@@ -118,7 +128,8 @@ pub(super) fn decided(
     let mut sums: HashMap<DecidedKey, DecidedRow> = HashMap::new();
     for row in rows {
         let (mut cols, (days, rejected, same_day, on_time, version), nodes) = row?;
-        let key = (take(keys.0, &mut cols), take(keys.1, &mut cols), days);
+        let (k1, k2) = group_keys(keys, &mut cols);
+        let key = (k1, k2, days);
         let s = sums.entry(key).or_insert_with(|| DecidedRow::empty(days));
         s.finished += 1;
         *s.issued.get_or_insert(0) += i64::from(!rejected);

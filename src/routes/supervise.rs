@@ -33,6 +33,18 @@ struct Headline {
     value: String,
     change: String,
     trend: &'static str,
+    /// The change's colour: `good`, `bad` or `flat` (neither, or no change).
+    verdict: &'static str,
+}
+
+/// Whether a rise in the figure `label` is good news for the office: fewer days and
+/// fewer overdue cases are; more applications received are neither.
+fn rise_is_good(label: &str) -> Option<bool> {
+    match label {
+        "sup_avg_working_days" | "sup_open_overdue" => Some(false),
+        "sup_received" => None,
+        _ => Some(true),
+    }
 }
 
 #[derive(Serialize)]
@@ -118,11 +130,17 @@ fn headline(
         }
         _ => (i18n::text(lang, "sup_no_previous").to_owned(), "flat"),
     };
+    let verdict = match (trend, rise_is_good(label)) {
+        ("up", Some(true)) | ("down", Some(false)) => "good",
+        ("up", Some(false)) | ("down", Some(true)) => "bad",
+        _ => "flat",
+    };
     Headline {
         label: i18n::text(lang, label),
         value,
         change,
         trend,
+        verdict,
     }
 }
 
@@ -330,6 +348,23 @@ mod tests {
             ("12", "+0.0 vs previous period")
         );
         assert_eq!(h.trend, "flat");
+        assert_eq!(h.verdict, "flat");
+        // Colour by what the change means: more days is bad, a higher rate good, more
+        // applications neither.
+        let h = headline(
+            Lang::En,
+            "sup_avg_working_days",
+            Some(2.5),
+            Some(1.5),
+            false,
+        );
+        assert_eq!((h.trend, h.verdict), ("up", "bad"));
+        let h = headline(Lang::En, "sup_on_time_rate", Some(0.9), Some(0.8), true);
+        assert_eq!((h.trend, h.verdict), ("up", "good"));
+        let h = headline(Lang::En, "sup_same_day_rate", Some(0.7), Some(0.8), true);
+        assert_eq!((h.trend, h.verdict), ("down", "bad"));
+        let h = headline(Lang::En, "sup_received", Some(20.0), Some(12.0), false);
+        assert_eq!((h.trend, h.verdict), ("up", "flat"));
         let h = headline(Lang::En, "sup_avg_working_days", Some(1.5), None, false);
         assert_eq!(h.change, "No data for the previous period");
         let h = headline(Lang::Zh, "sup_avg_working_days", None, None, false);

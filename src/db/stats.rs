@@ -152,10 +152,10 @@ impl Window {
     }
 
     fn vals(&self) -> HashMap<&'static str, Val> {
-        let hi = self.to.succ_opt().unwrap_or(self.to);
+        let (lo, hi) = self.bounds();
         HashMap::from([
-            ("lo", Val::Ts(Self::china_midnight(self.from))),
-            ("hi", Val::Ts(Self::china_midnight(hi))),
+            ("lo", Val::Ts(lo)),
+            ("hi", Val::Ts(hi)),
             ("now", Val::Ts(self.now)),
             ("until", Val::Ts(self.at_risk_until)),
             (

@@ -17,6 +17,17 @@ use crate::domain::role::Level;
 
 /// The grouping columns of a row: type, township, village, deciding official.
 type GroupCols = (String, String, String, Option<String>);
+const GROUP_COLS: (
+    f::type_code,
+    f::township_code,
+    f::village_code,
+    f::decided_by,
+) = (
+    f::type_code,
+    f::township_code,
+    f::village_code,
+    f::decided_by,
+);
 
 fn take(g: Option<GroupBy>, cols: &mut GroupCols) -> Option<String> {
     match g? {
@@ -57,19 +68,9 @@ pub(super) fn received(
     w: &Window,
 ) -> QueryResult<Vec<ReceivedRow>> {
     let (lo, hi) = w.bounds();
-    let q = f::table
+    let rows = scoped(f::table.into_boxed(), scope)
         .filter(f::received_at.ge(lo).and(f::received_at.lt(hi)))
-        .into_boxed();
-    let rows = scoped(q, scope)
-        .select((
-            (
-                f::type_code,
-                f::township_code,
-                f::village_code,
-                f::decided_by,
-            ),
-            f::returned,
-        ))
+        .select((GROUP_COLS, f::returned))
         .load_iter::<(GroupCols, bool), diesel::connection::DefaultLoadingMode>(c)?;
     let mut sums: HashMap<(Option<String>, Option<String>), (i64, i64)> = HashMap::new();
     for row in rows {
@@ -104,17 +105,10 @@ pub(super) fn decided(
     w: &Window,
 ) -> QueryResult<Vec<DecidedRow>> {
     let (lo, hi) = w.bounds();
-    let q = f::table
+    let rows = scoped(f::table.into_boxed(), scope)
         .filter(f::decided_at.ge(lo).and(f::decided_at.lt(hi)))
-        .into_boxed();
-    let rows = scoped(q, scope)
         .select((
-            (
-                f::type_code,
-                f::township_code,
-                f::village_code,
-                f::decided_by,
-            ),
+            GROUP_COLS,
             (
                 f::working_days,
                 f::rejected,

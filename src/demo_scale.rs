@@ -179,10 +179,7 @@ impl Builder<'_> {
         } else {
             limit + self.rng.gen_range(1..=3)
         };
-        let day = self
-            .cal
-            .add_working_days(china_date(from.and_utc()), days)
-            .ok()?;
+        let day = self.cal.add_working_days(china_date(from.and_utc()), days);
         let t = if days == 0 {
             from + TimeDelta::minutes(self.rng.gen_range(10..120))
         } else {
@@ -192,10 +189,7 @@ impl Builder<'_> {
     }
 
     fn deadline(&self, from: NaiveDateTime, days: u32) -> Option<NaiveDateTime> {
-        let d = self
-            .cal
-            .add_working_days(china_date(from.and_utc()), days)
-            .ok()?;
+        let d = self.cal.add_working_days(china_date(from.and_utc()), days);
         Some(end_of_china_day(d).naive_utc())
     }
 
@@ -290,8 +284,7 @@ impl Builder<'_> {
             );
             let back = self
                 .cal
-                .add_working_days(china_date(at.and_utc()), self.rng.gen_range(1..=5))
-                .ok()?;
+                .add_working_days(china_date(at.and_utc()), self.rng.gen_range(1..=5));
             at = office_time(&mut self.rng, back);
             if at > now {
                 return self.push(
@@ -455,6 +448,7 @@ impl Builder<'_> {
             node_started_at: node_start,
             node_deadline,
             overall_deadline: overall,
+            deadline_provisional: false,
         });
         Some(())
     }
@@ -482,7 +476,7 @@ pub fn seed(db: &Db, n: usize) -> Result<(), String> {
     let today = china_date(t_now.and_utc());
     let days: Vec<NaiveDate> = (0..365)
         .map(|i| today - TimeDelta::days(364 - i))
-        .filter(|d| cal.is_working_day(*d).unwrap_or(false))
+        .filter(|d| cal.is_working_day(*d))
         .collect();
     if days.is_empty() || types.is_empty() {
         return Err("no working days or types to seed / 无可用工作日或证明类型".into());
@@ -523,7 +517,7 @@ pub fn seed(db: &Db, n: usize) -> Result<(), String> {
     // The bulk insert bypasses the per-event refresh: derive the figures rows now.
     eprintln!("统计数据 / case figures:");
     let figures_started = std::time::Instant::now();
-    crate::db::case_figures::backfill(c, 2000, |done| {
+    crate::workflow::figures::backfill(c, 2000, |done| {
         progress(done, n, figures_started.elapsed());
     })
     .map_err(|e| e.to_string())?;

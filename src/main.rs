@@ -213,7 +213,7 @@ fn holidays(settings: &Settings, command: HolidaysCommand) -> Result<(), String>
                 )
                 })?;
             let added = conn
-                .write_tx(|c| zhengming::routes::api::holidays::add_rows(c, &rows))
+                .write_tx(|c| zhengming::workflow::holidays::add(c, &rows))
                 .map_err(|e| match e {
                     zhengming::error::AppError::Validation(f) => f
                         .iter()
@@ -222,7 +222,10 @@ fn holidays(settings: &Settings, command: HolidaysCommand) -> Result<(), String>
                         .join("; "),
                     other => other.to_string(),
                 })?;
-            println!("已添加 / added {} rows for {:?}", added.added, added.years);
+            println!(
+                "已添加 / added {} rows for {:?}; 重新计算 / recomputed: {} open deadlines, {} cases' figures",
+                added.added, added.years, added.deadlines_recomputed, added.figures_recomputed
+            );
         }
         HolidaysCommand::List { year } => {
             let rows = zhengming::db::catalog::holidays_of_year(&mut conn, year)

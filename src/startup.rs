@@ -31,10 +31,16 @@ pub struct Application {
     worker: Option<Worker>,
 }
 
-/// The job kinds a worker runs: the built-in ones and `notify` (the outbox sender).
+/// What a worker runs: the built-in job kinds, `notify` (the outbox sender), and the
+/// periodic escalation and calendar warnings.
 pub fn job_registry(db: &Db, settings: &Settings, base_url: &str) -> Result<Registry, String> {
     let mut registry = Registry::builtin();
     Arc::new(Notifier::from_settings(db.clone(), settings, base_url)?).register(&mut registry);
+    crate::workflow::escalate::register(
+        &mut registry,
+        std::time::Duration::from_secs(settings.escalation_interval_secs.max(1)),
+    );
+    crate::workflow::calendar_watch::register(&mut registry);
     Ok(registry)
 }
 
@@ -69,7 +75,7 @@ pub fn prepare_database(settings: &Settings) -> Result<Db, String> {
     .map_err(|e| format!("seeding reference data failed: {e}"))?;
     // Cases without supervision figures (from before they were kept, or decided in a
     // year whose calendar has just been added) get them from their trails.
-    let filled = crate::db::case_figures::backfill(&mut conn, 2000, |_| {})
+    let filled = crate::workflow::figures::backfill(&mut conn, 2000, |_| {})
         .map_err(|e| format!("computing case figures failed: {e}"))?;
     if filled > 0 {
         tracing::info!(cases = filled, "case figures computed from the trails");

@@ -58,6 +58,15 @@ pub fn update_if_version(conn: &mut DbConn, app: &Application, expected: i32) ->
     Ok(n == 1)
 }
 
+/// Cases the office holds whose deadlines were counted on provisional working days.
+pub fn open_with_provisional_deadlines(conn: &mut DbConn) -> QueryResult<Vec<Application>> {
+    applications::table
+        .filter(applications::status.eq_any(["submitted", "under_review"]))
+        .filter(applications::deadline_provisional.eq(true))
+        .select(Application::as_select())
+        .load(conn)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     pub statuses: Vec<String>,
@@ -152,15 +161,11 @@ fn decorate(conn: &mut DbConn, apps: Vec<Application>) -> QueryResult<Vec<ListRo
         .collect())
 }
 
-/// Appends an event; the events that change the supervision figures also refresh the
-/// case's `case_figures` row, in the caller's transaction.
+/// Appends an event (the caller refreshes the figures: `workflow::figures`).
 pub fn insert_event(conn: &mut DbConn, e: &ApplicationEvent) -> QueryResult<()> {
     diesel::insert_into(application_events::table)
         .values(e)
         .execute(conn)?;
-    if super::case_figures::FIGURE_ACTIONS.contains(&e.action.as_str()) {
-        super::case_figures::refresh(conn, &e.application_id)?;
-    }
     Ok(())
 }
 

@@ -177,6 +177,14 @@ pub fn holiday_years(conn: &mut DbConn) -> QueryResult<std::collections::BTreeSe
     Ok(calendar(conn)?.covered_years().collect())
 }
 
+/// Whether `year` has holiday rows (its State Council notice is loaded).
+pub fn year_loaded(conn: &mut DbConn, year: i32) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        holidays::table.filter(holidays::day.like(format!("{year:04}-%"))),
+    ))
+    .get_result(conn)
+}
+
 /// The rows of one year, by date.
 pub fn holidays_of_year(conn: &mut DbConn, year: i32) -> QueryResult<Vec<HolidayRow>> {
     holidays::table

@@ -101,6 +101,9 @@ pub struct Application {
     pub node_started_at: NaiveDateTime,
     pub node_deadline: NaiveDateTime,
     pub overall_deadline: Option<NaiveDateTime>,
+    /// Node or overall deadline counted on provisional working days (a year without
+    /// its holiday notice); recomputed when that year is loaded.
+    pub deadline_provisional: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

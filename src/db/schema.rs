@@ -90,6 +90,7 @@ diesel::table! {
         node_started_at -> Timestamp,
         node_deadline -> Timestamp,
         overall_deadline -> Nullable<Timestamp>,
+        deadline_provisional -> Bool,
     }
 }
 

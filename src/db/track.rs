@@ -14,6 +14,8 @@ pub struct Tracked {
     pub status: String,
     pub created_at: NaiveDateTime,
     pub overall_deadline: Option<NaiveDateTime>,
+    /// Counted on provisional working days, while the office holds the case.
+    pub deadline_provisional: bool,
     /// (action, to status, time)
     pub events: Vec<(String, String, NaiveDateTime)>,
 }
@@ -27,6 +29,7 @@ type TrackedRow = (
     String,
     NaiveDateTime,
     Option<NaiveDateTime>,
+    bool,
 );
 
 /// One query whether the number is unknown or the phone wrong, so both take the same
@@ -49,10 +52,13 @@ pub fn find(conn: &mut DbConn, number: &str, phone: &str) -> QueryResult<Option<
             applications::status,
             applications::created_at,
             applications::overall_deadline,
+            applications::deadline_provisional,
         ))
         .first(conn)
         .optional()?;
-    let Some((id, number, type_name, spec, status, created_at, overall_deadline)) = row else {
+    let Some((id, number, type_name, spec, status, created_at, overall_deadline, provisional)) =
+        row
+    else {
         return Ok(None);
     };
     let events = application_events::table
@@ -73,6 +79,8 @@ pub fn find(conn: &mut DbConn, number: &str, phone: &str) -> QueryResult<Option<
         number,
         type_name,
         type_name_en,
+        deadline_provisional: provisional
+            && matches!(status.as_str(), "submitted" | "under_review"),
         status,
         created_at,
         overall_deadline,

@@ -37,6 +37,16 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
         .optional()
 }
 
+/// Every active account of one role (e.g. all admins), oldest first.
+pub fn active_with_role(conn: &mut DbConn, role: &str) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::role.eq(role))
+        .filter(users::status.eq("active"))
+        .order(users::created_at.asc())
+        .select(User::as_select())
+        .load(conn)
+}
+
 /// Active staff of one role in exactly this jurisdiction.
 pub fn staff_in(conn: &mut DbConn, role: &str, jurisdiction: &str) -> QueryResult<Vec<User>> {
     users::table

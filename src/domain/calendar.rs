@@ -1,17 +1,19 @@
 //! Working-day calendar (工作日) with the State Council's holiday schedule and make-up
-//! workdays (调休), used for every time limit (DESIGN §5).
+//! workdays (调休), used for every time limit (docs/architecture.md, "Time limits").
 //!
-//! The schedule changes every year and cannot be derived from a rule, so a year is
-//! either covered by rows from the holiday table or it is an error: a weekend-only
-//! guess would silently put deadlines inside the Spring Festival.
+//! The schedule changes every year and is published some time in October–December, so
+//! there is always a window in which next year is not known. For such a year the
+//! calendar answers *provisionally*: Monday–Friday minus the statutory days off that
+//! the law fixes by rule ([`super::statutory`]). Whatever used provisional days says so
+//! ([`WorkCalendar::is_provisional`]), and is recomputed when the year is loaded. A
+//! resident is never refused for want of a calendar.
 
 use std::collections::{BTreeSet, HashMap};
-use std::fmt;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
-use super::Invalid;
+use super::statutory;
 
 /// Whether a listed date is a day off or a (make-up) workday.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -57,36 +59,23 @@ pub fn seed_holidays() -> Vec<Holiday> {
     serde_json::from_str(SEED).expect("seed/holidays.json is valid (checked by tests)")
 }
 
-/// Why a working-day computation could not be done.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CalendarError {
-    /// No holiday rows exist for this year, so its working days are unknown.
-    YearMissing { year: i32 },
+/// The rule used for a year without loaded rows, as shown to people.
+pub const PROVISIONAL_RULE_ZH: &str = "尚未导入该年度国务院节假日安排：暂按周一至周五计算工作日，\
+扣除法定节假日（元旦、春节除夕至初三、清明、劳动节5月1日至2日、端午、中秋、国庆10月1日至3日），\
+不含调休；导入后自动重新计算。";
+pub const PROVISIONAL_RULE_EN: &str = "The State Council's schedule for this year is not loaded: \
+working days are Monday to Friday less the statutory holidays (1 January, Spring Festival eve to \
+the 3rd day, Qingming, 1–2 May, Dragon Boat, Mid-Autumn, 1–3 October), without make-up workdays; \
+recomputed when the year is loaded.";
+
+/// A due date and whether it was counted on provisional days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    pub date: NaiveDate,
+    pub provisional: bool,
 }
 
-impl CalendarError {
-    /// The message shown to staff (and the admin who must fix it).
-    pub fn message(&self) -> Invalid {
-        match self {
-            CalendarError::YearMissing { year } => Invalid::new(
-                format!("系统缺少{year}年的节假日安排，无法计算办理时限，请管理员先添加该年度日历"),
-                format!(
-                    "No holiday calendar for {year}: an administrator must add that year before deadlines can be computed"
-                ),
-            ),
-        }
-    }
-}
-
-impl fmt::Display for CalendarError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.message().fmt(f)
-    }
-}
-
-impl std::error::Error for CalendarError {}
-
-/// Working days for the years that have holiday rows.
+/// Working days: the loaded years from the holiday table, other years provisionally.
 #[derive(Debug, Clone, Default)]
 pub struct WorkCalendar {
     overrides: HashMap<NaiveDate, DayKind>,
@@ -94,7 +83,7 @@ pub struct WorkCalendar {
 }
 
 impl WorkCalendar {
-    /// Builds a calendar from `(date, kind)` rows; a year counts as covered as soon as it
+    /// Builds a calendar from `(date, kind)` rows; a year counts as loaded as soon as it
     /// has one row (every real year has at least New Year's Day).
     pub fn new(rows: impl IntoIterator<Item = (NaiveDate, DayKind)>) -> Self {
         let mut cal = WorkCalendar::default();
@@ -110,7 +99,7 @@ impl WorkCalendar {
         Self::new(rows.into_iter().map(|h| (h.date, h.kind)))
     }
 
-    /// The years this calendar can answer for, ascending.
+    /// The years with loaded rows, ascending.
     pub fn covered_years(&self) -> impl Iterator<Item = i32> + '_ {
         self.years.iter().copied()
     }
@@ -119,62 +108,85 @@ impl WorkCalendar {
         self.years.contains(&year)
     }
 
-    /// Listed rows win; otherwise Monday–Friday are working days.
-    pub fn is_working_day(&self, d: NaiveDate) -> Result<bool, CalendarError> {
-        if !self.covers(d.year()) {
-            return Err(CalendarError::YearMissing { year: d.year() });
+    /// Whether anything counted over `from..=to` used provisional days.
+    pub fn is_provisional(&self, from: NaiveDate, to: NaiveDate) -> bool {
+        (from.year().min(to.year())..=from.year().max(to.year())).any(|y| !self.covers(y))
+    }
+
+    /// Listed rows win; otherwise Monday–Friday are working days, less the statutory
+    /// days off in a year that is not loaded.
+    pub fn is_working_day(&self, d: NaiveDate) -> bool {
+        match self.overrides.get(&d) {
+            Some(kind) => *kind == DayKind::Workday,
+            None => {
+                !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+                    && (self.covers(d.year()) || !statutory::is_day_off(d))
+            }
         }
-        Ok(match self.overrides.get(&d) {
-            Some(DayKind::Workday) => true,
-            Some(DayKind::Off) => false,
-            None => !matches!(d.weekday(), Weekday::Sat | Weekday::Sun),
-        })
     }
 
     /// The `n`-th working day strictly after `start`; for `n = 0`, `start` itself if it
     /// is a working day, else the next one. Submitted on D with a limit of N working
-    /// days means due by the end of `add_working_days(D, N)`.
-    pub fn add_working_days(&self, start: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
-        if n == 0 && self.is_working_day(start)? {
-            return Ok(start);
+    /// days means due by the end of `add_working_days(D, N)`. Saturates at the end of
+    /// chrono's range.
+    pub fn add_working_days(&self, start: NaiveDate, n: u32) -> NaiveDate {
+        if n == 0 && self.is_working_day(start) {
+            return start;
         }
         let mut d = start;
         let mut remaining = n.max(1);
-        loop {
-            d = next_day(d)?;
-            if self.is_working_day(d)? {
+        while let Some(next) = d.succ_opt() {
+            d = next;
+            if self.is_working_day(d) {
                 remaining -= 1;
                 if remaining == 0 {
-                    return Ok(d);
+                    break;
                 }
             }
+        }
+        d
+    }
+
+    /// [`Self::add_working_days`] with whether the answer is provisional.
+    pub fn due(&self, start: NaiveDate, n: u32) -> Due {
+        let date = self.add_working_days(start, n);
+        Due {
+            date,
+            provisional: self.is_provisional(start, date),
         }
     }
 
     /// Number of working days in `(from, to]`; 0 when `to <= from`. Used for "how many
     /// working days did this node take" in supervision figures.
-    pub fn working_days_between(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<i64, CalendarError> {
-        let mut count = 0;
-        let mut d = from;
-        while d < to {
-            d = next_day(d)?;
-            if self.is_working_day(d)? {
-                count += 1;
-            }
-        }
-        Ok(count)
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        from.iter_days()
+            .skip(1)
+            .take_while(|d| *d <= to)
+            .filter(|d| self.is_working_day(*d))
+            .count() as i64
     }
 }
 
-/// The following day; past the end of chrono's range no year can be covered anyway.
-fn next_day(d: NaiveDate) -> Result<NaiveDate, CalendarError> {
-    d.succ_opt().ok_or(CalendarError::YearMissing {
-        year: d.year().saturating_add(1),
-    })
+/// Next year's calendar as seen on `today`: admins are warned from 1 October while
+/// it is missing (the State Council publishes it some time in October–December).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NextYear {
+    pub year: i32,
+    pub loaded: bool,
+    /// Whether admins should be told now.
+    pub warn: bool,
+}
+
+impl NextYear {
+    pub fn on(today: NaiveDate, loaded: impl FnOnce(i32) -> bool) -> NextYear {
+        let year = today.year().saturating_add(1);
+        let loaded = loaded(year);
+        NextYear {
+            year,
+            loaded,
+            warn: !loaded && today.month() >= 10,
+        }
+    }
 }
 
 /// China Standard Time is UTC+8 all year (no daylight saving).
@@ -261,7 +273,7 @@ mod tests {
         ];
         for (a, b) in periods {
             for day in a.iter_days().take_while(|x| *x <= b) {
-                assert!(!c.is_working_day(day).unwrap(), "{day} should be off");
+                assert!(!c.is_working_day(day), "{day} should be off");
             }
         }
         for w in [
@@ -277,7 +289,7 @@ mod tests {
             d(2026, 9, 20),
             d(2026, 10, 10),
         ] {
-            assert!(c.is_working_day(w).unwrap(), "{w} is a make-up workday");
+            assert!(c.is_working_day(w), "{w} is a make-up workday");
         }
     }
 
@@ -289,75 +301,43 @@ mod tests {
         let in_2025 = d(2025, 1, 1)
             .iter_days()
             .take_while(|x| x.year() == 2025)
-            .filter(|x| c.is_working_day(*x).unwrap())
+            .filter(|x| c.is_working_day(*x))
             .count();
         let in_2026 = d(2026, 1, 1)
             .iter_days()
             .take_while(|x| x.year() == 2026)
-            .filter(|x| c.is_working_day(*x).unwrap())
+            .filter(|x| c.is_working_day(*x))
             .count();
         assert_eq!(in_2025, 248);
         assert_eq!(in_2026, 248);
         // 2025-01-01 is a holiday, so (2025-01-01, 2026-12-31] holds every working day.
-        assert_eq!(
-            c.working_days_between(d(2025, 1, 1), d(2026, 12, 31))
-                .unwrap(),
-            496
-        );
+        assert_eq!(c.working_days_between(d(2025, 1, 1), d(2026, 12, 31)), 496);
     }
 
     #[test]
     fn weekends_and_overrides() {
         let c = cal();
-        assert!(c.is_working_day(d(2026, 3, 2)).unwrap()); // Monday
-        assert!(!c.is_working_day(d(2026, 3, 7)).unwrap()); // Saturday
-        assert!(!c.is_working_day(d(2026, 3, 8)).unwrap()); // Sunday
-        assert!(!c.is_working_day(d(2026, 2, 16)).unwrap()); // Monday in 春节
-        assert!(c.is_working_day(d(2026, 2, 14)).unwrap()); // Saturday, 调休
+        assert!(c.is_working_day(d(2026, 3, 2))); // Monday
+        assert!(!c.is_working_day(d(2026, 3, 7))); // Saturday
+        assert!(!c.is_working_day(d(2026, 3, 8))); // Sunday
+        assert!(!c.is_working_day(d(2026, 2, 16))); // Monday in 春节
+        assert!(c.is_working_day(d(2026, 2, 14))); // Saturday, 调休
     }
 
     #[test]
     fn spring_festival_2026() {
         let c = cal();
-        assert_eq!(
-            c.add_working_days(d(2026, 2, 13), 1).unwrap(),
-            d(2026, 2, 14)
-        );
-        assert_eq!(
-            c.add_working_days(d(2026, 2, 14), 1).unwrap(),
-            d(2026, 2, 24)
-        );
-        assert_eq!(
-            c.add_working_days(d(2026, 2, 13), 2).unwrap(),
-            d(2026, 2, 24)
-        );
-        assert_eq!(
-            c.add_working_days(d(2026, 2, 12), 5).unwrap(),
-            d(2026, 2, 26)
-        );
+        assert_eq!(c.add_working_days(d(2026, 2, 13), 1), d(2026, 2, 14));
+        assert_eq!(c.add_working_days(d(2026, 2, 14), 1), d(2026, 2, 24));
+        assert_eq!(c.add_working_days(d(2026, 2, 13), 2), d(2026, 2, 24));
+        assert_eq!(c.add_working_days(d(2026, 2, 12), 5), d(2026, 2, 26));
         // Feb 24–27 are Tue–Fri, Feb 28 (Sat) is a make-up workday, then Mar 2.
-        assert_eq!(
-            c.add_working_days(d(2026, 2, 14), 5).unwrap(),
-            d(2026, 2, 28)
-        );
-        assert_eq!(
-            c.add_working_days(d(2026, 2, 14), 6).unwrap(),
-            d(2026, 3, 2)
-        );
+        assert_eq!(c.add_working_days(d(2026, 2, 14), 5), d(2026, 2, 28));
+        assert_eq!(c.add_working_days(d(2026, 2, 14), 6), d(2026, 3, 2));
         // Submitted during the festival: the clock starts when the office reopens.
-        assert_eq!(
-            c.add_working_days(d(2026, 2, 17), 1).unwrap(),
-            d(2026, 2, 24)
-        );
-        assert_eq!(
-            c.add_working_days(d(2026, 2, 17), 0).unwrap(),
-            d(2026, 2, 24)
-        );
-        assert_eq!(
-            c.working_days_between(d(2026, 2, 13), d(2026, 2, 24))
-                .unwrap(),
-            2
-        );
+        assert_eq!(c.add_working_days(d(2026, 2, 17), 1), d(2026, 2, 24));
+        assert_eq!(c.add_working_days(d(2026, 2, 17), 0), d(2026, 2, 24));
+        assert_eq!(c.working_days_between(d(2026, 2, 13), d(2026, 2, 24)), 2);
     }
 
     #[test]
@@ -365,139 +345,139 @@ mod tests {
         let c = cal();
         // Fri Sep 26, then Sun Sep 28 (调休), Mon 29, Tue 30, then Oct 1–8 off,
         // Thu Oct 9, Fri Oct 10, Sat Oct 11 (调休), Mon Oct 13.
-        assert_eq!(
-            c.add_working_days(d(2025, 9, 26), 1).unwrap(),
-            d(2025, 9, 28)
-        );
-        assert_eq!(
-            c.add_working_days(d(2025, 9, 26), 3).unwrap(),
-            d(2025, 9, 30)
-        );
-        assert_eq!(
-            c.add_working_days(d(2025, 9, 26), 4).unwrap(),
-            d(2025, 10, 9)
-        );
-        assert_eq!(
-            c.add_working_days(d(2025, 9, 30), 3).unwrap(),
-            d(2025, 10, 11)
-        );
-        assert_eq!(
-            c.add_working_days(d(2025, 9, 30), 4).unwrap(),
-            d(2025, 10, 13)
-        );
-        assert_eq!(
-            c.working_days_between(d(2025, 9, 26), d(2025, 10, 13))
-                .unwrap(),
-            7
-        );
+        assert_eq!(c.add_working_days(d(2025, 9, 26), 1), d(2025, 9, 28));
+        assert_eq!(c.add_working_days(d(2025, 9, 26), 3), d(2025, 9, 30));
+        assert_eq!(c.add_working_days(d(2025, 9, 26), 4), d(2025, 10, 9));
+        assert_eq!(c.add_working_days(d(2025, 9, 30), 3), d(2025, 10, 11));
+        assert_eq!(c.add_working_days(d(2025, 9, 30), 4), d(2025, 10, 13));
+        assert_eq!(c.working_days_between(d(2025, 9, 26), d(2025, 10, 13)), 7);
     }
 
     #[test]
     fn zero_days() {
         let c = cal();
-        assert_eq!(c.add_working_days(d(2026, 3, 2), 0).unwrap(), d(2026, 3, 2));
-        assert_eq!(c.add_working_days(d(2026, 3, 7), 0).unwrap(), d(2026, 3, 9));
-        assert_eq!(
-            c.working_days_between(d(2026, 3, 9), d(2026, 3, 9))
-                .unwrap(),
-            0
-        );
-        assert_eq!(
-            c.working_days_between(d(2026, 3, 9), d(2026, 3, 2))
-                .unwrap(),
-            0
-        );
+        assert_eq!(c.add_working_days(d(2026, 3, 2), 0), d(2026, 3, 2));
+        assert_eq!(c.add_working_days(d(2026, 3, 7), 0), d(2026, 3, 9));
+        assert_eq!(c.working_days_between(d(2026, 3, 9), d(2026, 3, 9)), 0);
+        assert_eq!(c.working_days_between(d(2026, 3, 9), d(2026, 3, 2)), 0);
     }
 
     #[test]
-    fn missing_year_is_an_error_not_a_guess() {
+    fn between_is_consistent_with_add_for_every_day_of_2026_and_2027() {
+        // 2027 is not loaded: the provisional days must be consistent too.
         let c = cal();
-        let missing = CalendarError::YearMissing { year: 2027 };
-        assert_eq!(c.is_working_day(d(2027, 3, 1)), Err(missing.clone()));
-        assert_eq!(c.add_working_days(d(2027, 3, 1), 3), Err(missing.clone()));
-        assert_eq!(c.add_working_days(d(2027, 3, 1), 0), Err(missing.clone()));
-        // Starts in 2026, runs into 2027.
-        assert_eq!(
-            c.add_working_days(d(2026, 12, 28), 10),
-            Err(missing.clone())
-        );
-        assert_eq!(
-            c.working_days_between(d(2026, 12, 28), d(2027, 1, 5)),
-            Err(missing.clone())
-        );
-        // Finishing inside 2026 is fine even at the edge (Mon Dec 28 + 3 = Thu Dec 31).
-        assert_eq!(
-            c.add_working_days(d(2026, 12, 28), 3).unwrap(),
-            d(2026, 12, 31)
-        );
-        assert_eq!(
-            c.working_days_between(d(2024, 12, 20), d(2025, 1, 2)),
-            Err(CalendarError::YearMissing { year: 2024 })
-        );
-        // An empty calendar covers nothing.
-        let empty = WorkCalendar::new([]);
-        assert_eq!(
-            empty.is_working_day(d(2026, 1, 5)),
-            Err(CalendarError::YearMissing { year: 2026 })
-        );
-        // Huge n ends at the first uncovered year instead of looping forever.
-        assert_eq!(
-            c.add_working_days(d(2026, 1, 5), u32::MAX),
-            Err(missing.clone())
-        );
-        // Even at the end of chrono's range: an error, not a panic.
-        let edge = WorkCalendar::new([(NaiveDate::MAX, DayKind::Off)]);
-        assert_eq!(
-            edge.add_working_days(NaiveDate::MAX, 1),
-            Err(CalendarError::YearMissing {
-                year: NaiveDate::MAX.year() + 1
-            })
-        );
-    }
-
-    #[test]
-    fn missing_year_message() {
-        let e = CalendarError::YearMissing { year: 2027 };
-        let m = e.message();
-        assert_eq!(
-            m.zh,
-            "系统缺少2027年的节假日安排，无法计算办理时限，请管理员先添加该年度日历"
-        );
-        assert_eq!(
-            m.en,
-            "No holiday calendar for 2027: an administrator must add that year before deadlines can be computed"
-        );
-        assert!(e.to_string().contains("2027"));
-    }
-
-    #[test]
-    fn between_is_consistent_with_add_for_every_day_of_2026() {
-        let c = cal();
-        for start in d(2026, 1, 1).iter_days().take_while(|x| x.year() == 2026) {
+        for start in d(2026, 1, 1).iter_days().take_while(|x| x.year() <= 2027) {
             for n in 1..=20u32 {
-                let end = match c.add_working_days(start, n) {
-                    Ok(end) => end,
-                    Err(e) => {
-                        assert_eq!(e, CalendarError::YearMissing { year: 2027 });
-                        continue;
-                    }
-                };
+                let end = c.add_working_days(start, n);
                 assert!(end > start);
-                assert!(c.is_working_day(end).unwrap());
-                assert_eq!(c.working_days_between(start, end).unwrap(), i64::from(n));
+                assert!(c.is_working_day(end));
+                assert_eq!(c.working_days_between(start, end), i64::from(n));
                 let before = end.pred_opt().unwrap();
-                assert_eq!(
-                    c.working_days_between(start, before).unwrap(),
-                    i64::from(n - 1)
-                );
+                assert_eq!(c.working_days_between(start, before), i64::from(n - 1));
             }
-            let zero = c.add_working_days(start, 0).unwrap();
-            assert!(zero >= start && c.is_working_day(zero).unwrap());
+            let zero = c.add_working_days(start, 0);
+            assert!(zero >= start && c.is_working_day(zero));
             assert_eq!(
-                c.working_days_between(start, zero).unwrap(),
+                c.working_days_between(start, zero),
                 i64::from(zero != start)
             );
         }
+    }
+
+    #[test]
+    fn a_missing_year_is_counted_provisionally() {
+        let c = cal();
+        // Mon 2026-12-28 + 5: Dec 29, 30, 31, then Fri Jan 1 (元旦) and the weekend are
+        // skipped: Jan 4, Jan 5.
+        assert_eq!(
+            c.due(d(2026, 12, 28), 5),
+            Due {
+                date: d(2027, 1, 5),
+                provisional: true
+            }
+        );
+        // Ending inside the loaded year is not provisional (Mon Dec 28 + 3 = Thu Dec 31).
+        assert_eq!(
+            c.due(d(2026, 12, 28), 3),
+            Due {
+                date: d(2026, 12, 31),
+                provisional: false
+            }
+        );
+        assert!(!c.is_working_day(d(2027, 1, 1)));
+        // 春节 2027: 除夕 Fri Feb 5 to 初三 Mon Feb 8; no 调休 is guessed.
+        assert!(c.is_working_day(d(2027, 2, 4)));
+        for off in [d(2027, 2, 5), d(2027, 2, 8)] {
+            assert!(!c.is_working_day(off), "{off}");
+        }
+        assert!(c.is_working_day(d(2027, 2, 9)));
+        assert!(!c.is_working_day(d(2027, 2, 6))); // a Saturday stays off
+        assert_eq!(c.add_working_days(d(2027, 2, 4), 1), d(2027, 2, 9));
+        // 清明 Mon Apr 5, 劳动节 Sat May 1 and Sun May 2 (no make-up Monday guessed),
+        // 端午 Wed Jun 9, 中秋 Wed Sep 15, 国庆 Fri Oct 1.
+        for off in [d(2027, 4, 5), d(2027, 6, 9), d(2027, 9, 15), d(2027, 10, 1)] {
+            assert!(!c.is_working_day(off), "{off}");
+        }
+        assert!(c.is_working_day(d(2027, 5, 3)));
+        assert_eq!(c.working_days_between(d(2026, 12, 28), d(2027, 1, 5)), 5);
+        assert!(c.is_provisional(d(2026, 12, 28), d(2027, 1, 5)));
+        assert!(!c.is_provisional(d(2025, 3, 1), d(2026, 12, 31)));
+        assert!(c.is_provisional(d(2024, 12, 30), d(2025, 1, 2)));
+        // 2027 provisionally: 261 weekdays less 元旦, 除夕, 初三, 清明, 端午, 中秋, 国庆 1 Oct.
+        let in_2027 = d(2027, 1, 1)
+            .iter_days()
+            .take_while(|x| x.year() == 2027)
+            .filter(|x| c.is_working_day(*x))
+            .count();
+        assert_eq!(in_2027, 261 - 7);
+    }
+
+    #[test]
+    fn loading_the_year_replaces_the_provisional_days() {
+        let mut rows = seed_holidays();
+        let cal_before = WorkCalendar::from_holidays(&rows);
+        // A notice that makes Mon Jan 4 a bridge day off and Sat Jan 9 a make-up workday.
+        for (date, kind) in [
+            (d(2027, 1, 1), DayKind::Off),
+            (d(2027, 1, 4), DayKind::Off),
+            (d(2027, 1, 9), DayKind::Workday),
+        ] {
+            rows.push(Holiday {
+                date,
+                kind,
+                note: "元旦".into(),
+                source: "test".into(),
+            });
+        }
+        let after = WorkCalendar::from_holidays(&rows);
+        assert_eq!(
+            cal_before.add_working_days(d(2026, 12, 31), 2),
+            d(2027, 1, 5)
+        );
+        assert_eq!(after.add_working_days(d(2026, 12, 31), 2), d(2027, 1, 6));
+        assert!(!after.is_provisional(d(2026, 12, 31), d(2027, 1, 6)));
+        // In a loaded year only its rows count: 清明 2027 is a plain Monday until the
+        // notice lists it.
+        assert!(after.is_working_day(d(2027, 4, 5)));
+    }
+
+    #[test]
+    fn extremes_do_not_panic_or_loop() {
+        let c = cal();
+        assert_eq!(c.add_working_days(NaiveDate::MAX, 1), NaiveDate::MAX);
+        assert_eq!(c.working_days_between(NaiveDate::MAX, NaiveDate::MAX), 0);
+        let _ = c.is_working_day(NaiveDate::MIN);
+    }
+
+    #[test]
+    fn next_year_warnings_start_on_1_october() {
+        let missing = |_| false;
+        assert!(!NextYear::on(d(2026, 9, 30), missing).warn);
+        let n = NextYear::on(d(2026, 10, 1), missing);
+        assert_eq!((n.year, n.loaded, n.warn), (2027, false, true));
+        assert!(NextYear::on(d(2026, 12, 31), missing).warn);
+        assert!(!NextYear::on(d(2026, 12, 1), |y| y == 2027).warn);
+        assert_eq!(NextYear::on(d(2027, 1, 1), missing).year, 2028);
     }
 
     #[test]
@@ -506,9 +486,9 @@ mod tests {
             (d(2030, 1, 1), DayKind::Off),     // Tuesday off
             (d(2030, 1, 5), DayKind::Workday), // Saturday worked
         ]);
-        assert!(!c.is_working_day(d(2030, 1, 1)).unwrap());
-        assert!(c.is_working_day(d(2030, 1, 5)).unwrap());
-        assert!(c.is_working_day(d(2030, 1, 2)).unwrap());
+        assert!(!c.is_working_day(d(2030, 1, 1)));
+        assert!(c.is_working_day(d(2030, 1, 5)));
+        assert!(c.is_working_day(d(2030, 1, 2)));
         assert!(c.covers(2030));
         assert!(!c.covers(2031));
     }

@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
 
-use super::calendar::{china_date, CalendarError, WorkCalendar};
+use super::calendar::{china_date, WorkCalendar};
 
 /// Office hours start at 08:00 local time.
 pub const MORNING: NaiveTime = match NaiveTime::from_hms_opt(8, 0, 0) {
@@ -13,22 +13,15 @@ pub const MORNING: NaiveTime = match NaiveTime::from_hms_opt(8, 0, 0) {
 };
 
 /// The UTC instant from which a node with this deadline is escalated.
-pub fn escalate_from(
-    cal: &WorkCalendar,
-    node_deadline: NaiveDateTime,
-) -> Result<NaiveDateTime, CalendarError> {
+pub fn escalate_from(cal: &WorkCalendar, node_deadline: NaiveDateTime) -> NaiveDateTime {
     let due_day = china_date(node_deadline.and_utc());
-    let first_overdue = cal.add_working_days(due_day, 1)?;
-    Ok(first_overdue.and_time(MORNING) - TimeDelta::hours(8))
+    let first_overdue = cal.add_working_days(due_day, 1);
+    first_overdue.and_time(MORNING) - TimeDelta::hours(8)
 }
 
 /// Whether the node is due for escalation at `now`.
-pub fn is_due(
-    cal: &WorkCalendar,
-    node_deadline: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Result<bool, CalendarError> {
-    Ok(node_deadline < now && escalate_from(cal, node_deadline)? <= now)
+pub fn is_due(cal: &WorkCalendar, node_deadline: NaiveDateTime, now: NaiveDateTime) -> bool {
+    node_deadline < now && escalate_from(cal, node_deadline) <= now
 }
 
 #[cfg(test)]
@@ -46,15 +39,16 @@ mod tests {
         let cal = WorkCalendar::from_holidays(&seed_holidays());
         // Due Fri 2026-02-13: the festival follows, but Sat Feb 14 is a make-up workday.
         let due = end_of_china_day(NaiveDate::from_ymd_opt(2026, 2, 13).unwrap()).naive_utc();
-        assert_eq!(escalate_from(&cal, due).unwrap(), utc("2026-02-14 00:00"));
-        assert!(!is_due(&cal, due, utc("2026-02-13 23:59")).unwrap());
-        assert!(is_due(&cal, due, utc("2026-02-14 00:00")).unwrap());
+        assert_eq!(escalate_from(&cal, due), utc("2026-02-14 00:00"));
+        assert!(!is_due(&cal, due, utc("2026-02-13 23:59")));
+        assert!(is_due(&cal, due, utc("2026-02-14 00:00")));
         // Due Sat Feb 14: next working morning is Tue Feb 24, 08:00 Beijing.
         let due = end_of_china_day(NaiveDate::from_ymd_opt(2026, 2, 14).unwrap()).naive_utc();
-        assert_eq!(escalate_from(&cal, due).unwrap(), utc("2026-02-24 00:00"));
-        assert!(!is_due(&cal, due, utc("2026-02-20 03:00")).unwrap());
-        // A year without a calendar is an error, not a guess.
+        assert_eq!(escalate_from(&cal, due), utc("2026-02-24 00:00"));
+        assert!(!is_due(&cal, due, utc("2026-02-20 03:00")));
+        // Into a year without a calendar: provisionally, Fri 2027-01-01 is 元旦 and the
+        // weekend follows, so Mon Jan 4, 08:00 Beijing.
         let due = end_of_china_day(NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()).naive_utc();
-        assert!(escalate_from(&cal, due).is_err());
+        assert_eq!(escalate_from(&cal, due), utc("2027-01-04 00:00"));
     }
 }

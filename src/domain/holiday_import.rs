@@ -36,6 +36,7 @@ pub fn validate(
     let mut errors = BTreeMap::new();
     let mut out = Vec::new();
     let mut seen = BTreeMap::<NaiveDate, usize>::new();
+    let mut kinds = BTreeMap::<NaiveDate, DayKind>::new();
     if rows.is_empty() {
         errors.insert(
             "rows".to_owned(),
@@ -89,14 +90,26 @@ pub fn validate(
             );
         }
         if let Some(d) = date {
+            let contradicts = match (kind, kind.and_then(|k| kinds.insert(d, k))) {
+                (Some(now), Some(before)) => now != before,
+                _ => false,
+            };
             if let Some(first) = seen.insert(d, i) {
-                errors.insert(
-                    key("date"),
+                let message = if contradicts {
+                    Invalid::new(
+                        format!("{d}既列为放假又列为调休上班（与第{}行矛盾）", first + 1),
+                        format!(
+                            "{d} is listed both as a day off and as a make-up workday (row {})",
+                            first + 1
+                        ),
+                    )
+                } else {
                     Invalid::new(
                         format!("日期{d}重复（与第{}行相同）", first + 1),
                         format!("Date {d} appears twice (also row {})", first + 1),
-                    ),
-                );
+                    )
+                };
+                errors.insert(key("date"), message);
             }
             if existing_years.contains(&d.year()) {
                 errors.insert(
@@ -147,6 +160,82 @@ pub fn validate(
     } else {
         Err(errors)
     }
+}
+
+/// Rows pasted as text, one per line: `date, kind, note[, source]` separated by commas
+/// (either width), tabs or spaces; `kind` is `off`/放假/休 or `workday`/上班/班. Lines
+/// without a source take `default_source` (the notice's number, typed once). Blank
+/// lines and lines starting with `#` are skipped; everything is checked by [`validate`].
+pub fn parse_lines(text: &str, default_source: &str) -> Vec<HolidayInput> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|line| {
+            let parts: Vec<&str> = if line.contains([',', '，', '\t']) {
+                line.split([',', '，', '\t']).map(str::trim).collect()
+            } else {
+                line.splitn(4, char::is_whitespace).map(str::trim).collect()
+            };
+            let get = |i: usize| {
+                parts
+                    .get(i)
+                    .map(|s| (*s).to_owned())
+                    .filter(|s| !s.is_empty())
+            };
+            let kind = get(1).map(|k| match k.as_str() {
+                "放假" | "休" | "休息" => "off".to_owned(),
+                "上班" | "班" | "调休上班" => "workday".to_owned(),
+                _ => k.to_lowercase(),
+            });
+            HolidayInput {
+                date: get(0),
+                kind,
+                note: get(2),
+                source: get(3).or_else(|| Some(default_source.trim().to_owned())),
+            }
+        })
+        .collect()
+}
+
+/// What a year looks like with its rows: working days per month and in the year, to
+/// check against the notice before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ToSchema)]
+pub struct YearSummary {
+    pub year: i32,
+    /// Working days in January … December.
+    pub per_month: Vec<u32>,
+    pub working_days: u32,
+    pub days_off: usize,
+    pub make_up_workdays: usize,
+}
+
+/// The summary of each year in `rows` (validated rows of whole years).
+pub fn summarise(rows: &[Holiday]) -> Vec<YearSummary> {
+    let cal = super::calendar::WorkCalendar::from_holidays(rows);
+    cal.covered_years()
+        .map(|year| {
+            let mut per_month = vec![0u32; 12];
+            let days = NaiveDate::from_ymd_opt(year, 1, 1)
+                .into_iter()
+                .flat_map(|d| d.iter_days())
+                .take_while(|d| d.year() == year);
+            for d in days.filter(|d| cal.is_working_day(*d)) {
+                per_month[d.month0() as usize] += 1;
+            }
+            let of_year = |k: DayKind| {
+                rows.iter()
+                    .filter(|h| h.date.year() == year && h.kind == k)
+                    .count()
+            };
+            YearSummary {
+                year,
+                working_days: per_month.iter().sum(),
+                per_month,
+                days_off: of_year(DayKind::Off),
+                make_up_workdays: of_year(DayKind::Workday),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -202,10 +291,54 @@ mod tests {
         )
         .unwrap_err();
         assert!(e["rows[1].date"].zh.contains("重复"), "{e:?}");
+        let e = validate(
+            &[
+                row("2027-01-01", "off"),
+                row("2027-01-02", "off"),
+                row("2027-01-02", "workday"),
+            ],
+            &BTreeSet::new(),
+        )
+        .unwrap_err();
+        assert!(
+            e["rows[2].date"].zh.contains("既列为放假又列为调休上班"),
+            "{e:?}"
+        );
         let e = validate(&[row("2027-05-01", "off")], &BTreeSet::new()).unwrap_err();
         assert!(e["rows"].zh.contains("不完整"), "{e:?}");
         assert!(validate(&[], &BTreeSet::new())
             .unwrap_err()
             .contains_key("rows"));
+    }
+
+    #[test]
+    fn the_official_years_have_248_working_days() {
+        let rows = crate::domain::calendar::seed_holidays();
+        let s = summarise(&rows);
+        assert_eq!(s.len(), 2);
+        for y in &s {
+            assert_eq!(y.working_days, 248, "{y:?}");
+            assert_eq!(y.per_month.len(), 12);
+        }
+        // February 2026: 20 weekdays, 6 of them in 春节 (16–20, 23), two make-up
+        // Saturdays (14 and 28).
+        assert_eq!(s[1].per_month[1], 20 - 6 + 2);
+        assert_eq!((s[1].days_off, s[1].make_up_workdays), (33, 6));
+    }
+
+    #[test]
+    fn pasted_lines_are_read() {
+        let rows = parse_lines(
+            "# 2027\n2027-01-01, off, 元旦\n\n2027-02-06\t上班\t春节调休上班\t别的通知\n2027-02-05 放假 春节\n2027-02-07，休，春节",
+            "国办发明电〔2026〕1号",
+        );
+        assert_eq!(rows.len(), 4);
+        assert_eq!(rows[0].kind.as_deref(), Some("off"));
+        assert_eq!(rows[1].kind.as_deref(), Some("workday"));
+        assert_eq!(rows[1].source.as_deref(), Some("别的通知"));
+        assert_eq!(rows[2].note.as_deref(), Some("春节"));
+        assert_eq!(rows[3].kind.as_deref(), Some("off"));
+        assert_eq!(rows[0].source.as_deref(), Some("国办发明电〔2026〕1号"));
+        assert!(validate(&rows, &BTreeSet::new()).is_ok());
     }
 }

@@ -12,6 +12,7 @@ pub mod jurisdiction_seed;
 pub mod phone;
 pub mod role;
 pub mod status;
+pub mod statutory;
 pub mod text;
 pub mod tracking;
 

@@ -57,10 +57,23 @@ pub struct JobContext {
 pub type Handler =
     Arc<dyn Fn(JobContext) -> BoxFuture<'static, Result<(), JobError>> + Send + Sync>;
 
+/// Work a worker does on a timer rather than from a queued row (escalating overdue
+/// cases, calendar warnings). It runs on every worker, so it must be safe to run on
+/// several instances at once (claim in the database what must happen once).
+pub type Tick = Arc<dyn Fn(crate::db::Db) -> BoxFuture<'static, ()> + Send + Sync>;
+
+#[derive(Clone)]
+pub struct Periodic {
+    pub name: String,
+    pub every: std::time::Duration,
+    pub run: Tick,
+}
+
 /// Job kinds and their handlers.
 #[derive(Clone, Default)]
 pub struct Registry {
     handlers: HashMap<String, Handler>,
+    periodic: Vec<Periodic>,
 }
 
 impl Registry {
@@ -86,6 +99,23 @@ impl Registry {
 
     pub fn get(&self, kind: &str) -> Option<&Handler> {
         self.handlers.get(kind)
+    }
+
+    /// Runs `f` every `every` (first soon after the worker starts).
+    pub fn every<F, Fut>(&mut self, name: &str, every: std::time::Duration, f: F)
+    where
+        F: Fn(crate::db::Db) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.periodic.push(Periodic {
+            name: name.to_owned(),
+            every,
+            run: Arc::new(move |db| Box::pin(f(db))),
+        });
+    }
+
+    pub fn periodic(&self) -> &[Periodic] {
+        &self.periodic
     }
 }
 

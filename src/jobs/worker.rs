@@ -25,8 +25,6 @@ pub struct WorkerConfig {
     pub backoff_max: Duration,
     pub shutdown_grace: Duration,
     pub retention_days: i64,
-    /// How often overdue cases are escalated (`workflow::escalate`).
-    pub escalate_every: Duration,
 }
 
 impl WorkerConfig {
@@ -39,7 +37,6 @@ impl WorkerConfig {
             backoff_max: Duration::from_secs(s.job_backoff_max_secs.max(1)),
             shutdown_grace: Duration::from_secs(s.worker_shutdown_grace_secs),
             retention_days: s.job_retention_days.max(1),
-            escalate_every: Duration::from_secs(s.escalation_interval_secs.max(1)),
         }
     }
 }
@@ -87,16 +84,18 @@ impl Worker {
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         tracing::info!(owner = %self.cfg.owner, "worker started");
         let mut last_purge: Option<Instant> = None;
-        let mut last_escalation: Option<Instant> = None;
+        let mut last_tick: Vec<Option<Instant>> = vec![None; self.registry.periodic().len()];
         loop {
             if *stop.borrow() {
                 break;
             }
-            // Checked before the jobs, so a busy queue cannot starve it; the SMS it
-            // queues are due at once.
-            if last_escalation.is_none_or(|t| t.elapsed() >= self.cfg.escalate_every) {
-                last_escalation = Some(Instant::now());
-                self.escalate().await;
+            // Checked before the jobs, so a busy queue cannot starve them; messages they
+            // queue are due at once.
+            for (p, last) in self.registry.periodic().iter().zip(last_tick.iter_mut()) {
+                if last.is_none_or(|t| t.elapsed() >= p.every) {
+                    *last = Some(Instant::now());
+                    (p.run)(self.db.clone()).await;
+                }
             }
             match self.run_one(&mut stop).await {
                 Ok(true) => continue,
@@ -129,22 +128,6 @@ impl Worker {
             .await;
         if let Err(e) = r {
             tracing::warn!(error = %e, "worker: purge failed");
-        }
-    }
-
-    /// Escalates the overdue cases whose first working morning has come; the
-    /// supervisors' SMS go through the outbox in the same transaction.
-    pub async fn escalate(&self) {
-        let r = self
-            .db
-            .with_writer(|c| crate::workflow::escalate::escalate_due(c, now()))
-            .await;
-        match r {
-            Ok(done) if !done.is_empty() => {
-                tracing::info!(cases = done.len(), "worker: overdue cases escalated");
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "worker: escalation failed"),
         }
     }
 

@@ -176,6 +176,7 @@ mod tests {
             "signer": "欧阳长长长",
             "township": "黄泥河镇",
             "deadline": "2026-02-25",
+            "year": "2027",
         }));
         for code in outbox::ALL {
             let text = t.render(&format!("sms/{code}.txt"), &params).unwrap();

@@ -26,12 +26,22 @@ pub const DELIVERED: &str = "delivered";
 /// To a supervisor: a case ran past its node deadline (issue 7). SMS only.
 pub const ESCALATED: &str = "overdue_escalated";
 
+/// To an admin: next year's holiday calendar is not loaded yet (weekly from October).
+pub const CALENDAR_MISSING: &str = "calendar_missing";
+
 /// Every template code, for checks over templates/.
-pub const ALL: [&str; 7] = [
-    SUBMITTED, RETURNED, REJECTED, APPROVED, DISPATCHED, DELIVERED, ESCALATED,
+pub const ALL: [&str; 8] = [
+    SUBMITTED,
+    RETURNED,
+    REJECTED,
+    APPROVED,
+    DISPATCHED,
+    DELIVERED,
+    ESCALATED,
+    CALENDAR_MISSING,
 ];
 /// Codes sent by SMS only (no email templates).
-pub const SMS_ONLY: [&str; 2] = [DISPATCHED, ESCALATED];
+pub const SMS_ONLY: [&str; 3] = [DISPATCHED, ESCALATED, CALENDAR_MISSING];
 
 /// Queues one message and the job that sends it.
 pub fn queue(

@@ -8,6 +8,7 @@
 //! counted"); keep the two in step.
 
 pub mod bench;
+pub mod case_row;
 pub mod csv;
 pub mod report;
 pub mod svg;
@@ -18,7 +19,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::calendar::{china_date, end_of_china_day, CalendarError, WorkCalendar};
+use crate::domain::calendar::{china_date, end_of_china_day, WorkCalendar};
 
 /// Most approval steps a type may have for the per-node figures (the seeded types have 2).
 pub const MAX_STEPS: usize = 4;
@@ -68,10 +69,9 @@ impl Context<'_> {
 
     /// The end of the working day after today: a node due by then has one working day
     /// or less left.
-    pub fn at_risk_until(&self) -> Result<NaiveDateTime, CalendarError> {
+    pub fn at_risk_until(&self) -> NaiveDateTime {
         let today = china_date(self.now.and_utc());
-        let due = self.calendar.add_working_days(today, 1)?;
-        Ok(end_of_china_day(due).naive_utc())
+        end_of_china_day(self.calendar.add_working_days(today, 1)).naive_utc()
     }
 }
 
@@ -176,11 +176,7 @@ fn day(t: NaiveDateTime) -> NaiveDate {
 }
 
 /// Classifies one case. `at_risk_until` comes from [`Context::at_risk_until`].
-pub fn classify(
-    f: &CaseFact,
-    ctx: &Context<'_>,
-    at_risk_until: NaiveDateTime,
-) -> Result<Classified, CalendarError> {
+pub fn classify(f: &CaseFact, ctx: &Context<'_>, at_risk_until: NaiveDateTime) -> Classified {
     let cal = ctx.calendar;
     let mut c = Classified {
         received: ctx.in_range(f.received_at),
@@ -190,23 +186,23 @@ pub fn classify(
         ..Classified::default()
     };
     let (Some(fin), Some(start)) = (f.finished_at, f.restart_at) else {
-        return Ok(c);
+        return c;
     };
     if !ctx.in_range(Some(fin)) {
-        return Ok(c);
+        return c;
     }
     c.finished = true;
     c.issued = !f.rejected;
     c.finish_day = Some(day(fin));
     c.same_day = day(start) == day(fin);
-    let days = cal.working_days_between(day(start), day(fin))?;
+    let days = cal.working_days_between(day(start), day(fin));
     if c.issued {
         c.working_days = Some(days);
     }
     // Due by the end of the promised-th working day after the (re)submission.
     c.on_time = match ctx.promised_days.get(&f.type_code) {
         Some(&n) => {
-            let due = cal.add_working_days(day(start), n)?;
+            let due = cal.add_working_days(day(start), n);
             fin <= end_of_china_day(due).naive_utc()
         }
         None => false,
@@ -223,11 +219,11 @@ pub fn classify(
             None => None,
         };
         if let Some(e) = end {
-            c.node_days[i] = Some(cal.working_days_between(day(s), day(e))?);
+            c.node_days[i] = Some(cal.working_days_between(day(s), day(e)));
         }
         node_start = end.filter(|_| !f.rejected || f.reject_step != i32::try_from(i).ok());
     }
-    Ok(c)
+    c
 }
 
 /// The figures of one group (or of the total).
@@ -426,13 +422,13 @@ pub struct Computed {
 /// Aggregates the cases in memory; groups come out ordered by key (cases without one
 /// last). This is the reference for the database path (`db::stats`, which sums the
 /// stored per-case classification); labels are filled by the caller.
-pub fn compute(facts: &[CaseFact], ctx: &Context<'_>) -> Result<Computed, CalendarError> {
-    let until = ctx.at_risk_until()?;
+pub fn compute(facts: &[CaseFact], ctx: &Context<'_>) -> Computed {
+    let until = ctx.at_risk_until();
     let mut groups: BTreeMap<Option<String>, Sums> = BTreeMap::new();
     let mut total = Sums::default();
     let mut daily: BTreeMap<NaiveDate, (u64, u64)> = BTreeMap::new();
     for f in facts {
-        let c = classify(f, ctx, until)?;
+        let c = classify(f, ctx, until);
         if c == Classified::default() {
             continue;
         }
@@ -454,7 +450,7 @@ pub fn compute(facts: &[CaseFact], ctx: &Context<'_>) -> Result<Computed, Calend
         })
         .collect();
     groups.sort_by_key(|g| g.key.is_none());
-    Ok(Computed {
+    Computed {
         groups,
         total: total.finish(),
         daily: daily
@@ -465,7 +461,7 @@ pub fn compute(facts: &[CaseFact], ctx: &Context<'_>) -> Result<Computed, Calend
                 on_time,
             })
             .collect(),
-    })
+    }
 }
 
 /// The `group` value that selects the cases without a key (see [`Figures::key`]).
@@ -478,19 +474,19 @@ pub fn cases_in<'a>(
     ctx: &Context<'_>,
     metric: Metric,
     group: Option<&str>,
-) -> Result<Vec<&'a CaseFact>, CalendarError> {
-    let until = ctx.at_risk_until()?;
+) -> Vec<&'a CaseFact> {
+    let until = ctx.at_risk_until();
     let mut out = Vec::new();
     for f in facts {
         let wanted = group.map(|g| (g != NO_GROUP).then_some(g));
         if wanted.is_some_and(|g| f.group.as_deref() != g) {
             continue;
         }
-        if classify(f, ctx, until)?.has(metric) {
+        if classify(f, ctx, until).has(metric) {
             out.push(f);
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

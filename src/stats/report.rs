@@ -158,7 +158,7 @@ impl Params {
             from: self.from,
             to: self.to,
             now,
-            at_risk_until: ctx.at_risk_until()?,
+            at_risk_until: ctx.at_risk_until(),
         })
     }
 }

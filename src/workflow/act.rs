@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::notify::outbox;
 use serde_json::json;
 
-use super::{deadline_after, save_transition, EventInput, Services};
+use super::{save_transition, stamp_deadlines, EventInput, Services};
 
 pub struct ActInput {
     pub action: Action,
@@ -84,22 +84,15 @@ pub fn act(
                 return Err(AppError::Validation(missing));
             }
             // The office's clock (re)starts now: time with the resident does not count.
-            let first = t
-                .step(0)
-                .ok_or_else(|| AppError::internal("type has no steps"))?;
             app.current_step = 0;
             app.submitted_at = Some(at);
             app.node_started_at = at;
-            app.node_deadline = deadline_after(&cal, at, first.time_limit_days)?;
-            app.overall_deadline = Some(deadline_after(&cal, at, t.promised_days)?);
+            stamp_deadlines(&mut app, &t, &cal)?;
         }
         Action::Approve if !last_step => {
-            let next = t
-                .step(step_index + 1)
-                .ok_or_else(|| AppError::internal("missing step"))?;
             app.current_step += 1;
             app.node_started_at = at;
-            app.node_deadline = deadline_after(&cal, at, next.time_limit_days)?;
+            stamp_deadlines(&mut app, &t, &cal)?;
         }
         _ => {}
     }

@@ -136,6 +136,7 @@ pub fn create(conn: &mut DbConn, user: &CurrentUser, input: DraftInput) -> AppRe
         node_started_at: at,
         node_deadline: at,
         overall_deadline: None,
+        deadline_provisional: false,
     };
     apply_delivery(&mut app, input.delivery);
     applications::insert(conn, &app)?;

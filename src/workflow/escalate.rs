@@ -1,5 +1,5 @@
-//! Escalation of overdue cases (issue 7). The worker calls `escalate_due` every
-//! minute or so (`jobs::worker`); the `escalations` table makes each (application,
+//! Escalation of overdue cases (issue 7). Every worker calls `escalate_due` every
+//! minute or so (registered with the job registry, [`register`]); the `escalations` table makes each (application,
 //! node) fire once however often and on however many instances it runs, and the
 //! supervisors' SMS are queued in the outbox in the same transaction as that row.
 
@@ -11,6 +11,23 @@ use crate::domain::calendar::china_date;
 use crate::domain::escalation::is_due;
 use crate::error::AppResult;
 use crate::notify::outbox;
+
+/// Escalates on every worker every `every` (`escalation_interval_secs`); the
+/// `escalations` table keeps it to once per (case, node) across instances.
+pub fn register(registry: &mut crate::jobs::Registry, every: std::time::Duration) {
+    registry.every("escalate", every, |db: crate::db::Db| async move {
+        let r = db
+            .with_writer(|c| escalate_due(c, crate::db::models::now()))
+            .await;
+        match r {
+            Ok(done) if !done.is_empty() => {
+                tracing::info!(cases = done.len(), "worker: overdue cases escalated");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "worker: escalation failed"),
+        }
+    });
+}
 
 /// One case escalated now: who should be told (supervisor user ids of the township,
 /// else of the county) and about what.
@@ -28,20 +45,15 @@ pub struct Escalated {
 }
 
 /// Records every overdue node whose first working morning has come, queues an SMS to
-/// each of its supervisors, and returns them, all in one write transaction. A node in a year without calendar data is logged and
-/// left for later rather than blocking the others.
+/// each of its supervisors, and returns them, all in one write transaction. Working
+/// days of a year without its holiday notice are counted provisionally.
 pub fn escalate_due(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Vec<Escalated>> {
     conn.write_tx(|c| {
         let cal = catalog::calendar(c)?;
         let mut out = Vec::new();
         for app in escalations::overdue_not_escalated(c, now)? {
-            match is_due(&cal, app.node_deadline, now) {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(e) => {
-                    tracing::warn!(application = %app.number, error = %e, "cannot decide escalation");
-                    continue;
-                }
+            if !is_due(&cal, app.node_deadline, now) {
+                continue;
             }
             let row = EscalationRow {
                 id: new_id(),

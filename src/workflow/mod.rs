@@ -2,11 +2,14 @@
 //! and version, and writes the new state with its event rows (DESIGN §4).
 
 pub mod act;
+pub mod calendar_watch;
 pub mod courier;
 pub mod dispatch;
 pub mod documents;
 pub mod drafts;
 pub mod escalate;
+pub mod figures;
+pub mod holidays;
 pub mod issue;
 pub mod register;
 pub mod revoke;
@@ -17,7 +20,8 @@ use chrono::NaiveDateTime;
 
 use crate::db::models::{new_id, ApplicationEvent};
 use crate::db::DbConn;
-use crate::domain::calendar::{end_of_china_day, CalendarError, WorkCalendar};
+use crate::domain::calendar::{china_date, end_of_china_day, WorkCalendar};
+use crate::domain::cert_type::CertificateType;
 use crate::error::{AppError, AppResult};
 use crate::pdf::CertFont;
 use crate::storage::BlobStore;
@@ -45,21 +49,26 @@ pub const IMAGE_WORKERS: usize = 2;
 
 pub type SharedServices = Arc<Services>;
 
-impl From<CalendarError> for AppError {
-    fn from(e: CalendarError) -> Self {
-        AppError::Unprocessable(e.message())
-    }
-}
-
-/// The end of the `days`-th working day after `from` (China time), as stored.
-pub fn deadline_after(
+/// Sets the current node's deadline (from `node_started_at`, the step's limit) and the
+/// overall one (from `submitted_at`, the promised limit), each the end of that working
+/// day in China, and whether either was counted on provisional days. Used on submit,
+/// on each step's approval and when a holiday year is loaded.
+pub fn stamp_deadlines(
+    app: &mut crate::db::models::Application,
+    t: &CertificateType,
     cal: &WorkCalendar,
-    from: NaiveDateTime,
-    days: u32,
-) -> AppResult<NaiveDateTime> {
-    let start = crate::domain::calendar::china_date(from.and_utc());
-    let due = cal.add_working_days(start, days)?;
-    Ok(end_of_china_day(due).naive_utc())
+) -> AppResult<()> {
+    let step = usize::try_from(app.current_step)
+        .ok()
+        .and_then(|i| t.step(i))
+        .ok_or_else(|| AppError::internal("the case's step is not in its type"))?;
+    let due = |from: NaiveDateTime, days: u32| cal.due(china_date(from.and_utc()), days);
+    let node = due(app.node_started_at, step.time_limit_days);
+    let overall = app.submitted_at.map(|s| due(s, t.promised_days));
+    app.node_deadline = end_of_china_day(node.date).naive_utc();
+    app.overall_deadline = overall.map(|o| end_of_china_day(o.date).naive_utc());
+    app.deadline_provisional = node.provisional || overall.is_some_and(|o| o.provisional);
+    Ok(())
 }
 
 /// One row of the append-only trail.
@@ -115,5 +124,6 @@ pub fn record_event(conn: &mut DbConn, application_id: &str, e: EventInput<'_>) 
         deadline_met: e.node_deadline.map(|d| e.at <= d),
     };
     crate::db::applications::insert_event(conn, &row)?;
+    figures::after_event(conn, application_id, &row.action)?;
     Ok(())
 }

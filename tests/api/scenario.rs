@@ -69,6 +69,7 @@ pub fn write(c: &mut DbConn, applicant: &str, case: &Case<'_>) -> String {
         node_started_at: case.node_started_at,
         node_deadline: case.node_deadline,
         overall_deadline: None,
+        deadline_provisional: false,
     };
     applications::insert(c, &app).expect("insert application");
     for (i, (action, from, to, step, at)) in case.events.iter().enumerate() {

@@ -50,7 +50,6 @@ async fn two_workers_run_each_of_1000_jobs_exactly_once() {
             backoff_max: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(5),
             retention_days: 30,
-            escalate_every: Duration::from_secs(3600),
         };
         handles.push(Worker::new(db, cfg, registry).spawn());
     }

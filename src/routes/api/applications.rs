@@ -293,7 +293,7 @@ pub async fn list(
 pub fn at_risk_until(c: &mut crate::db::DbConn, now: NaiveDateTime) -> AppResult<NaiveDateTime> {
     let cal = crate::db::catalog::calendar(c)?;
     let today = crate::domain::calendar::china_date(now.and_utc());
-    let due = cal.add_working_days(today, 1)?;
+    let due = cal.add_working_days(today, 1);
     Ok(crate::domain::calendar::end_of_china_day(due).naive_utc())
 }
 

@@ -6,11 +6,14 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::CurrentUser;
 use crate::db::catalog;
-use crate::domain::holiday_import::{validate, HolidayInput};
+use crate::domain::calendar::{PROVISIONAL_RULE_EN, PROVISIONAL_RULE_ZH};
+use crate::domain::holiday_import::HolidayInput;
 use crate::domain::role::Role;
+use crate::domain::statutory;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
 use crate::startup::AppState;
+use crate::workflow::holidays::{self, HolidaysAdded};
 
 #[derive(Deserialize, IntoParams)]
 pub struct YearQuery {
@@ -29,12 +32,33 @@ pub struct HolidayView {
 #[derive(Serialize, ToSchema)]
 pub struct HolidayYear {
     pub year: i32,
-    /// Whether the calendar covers this year (deadlines in it can be computed).
+    /// Whether the State Council's schedule for this year is loaded (same as `loaded`).
     pub covered: bool,
+    /// Whether the State Council's schedule for this year is loaded. When not, working
+    /// days are counted provisionally (`provisional_rule`) and deadlines say so.
+    pub loaded: bool,
     pub items: Vec<HolidayView>,
+    /// How working days are counted while the year is not loaded (Chinese, English).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisional_rule: Option<RuleText>,
+    /// The statutory days off the provisional rule takes out (empty when loaded).
+    pub provisional_days_off: Vec<StatutoryDayView>,
 }
 
-/// The holiday rows (days off and 调休 make-up workdays) of one year.
+#[derive(Serialize, ToSchema)]
+pub struct RuleText {
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatutoryDayView {
+    pub date: String,
+    pub name: &'static str,
+}
+
+/// The holiday rows (days off and 调休 make-up workdays) of one year; for a year not
+/// loaded yet, `loaded: false` and the provisional rule.
 #[utoipa::path(get, path = "/api/v1/holidays", tag = "catalogue", params(YearQuery),
     responses((status = 200, body = HolidayYear), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list(state: web::Data<AppState>, q: web::Query<YearQuery>) -> AppResult<HttpResponse> {
@@ -51,9 +75,26 @@ pub async fn list(state: web::Data<AppState>, q: web::Query<YearQuery>) -> AppRe
         .db
         .read(move |c| catalog::holidays_of_year(c, year).map_err(AppError::from))
         .await?;
+    let loaded = !rows.is_empty();
     Ok(HttpResponse::Ok().json(HolidayYear {
         year,
-        covered: !rows.is_empty(),
+        covered: loaded,
+        loaded,
+        provisional_rule: (!loaded).then_some(RuleText {
+            zh: PROVISIONAL_RULE_ZH,
+            en: PROVISIONAL_RULE_EN,
+        }),
+        provisional_days_off: if loaded {
+            Vec::new()
+        } else {
+            statutory::days_off(year)
+                .into_iter()
+                .map(|s| StatutoryDayView {
+                    date: s.date.to_string(),
+                    name: s.name,
+                })
+                .collect()
+        },
         items: rows
             .into_iter()
             .map(|r| HolidayView {
@@ -66,15 +107,10 @@ pub async fn list(state: web::Data<AppState>, q: web::Query<YearQuery>) -> AppRe
     }))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct HolidaysAdded {
-    pub added: usize,
-    pub years: Vec<i32>,
-}
-
 /// Add a year's calendar (admin), in the format of `seed/holidays.json`: an array of
 /// `{date, kind, note, source}`. The whole batch is checked first; nothing is stored
-/// unless every row is valid and its year is new.
+/// unless every row is valid and its year is new. In the same transaction, open cases
+/// whose deadlines were counted on provisional days get the real ones.
 #[utoipa::path(post, path = "/api/v1/admin/holidays", tag = "catalogue", request_body = Vec<HolidayInput>,
     responses((status = 201, body = HolidaysAdded), (status = 403, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)),
@@ -86,20 +122,6 @@ pub async fn add(
 ) -> AppResult<HttpResponse> {
     user.require_role(&[Role::Admin])?;
     let rows = body.into_inner();
-    let out = state.db.write(move |c| add_rows(c, &rows)).await?;
+    let out = state.db.write(move |c| holidays::add(c, &rows)).await?;
     Ok(HttpResponse::Created().json(out))
-}
-
-/// Validates and stores a batch in the caller's transaction (API and CLI).
-pub fn add_rows(c: &mut crate::db::DbConn, rows: &[HolidayInput]) -> AppResult<HolidaysAdded> {
-    let existing = catalog::holiday_years(c)?;
-    let valid = validate(rows, &existing).map_err(AppError::Validation)?;
-    let added = catalog::add_holidays(c, &valid)?;
-    let mut years: Vec<i32> = valid
-        .iter()
-        .map(|h| chrono::Datelike::year(&h.date))
-        .collect();
-    years.dedup();
-    tracing::info!(added, ?years, "holiday calendar added");
-    Ok(HolidaysAdded { added, years })
 }

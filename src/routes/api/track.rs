@@ -38,6 +38,9 @@ pub struct TrackView {
     pub created_at: DateTime<Utc>,
     /// The promised completion date, once submitted.
     pub overall_deadline: Option<DateTime<Utc>>,
+    /// The promised date was counted on provisional working days (next year's holiday
+    /// notice is not loaded yet) and may move when it is.
+    pub deadline_provisional: bool,
     pub timeline: Vec<TrackNode>,
 }
 
@@ -152,6 +155,7 @@ pub async fn lookup(
         status: found.status,
         created_at: utc(found.created_at),
         overall_deadline: found.overall_deadline.map(utc),
+        deadline_provisional: found.deadline_provisional,
         timeline: found
             .events
             .into_iter()

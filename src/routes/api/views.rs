@@ -69,6 +69,9 @@ pub struct ApplicationSummary {
     /// End of the current node's time limit, while the office holds the case.
     pub node_deadline: Option<DateTime<Utc>>,
     pub overall_deadline: Option<DateTime<Utc>>,
+    /// The office holds the case and a deadline above was counted on provisional working
+    /// days (next year's holiday notice is not loaded yet); it may move when it is.
+    pub deadline_provisional: bool,
     /// The office holds the case and its node deadline has passed.
     pub overdue: bool,
     /// The office holds the case, not yet overdue, with one working day or less left
@@ -116,6 +119,7 @@ impl ApplicationSummary {
             } else {
                 None
             },
+            deadline_provisional: holds && a.deadline_provisional,
             overdue: holds && a.node_deadline < now,
             at_risk: false,
         }

@@ -14,10 +14,12 @@ use super::i18n::{self, Lang};
 use crate::auth::current_user::request_token;
 use crate::auth::session::new_token;
 use crate::auth::CurrentUser;
+use crate::db::models::now;
 use crate::domain::role::Role;
 use crate::domain::Invalid;
 use crate::error::AppError;
 use crate::startup::AppState;
+use crate::workflow::calendar_watch;
 
 pub const CSRF_COOKIE: &str = "zm_csrf";
 pub const CSRF_FIELD: &str = "_csrf";
@@ -32,6 +34,9 @@ pub struct Ctx {
     csrf: String,
     new_csrf: bool,
     flash: Option<String>,
+    /// Next year, when its holiday calendar is missing and this user should be told
+    /// (admins and supervisors, from 1 October).
+    calendar_warning: Option<i32>,
 }
 
 impl FromRequest for Ctx {
@@ -61,6 +66,18 @@ impl Ctx {
             _ => (new_token(), true),
         };
         let flash = req.cookie(FLASH_COOKIE).map(|c| c.value().to_owned());
+        let watches_calendar = user
+            .as_ref()
+            .is_some_and(|u| matches!(u.role, Role::Admin | Role::Supervisor));
+        let calendar_warning = if watches_calendar {
+            let next = state
+                .db
+                .read(|c| Ok::<_, AppError>(calendar_watch::next_year(c, now())?))
+                .await?;
+            next.warn.then_some(next.year)
+        } else {
+            None
+        };
         Ok(Ctx {
             req,
             state,
@@ -69,6 +86,7 @@ impl Ctx {
             csrf,
             new_csrf,
             flash,
+            calendar_warning,
         })
     }
 
@@ -165,6 +183,7 @@ impl Ctx {
             "user": user,
             "csrf": self.csrf,
             "flash": flash,
+            "calendar_warning": self.calendar_warning.map(|y| y.to_string()),
             "css_url": super::assets::css_url(),
             "js_url": super::assets::js_url(),
         })

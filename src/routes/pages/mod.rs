@@ -2,6 +2,7 @@
 //! page group). Handlers call the workflows directly, like the API handlers do.
 
 pub mod account;
+mod admin_holidays;
 pub mod assets;
 pub mod courier;
 pub mod ctx;
@@ -48,6 +49,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/office", web::get().to(office::queue))
         .route("/office/{id}", web::get().to(office::case))
         .route("/office/{id}/action", web::post().to(office::act))
+        .route("/admin/holidays", web::get().to(admin_holidays::page))
+        .route("/admin/holidays", web::post().to(admin_holidays::submit))
         .route("/courier", web::get().to(courier::list))
         .route("/courier/{id}/event", web::post().to(courier::event));
 }

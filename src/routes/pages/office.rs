@@ -94,6 +94,7 @@ pub async fn queue(ctx: Ctx, q: web::Query<QueueQuery>) -> HttpResponse {
                 "status_label": view::status(lang, &a.status),
                 "deadline": holds.then(|| i18n::datetime(lang, a.node_deadline)),
                 "overdue": holds && a.node_deadline < t0,
+                "provisional": holds && a.deadline_provisional,
             })
         })
         .collect();

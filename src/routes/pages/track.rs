@@ -58,6 +58,7 @@ fn result(lang: Lang, v: &TrackView) -> Value {
         "status": v.status,
         "status_label": view::status(lang, &v.status),
         "overall_deadline": v.overall_deadline.map(|d| i18n::date(lang, d.naive_utc())),
+        "deadline_provisional": v.deadline_provisional,
         "timeline": timeline,
     })
 }

@@ -170,6 +170,7 @@ pub fn case(lang: Lang, d: &ApplicationDetail, t: &CertificateType) -> Value {
         "submitted_at": opt_time(lang, s.submitted_at),
         "node_deadline": opt_time(lang, s.node_deadline),
         "overall_deadline": opt_time(lang, s.overall_deadline),
+        "deadline_provisional": s.deadline_provisional,
         "overdue": s.overdue,
         "step": step,
         "form": form_rows(lang, t, &d.form),

@@ -71,18 +71,6 @@ async fn failed_jobs_are_listed_and_retried(backend: Backend) {
 }
 both_backends!(failed_jobs_are_listed_and_retried);
 
-/// Signs in as the demo administrator (who has no jurisdiction).
 async fn admin_token(app: &TestApp) -> String {
-    use diesel::prelude::*;
-    use zhengming::db::schema::users::dsl as u;
-    let phone: String = app
-        .with_db(|c| {
-            u::users
-                .filter(u::role.eq("admin"))
-                .select(u::phone)
-                .first(c)
-                .unwrap()
-        })
-        .await;
-    app.login(&phone, zhengming::demo::DEMO_PASSWORD).await
+    app.admin_token().await
 }

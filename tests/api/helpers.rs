@@ -147,6 +147,23 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     }
 }
 
+/// A server started as its own process on the SQLite database in `dir` (e.g. under a
+/// shifted clock), reachable at `base`.
+pub fn attach(base: String, dir: tempfile::TempDir) -> TestApp {
+    let database_url = format!("sqlite://{}", dir.path().join("zhengming.db").display());
+    let app_db = zhengming::db::Db::connect(&database_url, 2).expect("open the server's database");
+    TestApp {
+        base,
+        client: Client::new(),
+        app_db,
+        backend: Backend::Sqlite,
+        database_url,
+        data_dir: dir.path().to_owned(),
+        _dir: dir,
+        pg_db: None,
+    }
+}
+
 /// Well-known demo accounts (see `zhengming::demo`).
 pub mod accounts {
     /// 敦化市 雁鸣湖镇 (222403108) and its village 大山村 (222403108200).
@@ -654,6 +671,37 @@ impl TestApp {
             failed_attempts: d["failed_attempts"].as_i64().expect("failed_attempts"),
             events: self.dispatch_event_rows(&id).await,
         }
+    }
+
+    /// Signs in as the demo administrator (who has no jurisdiction).
+    pub async fn admin_token(&self) -> String {
+        use diesel::prelude::*;
+        use zhengming::db::schema::users::dsl as u;
+        let phone: String = self
+            .with_db(|c| {
+                u::users
+                    .filter(u::role.eq("admin"))
+                    .select(u::phone)
+                    .first(c)
+                    .unwrap()
+            })
+            .await;
+        self.login(&phone, zhengming::demo::DEMO_PASSWORD).await
+    }
+
+    /// Runs `f` with the application's write connection (test set-up only).
+    pub async fn with_writer<T, F>(&self, f: F) -> T
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut zhengming::db::DbConn) -> T + Send + 'static,
+    {
+        let db = self.app_db.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = db.write_conn().expect("write connection");
+            f(&mut c)
+        })
+        .await
+        .expect("database task")
     }
 
     /// Runs `f` with a pooled read connection of the application's database.

@@ -22,3 +22,4 @@ mod transitions;
 mod validation;
 mod verification;
 mod workers;
+mod year_boundary;

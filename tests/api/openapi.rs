@@ -133,5 +133,5 @@ async fn healthz_says_ok() {
     let app = spawn_app(Backend::Sqlite).await;
     let r = app.get("/healthz", None).await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.body, serde_json::json!({"status": "ok"}));
+    assert_eq!(r.body["status"], "ok");
 }

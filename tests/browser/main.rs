@@ -460,3 +460,96 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     let r = app.try_login(&phone, "secret-pass-1").await;
     assert_eq!(r.status, 401, "no account was created");
 }
+
+/// The admin loads next year's holiday calendar from the page: the banner says it is
+/// missing (from October), a contradictory paste is refused with its line named, the
+/// preview shows the working days, and confirming stores it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_loads_next_years_calendar() {
+    use chrono::Datelike;
+    let app = spawn_app(Backend::Sqlite).await;
+    let mut b = Browser::launch(360, "holidays").await;
+    let today = zhengming::domain::calendar::china_date(chrono::Utc::now());
+    let next = today.year() + 1;
+    let admin_phone: String = {
+        use diesel::prelude::*;
+        use zhengming::db::schema::users::dsl as u;
+        app.with_db(|c| {
+            u::users
+                .filter(u::role.eq("admin"))
+                .select(u::phone)
+                .first(c)
+                .unwrap()
+        })
+        .await
+    };
+    sign_in(&b, &app, &admin_phone, DEMO_PASSWORD).await;
+    b.goto(&app.url("/admin/holidays")).await;
+    let page = b.body().await;
+    assert!(page.contains(&format!("{next} · 尚未导入")), "{page}");
+    assert!(
+        page.contains("春节"),
+        "the provisional statutory days are listed"
+    );
+    if today.month() >= 10 && next > 2026 {
+        assert!(
+            page.contains(&format!("{next}年节假日安排尚未导入")),
+            "banner: {page}"
+        );
+    }
+    b.screenshot("holidays-missing").await;
+
+    // A day both off and a workday: refused, the line named, nothing stored.
+    let rows = format!(
+        "{next}-01-01, 放假, 元旦\n{next}-05-03, 放假, 劳动节\n{next}-05-03, 上班, 劳动节调休上班"
+    );
+    b.fill("#in-source", "国办发明电〔测试〕1号").await;
+    b.fill("#in-rows", &rows).await;
+    b.submit("#holidays-preview-go").await;
+    let page = b.body().await;
+    assert!(page.contains("第3行"), "{page}");
+    assert!(page.contains("既列为放假又列为调休上班"), "{page}");
+    b.screenshot("holidays-refused").await;
+
+    // The first Saturday of May as a make-up workday: preview, then confirm.
+    let saturday = chrono::NaiveDate::from_ymd_opt(next, 5, 1)
+        .unwrap()
+        .iter_days()
+        .find(|d| d.weekday() == chrono::Weekday::Sat)
+        .unwrap();
+    let rows = format!("{next}-01-01, 放假, 元旦\n{saturday}, 上班, 劳动节调休上班");
+    b.fill("#in-rows", &rows).await;
+    b.submit("#holidays-preview-go").await;
+    let preview = b.text("#holiday-preview").await;
+    assert!(preview.contains("全年工作日"), "{preview}");
+    let overflow = b
+        .exec(
+            "return document.documentElement.scrollWidth - window.innerWidth",
+            json!([]),
+        )
+        .await;
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "page wider than the screen by {overflow}"
+    );
+    b.exec(
+        "document.getElementById('holiday-preview').scrollIntoView()",
+        json!([]),
+    )
+    .await;
+    b.screenshot("holidays-preview").await;
+    b.submit("#holidays-confirm").await;
+    let page = b.body().await;
+    assert!(page.contains("节假日安排已导入"), "{page}");
+    assert!(page.contains(&format!("{next} · 已导入")), "{page}");
+    assert!(
+        !page.contains(&format!("{next}年节假日安排尚未导入")),
+        "banner gone"
+    );
+    b.screenshot("holidays-loaded").await;
+    let r = app
+        .get(&format!("/api/v1/holidays?year={next}"), None)
+        .await;
+    assert_eq!(r.body["loaded"], true);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 2);
+}

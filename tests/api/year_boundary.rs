@@ -238,3 +238,35 @@ async fn submissions_work_with_the_clock_in_late_december_and_january() {
     // Mon 2027-01-04: the whole of 2027 is provisional.
     submit_at("2027-01-04 02:00:00", "2027-01-05", "2027-01-07", true).await;
 }
+
+/// From 1 October while next year is missing: one SMS per admin per week and one log
+/// line per day, however often (and on however many workers) the check runs.
+async fn admins_are_texted_once_a_week(backend: Backend) {
+    use zhengming::db::schema::notifications::dsl as n;
+    use zhengming::workflow::calendar_watch::warn;
+    let app = spawn_app(backend).await;
+    let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+    let run =
+        |t: chrono::NaiveDateTime| app.with_writer(move |c| c.write_tx(|c| warn(c, t)).unwrap());
+    // September: nothing yet.
+    assert_eq!(run(at("2099-09-30 03:00")).await, 0);
+    let first = run(at("2099-10-05 03:00")).await;
+    assert!(first >= 1, "every active admin is texted");
+    assert_eq!(run(at("2099-10-05 04:00")).await, 0, "once a week");
+    assert_eq!(run(at("2099-10-09 04:00")).await, 0, "same ISO week");
+    assert_eq!(run(at("2099-10-12 04:00")).await, first, "next week again");
+    let texts: Vec<(String, String)> = app
+        .with_db(|c| {
+            n::notifications
+                .filter(n::template_code.eq("calendar_missing"))
+                // The server's own worker also warns about the real next year.
+                .filter(n::params.like("%2100%"))
+                .select((n::channel, n::params))
+                .load(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(texts.len(), 2 * first);
+    assert!(texts.iter().all(|(ch, _)| ch == "sms"), "{texts:?}");
+}
+both_backends!(admins_are_texted_once_a_week);

@@ -93,6 +93,8 @@ pub fn write(c: &mut DbConn, applicant: &str, case: &Case<'_>) -> String {
         )
         .expect("insert event");
     }
+    // As the workflow does after appending the events.
+    zhengming::workflow::figures::refresh(c, &id).expect("case figures");
     id
 }
 

@@ -231,7 +231,15 @@ fn holidays(settings: &Settings, command: HolidaysCommand) -> Result<(), String>
             let rows = zhengming::db::catalog::holidays_of_year(&mut conn, year)
                 .map_err(|e| e.to_string())?;
             if rows.is_empty() {
-                return Err(format!("{year}年没有节假日安排 / no calendar for {year}"));
+                let days: Vec<String> = zhengming::domain::statutory::days_off(year)
+                    .iter()
+                    .map(|d| format!("{} {}", d.date, d.name))
+                    .collect();
+                return Err(format!(
+                    "{year}年节假日安排尚未导入，暂按预计工作日计算（周一至周五，扣除法定节假日：{}） / \
+                     no calendar for {year} yet: working days are provisional (Monday–Friday less the statutory holidays above)",
+                    days.join("，")
+                ));
             }
             for r in rows {
                 println!("{}\t{}\t{}\t{}", r.day, r.kind, r.note, r.source);

@@ -11,11 +11,12 @@ use diesel::sql_types::Text;
 use crate::auth::Scope;
 use crate::db::applications::{self, ListFilter};
 use crate::db::models::now;
-use crate::db::stats::{explain_sql, GroupBy};
+use crate::db::stats::explain_sql;
 use crate::db::{Db, DbConn};
 use crate::demo_scale::{township_code, COUNTY};
 use crate::domain::calendar::china_date;
 use crate::domain::role::Level;
+use crate::stats::GroupBy;
 
 use super::report::{report, Params};
 

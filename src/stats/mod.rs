@@ -9,6 +9,7 @@
 
 pub mod bench;
 pub mod csv;
+mod group_by;
 pub mod report;
 pub mod svg;
 
@@ -17,6 +18,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+pub use group_by::GroupBy;
 
 use crate::domain::calendar::{china_date, end_of_china_day, CalendarError, WorkCalendar};
 

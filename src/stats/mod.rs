@@ -7,7 +7,6 @@
 //! How each figure is counted is documented in the README ("How the figures are
 //! counted"); keep the two in step.
 
-pub mod bench;
 pub mod csv;
 mod group_by;
 pub mod report;

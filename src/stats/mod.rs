@@ -1,4 +1,4 @@
-//! Supervision figures (DESIGN §5). A case's trail folds into a [`CaseFact`];
+//! Supervision figures (docs/architecture.md §5). A case's trail folds into a [`CaseFact`];
 //! [`classify`] turns it into the per-case figures that `db::case_figures` stores when
 //! the event is appended; [`Sums`] adds cases up (here in [`compute`], the in-memory
 //! reference, or summed by the database in `db::stats`) and finishes them into

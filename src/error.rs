@@ -1,4 +1,4 @@
-//! One error type for every handler, rendered as the JSON problem of DESIGN §8:
+//! One error type for every handler, rendered as the JSON problem of docs/architecture.md §8:
 //! `{"error": {"code", "message", "message_en", "fields", "fields_en"}}`.
 //! Messages are Chinese first with an English twin; internals are logged, not shown.
 

@@ -153,14 +153,13 @@ fn main() {
         Command::Demo { scale } => demo(&settings).and_then(|()| match scale {
             Some(n) => {
                 let db = prepare_database(&settings)?;
-                zhengming::demo_scale::seed(&db, n)
+                zhengming::devtools::demo_scale::seed(&db, n)
             }
             None => Ok(()),
         }),
         Command::Holidays { command } => holidays(&settings, command),
-        Command::BenchStats { iterations } => {
-            prepare_database(&settings).and_then(|db| zhengming::stats::bench::run(&db, iterations))
-        }
+        Command::BenchStats { iterations } => prepare_database(&settings)
+            .and_then(|db| zhengming::devtools::bench::run(&db, iterations)),
         Command::User {
             command: UserCommand::Add(args),
         } => user_add(&settings, args),
@@ -193,8 +192,8 @@ fn fail(msg: &str) -> ! {
 
 fn demo(settings: &Settings) -> Result<(), String> {
     let db = prepare_database(settings)?;
-    let accounts = zhengming::demo::seed(&db)?;
-    zhengming::demo::print_accounts(&accounts);
+    let accounts = zhengming::devtools::demo::seed(&db)?;
+    zhengming::devtools::demo::print_accounts(&accounts);
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! What part of the data a user may see. Queries apply this in SQL (DESIGN §7), so a
+//! What part of the data a user may see. Queries apply this in SQL (docs/architecture.md §6), so a
 //! case outside it is simply not found.
 
 use super::CurrentUser;

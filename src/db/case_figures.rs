@@ -46,7 +46,7 @@ pub struct CaseFigures {
 }
 
 pub fn write(conn: &mut DbConn, row: &CaseFigures) -> QueryResult<()> {
-    // No upsert through the multi-connection (DESIGN §7): update, else insert.
+    // No upsert through the multi-connection (docs/architecture.md §6): update, else insert.
     let n = diesel::update(case_figures::table.find(&row.application_id))
         .set(row)
         .execute(conn)?;

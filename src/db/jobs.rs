@@ -1,6 +1,6 @@
 //! The `jobs` table: enqueue, claim with a lease, finish, retry. Claiming is a
 //! conditional UPDATE checked for one affected row, so it is safe on both backends and
-//! across processes sharing one PostgreSQL (DESIGN §7).
+//! across processes sharing one PostgreSQL (docs/architecture.md §7).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -15,3 +15,6 @@ pub fn run(conn: &mut DbConn) -> Result<usize, String> {
     };
     applied.map_err(|e| format!("migration failed: {e}"))
 }
+
+#[cfg(test)]
+mod tree_check;

@@ -247,7 +247,7 @@ pub struct Job {
     pub updated_at: NaiveDateTime,
 }
 
-/// A new time-ordered id (UUID v7) as text, as DESIGN §7 asks.
+/// A new time-ordered id (UUID v7) as text, as docs/architecture.md §6 asks.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }

@@ -1,5 +1,5 @@
 //! Fixed-window counters in the database, so every instance behind a load balancer
-//! sees the same count (DESIGN §10).
+//! sees the same count (docs/architecture.md §10).
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;

@@ -1,4 +1,4 @@
-//! Uploaded documents (DESIGN §9): recognise the format by content, enforce the limits,
+//! Uploaded documents (docs/architecture.md §9): recognise the format by content, enforce the limits,
 //! normalise photos (orientation applied, metadata dropped, long side capped, thumbnail)
 //! and check PDFs. Pure CPU work on bytes; storage and database are the caller's.
 

@@ -1,4 +1,4 @@
-//! The courier dispatch state machine (DESIGN §4): `created → picked_up →
+//! The courier dispatch state machine (docs/architecture.md §4): `created → picked_up →
 //! out_for_delivery → delivered`, with failed attempts looping back to
 //! `out_for_delivery` until the limit, after which the certificate goes back to the
 //! office (`returned`) instead of circulating forever.

@@ -74,7 +74,7 @@ impl IdNumber {
         Ok(IdNumber(number))
     }
 
-    /// The full number. Only for storage and for an audited reveal (DESIGN §3 access_log).
+    /// The full number. Only for storage and for an audited reveal (docs/architecture.md §4, access_log).
     pub fn as_str(&self) -> &str {
         &self.0
     }

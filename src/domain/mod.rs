@@ -8,7 +8,6 @@ pub mod dispatch;
 pub mod escalation;
 pub mod holiday_import;
 pub mod id_number;
-pub mod jurisdiction_seed;
 pub mod phone;
 pub mod role;
 pub mod status;

@@ -1,4 +1,4 @@
-//! The application state machine (DESIGN §4). [`next_status`] is the only place that
+//! The application state machine (docs/architecture.md §4). [`next_status`] is the only place that
 //! decides whether an action is allowed in a status; routes and the database layer add
 //! the role, jurisdiction and version checks around it.
 

@@ -1,4 +1,4 @@
-//! Durable background work (DESIGN §3, §7): jobs are rows written in the caller's
+//! Durable background work (docs/architecture.md §7): jobs are rows written in the caller's
 //! transaction, claimed with a lease, retried with exponential backoff and jitter, and
 //! parked as failed with their last error after `max_attempts`. Handlers must be
 //! idempotent: a worker killed mid-job leaves a lease that expires, and the job runs

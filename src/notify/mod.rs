@@ -1,4 +1,4 @@
-//! Notifications (DESIGN §9): the outbox, SMS providers, email, and the `notify` job
+//! Notifications (docs/architecture.md §7): the outbox, SMS providers, email, and the `notify` job
 //! that sends one outbox row: queued → sending → sent | failed, with attempts and the
 //! last error. Retries and backoff are the job queue's.
 

@@ -1,5 +1,5 @@
 //! Writing messages to the outbox, in the transaction of the event that causes them.
-//! Each message gets a `notify` job that sends it (DESIGN §9).
+//! Each message gets a `notify` job that sends it (docs/architecture.md §7).
 
 use serde_json::{Map, Value};
 

@@ -11,27 +11,14 @@
 //! would silently draw nothing for a character the font lacks, and a certificate
 //! must never lose a character of a name.
 
-use std::collections::VecDeque;
-use std::io::Write;
+use printpdf::{FontId, Mm, Op, PdfDocument, PdfPage};
 
-use printpdf::{
-    FontId, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfParseErrorSeverity, PdfSaveOptions,
-    Point, Pt, TextItem,
-};
-
-use super::draw::{self, PT_PER_MM};
-use super::font::CertFont;
+use super::draw::{self, push_text, PT_PER_MM};
+use super::error::PdfError;
+use super::font::{check_texts, CertFont};
 use super::layout::CertLayout;
-
-#[derive(Debug, thiserror::Error)]
-pub enum PdfError {
-    #[error("字体错误：{0} / Font error: {0}")]
-    Font(String),
-    #[error("字体缺少以下字符：{chars} / The font lacks these characters: {chars}")]
-    MissingGlyphs { chars: String },
-    #[error("PDF 生成失败：{0} / PDF rendering failed: {0}")]
-    Render(String),
-}
+use super::save::save;
+use super::wrap::{is_space, wrap, Line};
 
 /// The filled-in text of one certificate.
 #[derive(Debug, Clone, Default)]
@@ -50,7 +37,7 @@ pub struct CertificateContent {
     pub validity_line: String,
     /// Issuing office, e.g. "敦化市大石头镇人民政府"
     pub office: String,
-    /// e.g. "二〇二六年十一月二十八日", see [`chinese_date`]
+    /// e.g. "二〇二六年十一月二十八日", see [`crate::pdf::chinese_date`]
     pub date_zh: String,
     /// Small print at the bottom of the page.
     pub footer: Option<String>,
@@ -101,9 +88,6 @@ const SIGNATURE_GAP_LINES: f32 = 2.5;
 /// The office/date block ends this far above the bottom of the body area.
 /// The office/date block's right edge is this many characters left of the margin.
 const SIGNATURE_RIGHT_INDENT_EM: f32 = 2.0;
-/// A PDF larger than this means the font was embedded whole, not subset
-/// (printpdf falls back to the whole 20 MB collection if subsetting fails).
-const MAX_PDF_BYTES: usize = 2 * 1024 * 1024;
 /// Printed at the top of a page that holds only the office and date.
 const NO_BODY_NOTE: &str = "（此页无正文）";
 
@@ -318,104 +302,6 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
     save(doc, pages)
 }
 
-/// Picks the face to draw `texts` with ([`CertFont::for_texts`]) and refuses
-/// text that face cannot draw, naming the characters.
-pub(crate) fn check_texts<'f, 'a>(
-    font: &'f CertFont,
-    texts: impl IntoIterator<Item = &'a str>,
-) -> Result<&'f CertFont, PdfError> {
-    let texts: Vec<&str> = texts.into_iter().collect();
-    let font = font.for_texts(texts.iter().copied());
-    let mut missing: Vec<char> = Vec::new();
-    for t in texts {
-        for ch in font.missing_glyphs(t) {
-            if !missing.contains(&ch) && ch != '\n' && ch != '\r' {
-                missing.push(ch);
-            }
-        }
-    }
-    if missing.is_empty() {
-        return Ok(font);
-    }
-    let chars: Vec<String> = missing
-        .iter()
-        .map(|&ch| {
-            if ch.is_control() || ch.is_whitespace() {
-                format!("U+{:04X}", u32::from(ch))
-            } else {
-                format!("{ch}(U+{:04X})", u32::from(ch))
-            }
-        })
-        .collect();
-    Err(PdfError::MissingGlyphs {
-        chars: chars.join("、"),
-    })
-}
-
-/// Deflate level for the PDF's streams. printpdf's own `save` compresses through
-/// lopdf at level 9 (`Compression::best()`), which took ~40% of a certificate's
-/// time. With the zlib-rs backend (Cargo.toml), measured on the poverty certificate
-/// (`examples/render_many`): level 6 3.94 ms / 36.7 KB, 3 3.65 ms / 37.8 KB, 2
-/// 3.40 ms / 38.9 KB, 1 2.93 ms / 46.9 KB (too close to the 50 KB budget).
-const DEFLATE_LEVEL: u32 = 2;
-
-/// Saves pages with the font subset, checking printpdf's own complaints. Streams
-/// are compressed here at [`DEFLATE_LEVEL`] instead of by printpdf (`optimize`
-/// only switches that compression on; nothing else).
-pub(crate) fn save(mut doc: PdfDocument, pages: Vec<PdfPage>) -> Result<Vec<u8>, PdfError> {
-    let opts = PdfSaveOptions {
-        subset_fonts: true,
-        optimize: false,
-        // `secure` drops `Op::Unknown`; ours are the QR's `re`/`f` (draw::raw_op).
-        secure: false,
-        ..PdfSaveOptions::default()
-    };
-    let mut warnings = Vec::new();
-    let mut lo = doc
-        .with_pages(pages)
-        .to_lopdf_document(&opts, &mut warnings);
-    for object in lo.objects.values_mut() {
-        if let lopdf::Object::Stream(stream) = object {
-            if stream.allows_compression && stream.dict.get(b"Filter").is_err() {
-                let mut enc = flate2::write::ZlibEncoder::new(
-                    Vec::with_capacity(stream.content.len() / 2),
-                    flate2::Compression::new(DEFLATE_LEVEL),
-                );
-                enc.write_all(&stream.content)
-                    .map_err(|e| PdfError::Render(format!("deflate: {e}")))?;
-                let packed = enc
-                    .finish()
-                    .map_err(|e| PdfError::Render(format!("deflate: {e}")))?;
-                if packed.len() + 19 < stream.content.len() {
-                    stream.dict.set("Filter", "FlateDecode");
-                    stream.set_content(packed);
-                }
-            }
-        }
-    }
-    let mut bytes = Vec::new();
-    lo.save_to(&mut bytes)
-        .map_err(|e| PdfError::Render(format!("writing the PDF: {e}")))?;
-    let errors: Vec<&str> = warnings
-        .iter()
-        .filter(|w| w.severity == PdfParseErrorSeverity::Error)
-        .map(|w| w.msg.as_str())
-        .collect();
-    if !errors.is_empty() {
-        return Err(PdfError::Render(errors.join("; ")));
-    }
-    if !bytes.starts_with(b"%PDF") {
-        return Err(PdfError::Render("printpdf produced no PDF".into()));
-    }
-    if bytes.len() > MAX_PDF_BYTES {
-        return Err(PdfError::Render(format!(
-            "PDF is {} bytes: the font was not subset",
-            bytes.len()
-        )));
-    }
-    Ok(bytes)
-}
-
 /// Every character that will be drawn must have a glyph: picks the face and
 /// checks the certificate's texts against it.
 fn check_glyphs<'f>(font: &'f CertFont, c: &CertificateContent) -> Result<&'f CertFont, PdfError> {
@@ -507,260 +393,11 @@ impl Flow<'_> {
     }
 }
 
-pub(crate) fn push_text(
-    ops: &mut Vec<Op>,
-    font_id: &FontId,
-    text: &str,
-    size: f32,
-    x: f32,
-    baseline: f32,
-    char_spacing: f32,
-) {
-    // One text object per line: `SetTextCursor` is a relative move (Td), which
-    // is absolute only at the start of a text object. Character spacing (Tc)
-    // is part of the graphics state and outlives the text object, so it is set
-    // on every line.
-    ops.extend([
-        Op::StartTextSection,
-        Op::SetFont {
-            font: PdfFontHandle::External(font_id.clone()),
-            size: Pt(size),
-        },
-        Op::SetCharacterSpacing {
-            multiplier: char_spacing,
-        },
-        Op::SetTextCursor {
-            pos: Point {
-                x: Pt(x),
-                y: Pt(baseline),
-            },
-        },
-        Op::ShowText {
-            items: vec![TextItem::Text(text.to_string())],
-        },
-        Op::EndTextSection,
-    ]);
-}
-
-// ---------------------------------------------------------------- line breaking
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Line {
-    pub(crate) text: String,
-    /// Natural advance width in points.
-    pub(crate) width: f32,
-    /// Ended by wrapping (not the paragraph's last line): may be justified.
-    wrapped: bool,
-}
-
-#[derive(Debug, Clone)]
-struct Unit {
-    text: String,
-    width: f32,
-    space: bool,
-}
-
-fn is_space(c: char) -> bool {
-    c == ' ' || c == '\u{3000}'
-}
-
-/// Characters kept together in a run that breaks only when it cannot fit on a
-/// line of its own: ASCII letters, digits and punctuation (numbers, IDs, URLs)
-/// and other non-CJK letters.
-fn is_glue(c: char) -> bool {
-    c.is_ascii_graphic() || (c.is_alphanumeric() && u32::from(c) < 0x2E80)
-}
-
-/// Must not begin a line (closing punctuation).
-fn no_line_start(c: char) -> bool {
-    "，。、；：？！）》」』〕】〉’”…—·%,.;:?!)]}".contains(c)
-}
-
-/// Must not end a line (opening punctuation).
-fn no_line_end(c: char) -> bool {
-    "（《「『〔【〈‘“([{".contains(c)
-}
-
-fn units(font: &CertFont, text: &str, size: f32) -> VecDeque<Unit> {
-    let mut out = VecDeque::new();
-    let mut run = String::new();
-    for c in text.chars() {
-        if is_glue(c) {
-            run.push(c);
-            continue;
-        }
-        if !run.is_empty() {
-            let width = font.text_width(&run, size);
-            out.push_back(Unit {
-                text: std::mem::take(&mut run),
-                width,
-                space: false,
-            });
-        }
-        out.push_back(Unit {
-            text: c.to_string(),
-            width: font.advance(c, size),
-            space: is_space(c),
-        });
-    }
-    if !run.is_empty() {
-        let width = font.text_width(&run, size);
-        out.push_back(Unit {
-            text: run,
-            width,
-            space: false,
-        });
-    }
-    out
-}
-
-/// Greedy line breaking by measured advance widths. CJK characters break
-/// anywhere; runs of ASCII letters/digits/punctuation stay together when they
-/// fit on a line, and are broken between characters when they do not; closing
-/// punctuation never starts a line and opening punctuation never ends one.
-/// The first line is `first_indent` points narrower. No line is wider than its
-/// room unless a single character is.
-pub(crate) fn wrap(
-    font: &CertFont,
-    text: &str,
-    size: f32,
-    first_indent: f32,
-    width: f32,
-) -> Vec<Line> {
-    const EPS: f32 = 0.01;
-    let mut queue = units(font, text, size);
-    let mut lines: Vec<Line> = Vec::new();
-    let mut cur: Vec<Unit> = Vec::new();
-    let mut cur_w = 0.0f32;
-
-    fn finish(lines: &mut Vec<Line>, cur: &mut Vec<Unit>, wrapped: bool) {
-        while cur.last().is_some_and(|u| u.space) {
-            cur.pop();
-        }
-        let text: String = cur.iter().map(|u| u.text.as_str()).collect();
-        let width = cur.iter().map(|u| u.width).sum();
-        lines.push(Line {
-            text,
-            width,
-            wrapped,
-        });
-        cur.clear();
-    }
-
-    while let Some(u) = queue.pop_front() {
-        let avail = if lines.is_empty() {
-            width - first_indent
-        } else {
-            width
-        };
-        if u.space && cur.is_empty() && !lines.is_empty() {
-            continue; // no spaces at the start of a wrapped line
-        }
-        if cur_w + u.width <= avail + EPS {
-            cur_w += u.width;
-            cur.push(u);
-            continue;
-        }
-        if u.space {
-            finish(&mut lines, &mut cur, true);
-            cur_w = 0.0;
-            continue;
-        }
-        let chars = u.text.chars().count();
-        if chars > 1 && (cur.is_empty() || u.width > width + EPS) {
-            // A run that cannot fit on a line: break it between characters.
-            for c in u.text.chars().rev() {
-                queue.push_front(Unit {
-                    text: c.to_string(),
-                    width: font.advance(c, size),
-                    space: false,
-                });
-            }
-            continue;
-        }
-        if cur.is_empty() {
-            // A single character wider than the line: it gets a line of its own.
-            cur.push(u);
-            finish(&mut lines, &mut cur, true);
-            cur_w = 0.0;
-            continue;
-        }
-        // Break before `u`, carrying characters along to respect punctuation rules.
-        let mut carry: Vec<Unit> = Vec::new();
-        let starts_bad = u.text.chars().next().is_some_and(no_line_start);
-        if starts_bad && cur.len() > 1 && !cur.last().is_some_and(|l| l.space) {
-            if let Some(last) = cur.pop() {
-                carry.push(last);
-            }
-        }
-        while cur.len() > 1
-            && cur
-                .last()
-                .is_some_and(|l| l.text.chars().last().is_some_and(no_line_end))
-        {
-            if let Some(last) = cur.pop() {
-                carry.insert(0, last);
-            }
-        }
-        finish(&mut lines, &mut cur, true);
-        cur_w = 0.0;
-        queue.push_front(u);
-        for c in carry.into_iter().rev() {
-            queue.push_front(c);
-        }
-    }
-    if !cur.is_empty() || lines.is_empty() {
-        finish(&mut lines, &mut cur, false);
-    }
-    lines
-}
-
-// ---------------------------------------------------------------- dates
-
-/// A date the way it is written on an official document:
-/// 2026-11-28 → "二〇二六年十一月二十八日" (year digit by digit with 〇,
-/// month and day as numbers: 五, 十, 十一, 二十, 二十八, 三十一).
-pub fn chinese_date(d: chrono::NaiveDate) -> String {
-    use chrono::Datelike;
-    const DIGITS: [char; 10] = ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
-    let mut s = String::new();
-    if d.year() < 0 {
-        s.push_str("公元前");
-    }
-    for c in d.year().unsigned_abs().to_string().chars() {
-        match c.to_digit(10) {
-            Some(n) => s.push(DIGITS[n as usize]),
-            None => s.push(c),
-        }
-    }
-    s.push('年');
-    s.push_str(&small_number(d.month()));
-    s.push('月');
-    s.push_str(&small_number(d.day()));
-    s.push('日');
-    s
-}
-
-/// 1..=99 in Chinese numerals: 五, 十, 十一, 二十, 二十八.
-fn small_number(n: u32) -> String {
-    const DIGITS: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-    let (tens, units) = ((n / 10) % 10, n % 10);
-    let mut s = String::new();
-    if tens > 1 {
-        s.push_str(DIGITS[tens as usize]);
-    }
-    if tens > 0 {
-        s.push('十');
-    }
-    if units > 0 || tens == 0 {
-        s.push_str(DIGITS[units as usize]);
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::chinese_number::chinese_date;
+    use crate::pdf::wrap::no_line_start;
     use std::io::Write;
     use std::process::{Command, Stdio};
     use std::sync::OnceLock;
@@ -842,16 +479,6 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, pdf).expect("write pdf");
         path
-    }
-
-    #[test]
-    fn chinese_dates() {
-        assert_eq!(chinese_date(date(2026, 11, 28)), "二〇二六年十一月二十八日");
-        assert_eq!(chinese_date(date(2026, 1, 1)), "二〇二六年一月一日");
-        assert_eq!(chinese_date(date(2030, 10, 10)), "二〇三〇年十月十日");
-        assert_eq!(chinese_date(date(2025, 12, 31)), "二〇二五年十二月三十一日");
-        assert_eq!(chinese_date(date(2027, 5, 20)), "二〇二七年五月二十日");
-        assert_eq!(chinese_date(date(2027, 2, 15)), "二〇二七年二月十五日");
     }
 
     #[test]

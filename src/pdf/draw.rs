@@ -405,6 +405,42 @@ pub fn text_at(
     ]);
 }
 
+/// One line of text at `x`, `baseline`, with character spacing (for justified lines).
+pub(crate) fn push_text(
+    ops: &mut Vec<Op>,
+    font_id: &FontId,
+    text: &str,
+    size: f32,
+    x: f32,
+    baseline: f32,
+    char_spacing: f32,
+) {
+    // One text object per line: `SetTextCursor` is a relative move (Td), which
+    // is absolute only at the start of a text object. Character spacing (Tc)
+    // is part of the graphics state and outlives the text object, so it is set
+    // on every line.
+    ops.extend([
+        Op::StartTextSection,
+        Op::SetFont {
+            font: PdfFontHandle::External(font_id.clone()),
+            size: Pt(size),
+        },
+        Op::SetCharacterSpacing {
+            multiplier: char_spacing,
+        },
+        Op::SetTextCursor {
+            pos: Point {
+                x: Pt(x),
+                y: Pt(baseline),
+            },
+        },
+        Op::ShowText {
+            items: vec![TextItem::Text(text.to_string())],
+        },
+        Op::EndTextSection,
+    ]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::qr_modules;

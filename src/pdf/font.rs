@@ -29,7 +29,7 @@ use allsorts::subset::{CmapTarget, SubsetProfile};
 use allsorts::tag;
 use printpdf::ParsedFont;
 
-use super::certificate::PdfError;
+use super::error::PdfError;
 
 /// Face index of "AR PL UMing CN" (simplified Chinese forms) inside `uming.ttc`.
 /// The collection holds CN (0), HK (1), TW (2) and TW MBE (3).
@@ -321,4 +321,38 @@ fn build_primary(
     allsorts::subset::subset(&provider, &ids, &profile, CmapTarget::Unicode)
         .map(Some)
         .map_err(|e| err(&e))
+}
+
+/// Picks the face to draw `texts` with ([`CertFont::for_texts`]) and refuses
+/// text that face cannot draw, naming the characters.
+pub(crate) fn check_texts<'f, 'a>(
+    font: &'f CertFont,
+    texts: impl IntoIterator<Item = &'a str>,
+) -> Result<&'f CertFont, PdfError> {
+    let texts: Vec<&str> = texts.into_iter().collect();
+    let font = font.for_texts(texts.iter().copied());
+    let mut missing: Vec<char> = Vec::new();
+    for t in texts {
+        for ch in font.missing_glyphs(t) {
+            if !missing.contains(&ch) && ch != '\n' && ch != '\r' {
+                missing.push(ch);
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(font);
+    }
+    let chars: Vec<String> = missing
+        .iter()
+        .map(|&ch| {
+            if ch.is_control() || ch.is_whitespace() {
+                format!("U+{:04X}", u32::from(ch))
+            } else {
+                format!("{ch}(U+{:04X})", u32::from(ch))
+            }
+        })
+        .collect();
+    Err(PdfError::MissingGlyphs {
+        chars: chars.join("、"),
+    })
 }

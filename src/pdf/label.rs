@@ -5,9 +5,13 @@
 
 use printpdf::{Mm, PdfDocument, PdfPage};
 
-use super::certificate::{check_texts, push_text, save, wrap, PdfError};
+use super::draw::push_text;
 use super::draw::{self, PT_PER_MM};
+use super::error::PdfError;
+use super::font::check_texts;
 use super::font::CertFont;
+use super::save::save;
+use super::wrap::wrap;
 
 pub struct LabelContent {
     pub tracking_number: String,

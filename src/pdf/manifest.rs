@@ -4,9 +4,13 @@
 
 use printpdf::{Mm, Op, PdfDocument, PdfPage, Pt, Rect};
 
-use super::certificate::{check_texts, push_text, save, wrap, PdfError};
+use super::draw::push_text;
 use super::draw::PT_PER_MM;
+use super::error::PdfError;
+use super::font::check_texts;
 use super::font::CertFont;
+use super::save::save;
+use super::wrap::wrap;
 
 pub struct ManifestStop {
     pub tracking_number: String,

@@ -11,7 +11,6 @@ use serde_json::json;
 use crate::auth::CurrentUser;
 use crate::db::catalog;
 use crate::db::models::now;
-use crate::db::stats::GroupBy;
 use crate::domain::calendar::china_date;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
@@ -19,6 +18,7 @@ use crate::routes::pages::ctx::Ctx;
 use crate::routes::pages::i18n::{self, Lang};
 use crate::routes::pages::view;
 use crate::stats::report::{self, Params};
+use crate::stats::GroupBy;
 use crate::stats::{svg, Figures};
 
 #[derive(Deserialize)]

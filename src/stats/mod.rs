@@ -1,15 +1,15 @@
-//! Supervision figures (DESIGN §5). A case's trail folds into a [`CaseFact`];
-//! [`classify`] turns it into the per-case figures that `db::case_figures` stores when
-//! the event is appended; [`Sums`] adds cases up (here in [`compute`], the in-memory
+//! Supervision figures (docs/architecture.md §5). A case's trail folds into a [`CaseFact`];
+//! [`classify`] turns it into the per-case figures (`case_row`) that `workflow::figures`
+//! stores when the event is appended; [`Sums`] adds cases up (here in [`compute`], the in-memory
 //! reference, or summed by the database in `db::stats`) and finishes them into
 //! [`Figures`]. Everything here is pure.
 //!
 //! How each figure is counted is documented in the README ("How the figures are
 //! counted"); keep the two in step.
 
-pub mod bench;
 pub mod case_row;
 pub mod csv;
+mod group_by;
 pub mod report;
 pub mod svg;
 
@@ -18,6 +18,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+pub use group_by::GroupBy;
 
 use crate::domain::calendar::{china_date, end_of_china_day, WorkCalendar};
 

@@ -8,10 +8,10 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Computed, Context, DayCount, Figures, Metric, Sums, NO_GROUP};
+use super::{Computed, Context, DayCount, Figures, GroupBy, Metric, Sums, NO_GROUP};
 use crate::auth::{CurrentUser, Scope};
 use crate::db::schema::users;
-use crate::db::stats::{summed, summed_total, summed_two, GroupBy, Summed, Window};
+use crate::db::stats::{summed, summed_total, summed_two, Summed, Window};
 use crate::db::{catalog, DbConn};
 use crate::domain::role::Role;
 use crate::domain::Invalid;

@@ -1,5 +1,5 @@
 //! Signing keys, verification tokens and the signature sealed into certificate PDFs
-//! (DESIGN §9).
+//! (docs/architecture.md §9).
 //!
 //! # The chicken-and-egg of "the PDF's hash in the QR code"
 //!

@@ -4,7 +4,7 @@
 //! with N instances a client can make up to N times the rate. That is acceptable for
 //! its purpose (stopping one client from enumerating certificate numbers quickly,
 //! which the signed token already makes pointless) and keeps the public page free
-//! of database writes. Nothing else depends on this state (DESIGN §10).
+//! of database writes. Nothing else depends on this state (docs/architecture.md §10).
 
 use std::collections::HashMap;
 use std::net::IpAddr;

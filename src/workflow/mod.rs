@@ -1,5 +1,5 @@
 //! The use cases: each runs in one write transaction, checks role, jurisdiction, status
-//! and version, and writes the new state with its event rows (DESIGN §4).
+//! and version, and writes the new state with its event rows (docs/architecture.md §4).
 
 pub mod act;
 pub mod calendar_watch;

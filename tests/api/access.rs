@@ -1,4 +1,4 @@
-//! Who may see and do what (DESIGN §7, §8): residents see their own applications,
+//! Who may see and do what (docs/architecture.md §6, §8): residents see their own applications,
 //! staff their jurisdiction; outside the scope a case simply does not exist (404),
 //! inside it the wrong role or office gets 403, and without a session 401.
 

@@ -1,4 +1,4 @@
-//! Requests racing each other (DESIGN §4, §7): two officials approving at once give one
+//! Requests racing each other (docs/architecture.md §4, §6): two officials approving at once give one
 //! certificate, and concurrent drafts get distinct numbers.
 
 use std::collections::HashSet;

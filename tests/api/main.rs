@@ -15,6 +15,7 @@ mod openapi;
 #[path = "../pdf/support.rs"]
 mod pdf_support;
 mod scenario;
+mod schema;
 mod smtp_sink;
 mod supervision;
 mod track;

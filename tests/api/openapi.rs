@@ -1,4 +1,4 @@
-//! The published API description (DESIGN §8): OpenAPI 3.1 at `/api/openapi.json`,
+//! The published API description (docs/architecture.md §8): OpenAPI 3.1 at `/api/openapi.json`,
 //! a browsable page at `/api/docs`, and the health check. The document is compared
 //! with a committed snapshot so any change to the contract shows up in review.
 //!
@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::helpers::{spawn_app, Backend};
 
-/// The operations of DESIGN §8 that the server implements (src/routes/api/mod.rs).
+/// The operations of the API (docs/architecture.md §8) that the server implements (src/routes/api/mod.rs).
 const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("post", "/api/v1/session"),

@@ -248,9 +248,9 @@ both_backends!(figures_match_hand_computation);
 /// single-grouping figures (the API's) say.
 async fn one_pass_dashboard_matches_the_single_groupings(backend: Backend) {
     use zhengming::auth::Scope;
-    use zhengming::db::stats::GroupBy;
     use zhengming::domain::role::Level;
     use zhengming::stats::report::{computed, computed_two, dashboard, Params};
+    use zhengming::stats::GroupBy;
     let app = spawn_app(backend).await;
     scenario(&app).await;
     app.app_db

@@ -1,5 +1,5 @@
 //! Forbidden transitions are refused with 409 and a clear message, and change nothing
-//! (DESIGN §4): the application state machine and the courier dispatch state machine.
+//! (docs/architecture.md §4): the application state machine and the courier dispatch state machine.
 
 use serde_json::{json, Value};
 

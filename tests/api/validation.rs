@@ -1,4 +1,4 @@
-//! Bad input is answered with a precise, bilingual error and never a 500 (DESIGN §8).
+//! Bad input is answered with a precise, bilingual error and never a 500 (docs/architecture.md §8).
 
 use std::collections::HashSet;
 

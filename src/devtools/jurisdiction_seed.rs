@@ -1,4 +1,4 @@
-//! Demo jurisdictions for `zhengming demo` (DESIGN §6): three pilot counties of Jilin,
+//! Demo jurisdictions for `zhengming demo` (docs/architecture.md §13): three pilot counties of Jilin,
 //! each with a few townships and villages, from the embedded
 //! `seed/demo_jurisdictions.json`. Which codes are real and which are invented is said in
 //! the file's `note` and in each entry's `invented` flag.

@@ -8,16 +8,17 @@ use chrono::TimeDelta;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
+use super::demo_scale::{township_code, COUNTY};
 use crate::auth::Scope;
 use crate::db::applications::{self, ListFilter};
 use crate::db::models::now;
-use crate::db::stats::{explain_sql, GroupBy};
+use crate::db::stats::explain_sql;
 use crate::db::{Db, DbConn};
-use crate::demo_scale::{township_code, COUNTY};
 use crate::domain::calendar::china_date;
 use crate::domain::role::Level;
+use crate::stats::GroupBy;
 
-use super::report::{report, Params};
+use crate::stats::report::{report, Params};
 
 fn summary(name: &str, mut t: Vec<Duration>) {
     t.sort();

@@ -1,11 +1,11 @@
 //! Demo data: the pilot jurisdictions, one account per role and office, two residents.
 //! Idempotent: running it again adds only what is missing.
 
+use super::jurisdiction_seed::seed_demo_jurisdictions;
 use crate::auth::password;
 use crate::db::models::{new_id, now, User};
 use crate::db::{catalog, users, Db, DbConn};
 use crate::domain::id_number::mod11_2_check;
-use crate::domain::jurisdiction_seed::seed_demo_jurisdictions;
 
 /// The password of every demo account (printed; demo data only).
 pub const DEMO_PASSWORD: &str = "demo12345";

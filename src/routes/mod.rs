@@ -1,6 +1,7 @@
 //! HTTP routes: the JSON API, health, the API documentation and the HTML pages.
 
 pub mod api;
+pub mod cookies;
 pub mod health;
 pub mod openapi;
 pub mod pages;
@@ -65,4 +66,25 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
         "没有这个页面或接口",
         "No such page or endpoint",
     )))
+}
+
+/// The client address: the peer, or the first `X-Forwarded-For` entry when the
+/// operator says a trusted proxy sets it.
+pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> String {
+    if trust_forwarded {
+        if let Some(first) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
+            let first = first.trim();
+            if !first.is_empty() {
+                return first.to_owned();
+            }
+        }
+    }
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
 }

@@ -10,6 +10,8 @@ pub mod escalate;
 pub mod issue;
 pub mod register;
 pub mod revoke;
+pub mod session;
+pub mod track;
 
 use std::sync::Arc;
 

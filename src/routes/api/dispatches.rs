@@ -4,7 +4,6 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::views::{DispatchList, DispatchView};
 use crate::auth::CurrentUser;
 use crate::db::{catalog, dispatches};
 use crate::domain::calendar::{china_date, end_of_china_day};
@@ -14,7 +13,8 @@ use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
 use crate::pdf::label::{render_label, LabelContent};
 use crate::pdf::manifest::{render_manifest, ManifestContent, ManifestStop};
-use crate::startup::AppState;
+use crate::read_model::views::{DispatchList, DispatchView};
+use crate::state::AppState;
 use crate::workflow::courier::{record, scope_of, CourierInput};
 
 #[derive(Deserialize, IntoParams)]

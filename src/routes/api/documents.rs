@@ -15,7 +15,6 @@ use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 use utoipa::{IntoParams, ToSchema};
 
-use super::views::{DocumentList, DocumentView};
 use crate::auth::{CurrentUser, Scope};
 use crate::db::models::{new_id, now, AccessLogRow, Document};
 use crate::db::{access_log, applications, documents};
@@ -23,7 +22,8 @@ use crate::documents::{prepare, too_large};
 use crate::domain::role::Role;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::read_model::views::{DocumentList, DocumentView};
+use crate::state::AppState;
 use crate::workflow::documents as wf;
 use crate::workflow::drafts::load_type;
 
@@ -96,7 +96,7 @@ pub(crate) async fn store_upload(
 ) -> AppResult<(Document, crate::domain::cert_type::CertificateType)> {
     let limits = state.settings.upload_limits();
     let max_files = state.settings.upload_max_files;
-    let mut fields = super::Fields::default();
+    let mut fields = crate::error::Fields::default();
     let kind = received.kind.filter(|k| !k.is_empty());
     if kind.is_none() {
         fields.add(

@@ -5,7 +5,6 @@ pub mod admin_jobs;
 pub mod applications;
 pub mod catalog;
 pub mod certificates;
-pub mod detail;
 pub mod dispatches;
 pub mod documents;
 pub mod escalations;
@@ -15,42 +14,8 @@ pub mod residents;
 pub mod session;
 pub mod stats;
 pub mod track;
-pub mod views;
-
-use std::collections::BTreeMap;
 
 use actix_web::web;
-
-use crate::domain::Invalid;
-use crate::error::{AppError, AppResult};
-
-/// Collects every field error of a request so the user sees them all at once.
-#[derive(Default)]
-pub struct Fields(BTreeMap<String, Invalid>);
-
-impl Fields {
-    pub fn take<T>(&mut self, name: &str, r: Result<T, Invalid>) -> Option<T> {
-        match r {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.add(name, e);
-                None
-            }
-        }
-    }
-
-    pub fn add(&mut self, name: &str, e: Invalid) {
-        self.0.entry(name.to_owned()).or_insert(e);
-    }
-
-    pub fn finish(self) -> AppResult<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::Validation(self.0))
-        }
-    }
-}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -28,7 +28,8 @@ pub enum Delivery {
     Pickup,
 }
 
-/// The delivery choice as sent (the API's JSON, the page's form), not yet checked.
+// The delivery choice as sent (the API's JSON, the page's form), not yet checked. (A
+// `//` comment: a doc comment would change the published schema.)
 #[derive(Deserialize, ToSchema, Default)]
 pub struct DeliveryInput {
     /// `courier` or `pickup`.
@@ -82,8 +83,8 @@ impl DeliveryInput {
     }
 }
 
-/// The person the certificate is about, as sent; what is absent defaults to the
-/// resident (see [`create`]).
+// The person the certificate is about, as sent; what is absent defaults to the
+// resident (see `create`). Not a doc comment, as for `DeliveryInput`.
 #[derive(Deserialize, ToSchema, Default)]
 pub struct SubjectInput {
     pub name: Option<String>,

@@ -6,6 +6,7 @@ pub mod health;
 pub mod openapi;
 pub mod pages;
 pub mod supervise;
+pub mod upload;
 pub mod verify;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};

@@ -1,5 +1,9 @@
-//! The use cases: each runs in one write transaction, checks role, jurisdiction, status
-//! and version, and writes the new state with its event rows (DESIGN §4).
+//! The use cases, the one place where each is written: the JSON API, the pages and the
+//! CLI parse their input, call a function here and render what it returns. Inputs are
+//! plain values checked inside. A change runs in one write transaction, checks role,
+//! jurisdiction, status and version, and writes the new state with its event rows
+//! (DESIGN §4); sign-in, the track lookup and document intake also own their hashing,
+//! rate limit and file handling.
 
 pub mod act;
 pub mod courier;
@@ -7,6 +11,7 @@ pub mod dispatch;
 pub mod documents;
 pub mod drafts;
 pub mod escalate;
+pub mod intake;
 pub mod issue;
 pub mod register;
 pub mod revoke;

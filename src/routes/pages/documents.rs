@@ -1,6 +1,6 @@
 //! The resident's documents on the case page: upload (a multipart form carrying its CSRF
-//! token) and delete. The intake itself is the API's, so both paths check, normalise
-//! and store exactly the same way.
+//! token) and delete. The intake is the API's too ([`crate::workflow::intake`]), so
+//! both paths check, normalise and store exactly the same way.
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -12,7 +12,9 @@ use super::error::PageResult;
 use crate::auth::CurrentUser;
 use crate::domain::role::Role;
 use crate::error::AppError;
-use crate::routes::api::documents::{read_upload, remove, store_upload};
+use crate::routes::upload::read_upload;
+use crate::workflow::documents::discard;
+use crate::workflow::intake;
 
 type Form = web::Form<Vec<(String, String)>>;
 
@@ -28,8 +30,8 @@ pub async fn upload(ctx: Ctx, path: web::Path<String>, payload: Multipart) -> Pa
         received.csrf.clone().unwrap_or_default(),
     )];
     ctx.check_csrf(&sent)?;
-    let kind = received.kind.clone().unwrap_or_default();
-    match store_upload(&ctx.state, user.clone(), id.clone(), received).await {
+    let kind = received.upload.kind.clone().unwrap_or_default();
+    match intake::store(&ctx.state, user.clone(), id.clone(), received.upload).await {
         Ok(_) => Ok(ctx.redirect(
             &format!("/my/{id}#doc-{kind}"),
             Some(("ok", "document_uploaded")),
@@ -80,7 +82,7 @@ pub async fn delete(ctx: Ctx, path: web::Path<(String, String)>, form: Form) -> 
     let user = ctx.require(&[Role::Resident])?.clone();
     ctx.check_csrf(&form)?;
     let (id, doc) = path.into_inner();
-    match remove(&ctx.state, user.clone(), doc).await {
+    match discard(&ctx.state, user.clone(), doc).await {
         Ok(d) if d.application_id == id => Ok(ctx.redirect(
             &format!("/my/{id}#doc-{}", d.kind),
             Some(("ok", "document_deleted")),

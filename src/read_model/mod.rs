@@ -4,5 +4,6 @@
 //! status of a case.
 
 pub mod detail;
+pub mod dispatches;
 pub mod track;
 pub mod views;

@@ -1,13 +1,12 @@
 //! Sign in, register, sign out. Signing in always starts a new session (the old token,
 //! if any, is deleted) and a new CSRF token.
 
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Map};
 
-use super::ctx::{field, raw_field, safe_next, Ctx, CSRF_COOKIE};
+use super::ctx::{field, raw_field, safe_next, Ctx};
 use super::error::PageResult;
 use crate::auth::current_user::request_token;
 use crate::auth::session::new_token;
@@ -65,14 +64,7 @@ pub async fn signin(ctx: Ctx, form: Form) -> PageResult {
     let to = next.unwrap_or_else(|| home_of(&signed_in.user.role).to_owned());
     let mut resp = ctx.redirect(&to, Some(("ok", "signed_in")));
     let _ = resp.add_cookie(&cookies::session(&ctx.state.settings, signed_in.token));
-    let _ = resp.add_cookie(
-        &Cookie::build(CSRF_COOKIE, new_token())
-            .path("/")
-            .http_only(true)
-            .same_site(SameSite::Strict)
-            .secure(cookies::secure(&ctx.state.settings))
-            .finish(),
-    );
+    let _ = resp.add_cookie(&ctx.csrf_cookie(new_token()));
     Ok(resp)
 }
 

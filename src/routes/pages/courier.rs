@@ -9,30 +9,19 @@ use super::ctx::{field, field_opt, refused_status, Ctx};
 use super::error::PageResult;
 use super::view;
 use crate::auth::CurrentUser;
-use crate::db::{catalog, dispatches};
 use crate::domain::dispatch::{allowed_events, DispatchEvent, DispatchStatus, FailReason};
 use crate::domain::role::Role;
-use crate::error::AppError;
-use crate::workflow::courier::{record, scope_of, CourierInput};
+use crate::read_model::dispatches;
+use crate::workflow::courier::{record, CourierInput};
 
 type Form = web::Form<Vec<(String, String)>>;
 
 async fn render(ctx: &Ctx, user: &CurrentUser, status: StatusCode, extra: Value) -> PageResult {
-    let scope = scope_of(user);
-    let open: Vec<String> = DispatchStatus::ALL
-        .iter()
-        .filter(|s| !s.is_terminal())
-        .map(|s| s.as_str().to_owned())
-        .collect();
-    let (rows, names) = ctx
+    let u = user.clone();
+    let rows = ctx
         .state
         .db
-        .read(move |c| {
-            let rows = dispatches::list(c, &scope, &open, 500)?;
-            let codes: Vec<&str> = rows.iter().map(|d| d.village_code.as_str()).collect();
-            let names = catalog::jurisdiction_names(c, &codes)?;
-            Ok::<_, AppError>((rows, names))
-        })
+        .read(move |c| dispatches::list(c, &u, &dispatches::open_statuses()))
         .await
         .map_err(|e| ctx.fail(e))?;
     let lang = ctx.lang;
@@ -57,7 +46,7 @@ async fn render(ctx: &Ctx, user: &CurrentUser, status: StatusCode, extra: Value)
         if current.as_deref() != Some(d.village_code.as_str()) {
             current = Some(d.village_code.clone());
             groups.push(json!({
-                "village": names.get(&d.village_code).cloned().unwrap_or_default(),
+                "village": d.village_name,
                 "items": [],
             }));
         }

@@ -85,7 +85,17 @@ impl Ctx {
     }
 
     fn secure(&self) -> bool {
-        self.state.settings.base_url.starts_with("https://")
+        crate::routes::cookies::secure(&self.state.settings)
+    }
+
+    /// The CSRF cookie holding `token`: never sent cross-site, not readable by scripts.
+    pub fn csrf_cookie(&self, token: String) -> Cookie<'static> {
+        Cookie::build(CSRF_COOKIE, token)
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(self.secure())
+            .finish()
     }
 
     /// The double-submit check: the form's hidden token must equal the cookie's. A
@@ -175,13 +185,7 @@ impl Ctx {
 
     fn finish(&self, mut resp: HttpResponse) -> HttpResponse {
         if self.new_csrf {
-            let c = Cookie::build(CSRF_COOKIE, self.csrf.clone())
-                .path("/")
-                .http_only(true)
-                .same_site(SameSite::Strict)
-                .secure(self.secure())
-                .finish();
-            let _ = resp.add_cookie(&c);
+            let _ = resp.add_cookie(&self.csrf_cookie(self.csrf.clone()));
         }
         if self.flash.is_some() {
             let mut gone = Cookie::build(FLASH_COOKIE, "").path("/").finish();

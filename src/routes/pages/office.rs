@@ -16,6 +16,7 @@ use crate::db::models::now;
 use crate::domain::role::Role;
 use crate::domain::status::{Action, ApplicationStatus};
 use crate::error::AppError;
+use crate::read_model::views::office_holds;
 use crate::workflow::act::ActInput;
 
 type Form = web::Form<Vec<(String, String)>>;
@@ -78,7 +79,7 @@ pub async fn queue(ctx: Ctx, q: web::Query<QueueQuery>) -> PageResult {
         .iter()
         .map(|r| {
             let a = &r.app;
-            let holds = matches!(a.status.as_str(), "submitted" | "under_review");
+            let holds = office_holds(&a.status);
             let type_name = types
                 .iter()
                 .find(|t| t.code == a.type_code)

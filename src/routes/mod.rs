@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod cookies;
+pub mod documented;
 pub mod health;
 pub mod openapi;
 pub mod pages;
@@ -23,12 +24,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             ))
             .into()
         }))
-        .route("/healthz", web::get().to(health::healthz))
         .route("/api/openapi.json", web::get().to(openapi::json))
         .route("/api/docs", web::get().to(openapi::page))
         .route("/supervise", web::get().to(supervise::page))
-        .route("/verify/{number}", web::get().to(verify::verify))
-        .configure(api::configure)
+        .configure(documented::register)
         .configure(pages::configure)
         .default_service(web::to(not_found));
 }

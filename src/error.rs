@@ -194,3 +194,31 @@ impl From<diesel::result::Error> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Collects every field error of a request so the user sees them all at once.
+#[derive(Default)]
+pub struct Fields(BTreeMap<String, Invalid>);
+
+impl Fields {
+    pub fn take<T>(&mut self, name: &str, r: Result<T, Invalid>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(name, e);
+                None
+            }
+        }
+    }
+
+    pub fn add(&mut self, name: &str, e: Invalid) {
+        self.0.entry(name.to_owned()).or_insert(e);
+    }
+
+    pub fn finish(self) -> AppResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self.0))
+        }
+    }
+}

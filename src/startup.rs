@@ -15,13 +15,10 @@ use crate::jobs::{Registry, Worker, WorkerConfig};
 use crate::notify::Notifier;
 use crate::pdf::CertFont;
 use crate::storage::BlobStore;
-use crate::workflow::{Services, SharedServices};
+use crate::workflow::Services;
 
-pub struct AppState {
-    pub db: Db,
-    pub settings: Arc<Settings>,
-    pub services: SharedServices,
-}
+// Re-exported for the modules that still name it here.
+pub use crate::state::AppState;
 
 pub struct Application {
     port: u16,

@@ -10,7 +10,7 @@ use super::session::{token_hash, COOKIE_NAME};
 use crate::db::models::now;
 use crate::domain::role::{Level, Role};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone)]
 pub struct CurrentUser {

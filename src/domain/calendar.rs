@@ -156,6 +156,13 @@ impl WorkCalendar {
         }
     }
 
+    /// The end (China time) of the working day after the day of `now`: a node due by
+    /// then has one working day or less left ("at risk").
+    pub fn at_risk_until(&self, now: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+        let today = china_date(now.and_utc());
+        end_of_china_day(self.add_working_days(today, 1)).naive_utc()
+    }
+
     /// Number of working days in `(from, to]`; 0 when `to <= from`. Used for "how many
     /// working days did this node take" in supervision figures.
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {

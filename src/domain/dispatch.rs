@@ -86,11 +86,12 @@ pub enum DispatchEvent {
 }
 
 impl DispatchEvent {
+    /// In the order the courier's page offers them: delivery before a failed attempt.
     pub const ALL: &'static [DispatchEvent] = &[
         DispatchEvent::PickUp,
         DispatchEvent::OutForDelivery,
-        DispatchEvent::Fail,
         DispatchEvent::Deliver,
+        DispatchEvent::Fail,
         DispatchEvent::Return,
     ];
 
@@ -282,6 +283,20 @@ pub fn next_dispatch_status(
     }
 }
 
+/// The events a courier may record on a dispatch in `from` now, in [`DispatchEvent::ALL`]
+/// order: exactly those [`next_dispatch_status`] accepts.
+pub fn allowed_events(
+    from: DispatchStatus,
+    failed_attempts: i32,
+    max_attempts: i32,
+) -> Vec<DispatchEvent> {
+    DispatchEvent::ALL
+        .iter()
+        .copied()
+        .filter(|&e| next_dispatch_status(from, e, failed_attempts, max_attempts).is_ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,6 +372,18 @@ mod tests {
                 assert_eq!(got.ok(), at, "{from:?} {event:?} failed={failed}");
             }
         }
+    }
+
+    #[test]
+    fn allowed_events_follow_the_table() {
+        assert_eq!(allowed_events(S::Created, 0, 3), [E::PickUp]);
+        assert_eq!(
+            allowed_events(S::OutForDelivery, 0, 3),
+            [E::Deliver, E::Fail]
+        );
+        assert_eq!(allowed_events(S::FailedAttempt, 1, 3), [E::OutForDelivery]);
+        assert_eq!(allowed_events(S::FailedAttempt, 3, 3), [E::Return]);
+        assert!(allowed_events(S::Delivered, 0, 3).is_empty());
     }
 
     #[test]

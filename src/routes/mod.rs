@@ -1,10 +1,13 @@
 //! HTTP routes: the JSON API, health, the API documentation and the HTML pages.
 
 pub mod api;
+pub mod cookies;
+pub mod documented;
 pub mod health;
 pub mod openapi;
 pub mod pages;
 pub mod supervise;
+pub mod upload;
 pub mod verify;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
@@ -21,12 +24,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             ))
             .into()
         }))
-        .route("/healthz", web::get().to(health::healthz))
         .route("/api/openapi.json", web::get().to(openapi::json))
         .route("/api/docs", web::get().to(openapi::page))
         .route("/supervise", web::get().to(supervise::page))
-        .route("/verify/{number}", web::get().to(verify::verify))
-        .configure(api::configure)
+        .configure(documented::register)
         .configure(pages::configure)
         .default_service(web::to(not_found));
 }
@@ -65,4 +66,25 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
         "没有这个页面或接口",
         "No such page or endpoint",
     )))
+}
+
+/// The client address: the peer, or the first `X-Forwarded-For` entry when the
+/// operator says a trusted proxy sets it.
+pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> String {
+    if trust_forwarded {
+        if let Some(first) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
+            let first = first.trim();
+            if !first.is_empty() {
+                return first.to_owned();
+            }
+        }
+    }
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
 }

@@ -5,27 +5,10 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api;
-
 #[derive(OpenApi)]
 #[openapi(
     info(title = "zhengming (证明) API", version = "1",
          description = "Online certificate issuing with courier delivery. Errors: {\"error\": {\"code\", \"message\", \"message_en\", \"fields\", \"fields_en\"}}."),
-    paths(
-        super::health::healthz,
-        api::session::create, api::session::delete, api::residents::register,
-        api::catalog::types, api::catalog::jurisdictions,
-        api::applications::create, api::applications::list, api::applications::get, api::applications::patch,
-        api::actions::post, api::certificates::pdf, api::certificates::revoke,
-        api::documents::upload, api::documents::list, api::documents::get, api::documents::delete,
-        api::dispatches::list, api::dispatches::post_event,
-        api::me::get, api::me::patch, api::track::get,
-        api::admin_jobs::list, api::admin_jobs::retry,
-        api::holidays::list, api::holidays::add,
-        api::stats::stats, api::stats::cases, api::escalations::list,
-        api::dispatches::label, api::dispatches::manifest,
-        super::verify::verify,
-    ),
     modifiers(&BearerAuth),
     tags((name = "session"), (name = "catalogue"), (name = "applications"), (name = "documents"), (name = "certificates"),
          (name = "dispatches"), (name = "admin"), (name = "supervision"), (name = "verification"), (name = "health"))
@@ -44,8 +27,12 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The document: what the API is (info, tags, authentication) and its operations,
+/// which come from the route list in `routes::documented`.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(super::documented::Operations::openapi());
+    doc
 }
 
 pub async fn json() -> HttpResponse {

@@ -15,6 +15,7 @@ use crate::domain::calendar::china_date;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::routes::pages::ctx::Ctx;
+use crate::routes::pages::error::PageResult;
 use crate::routes::pages::i18n::{self, Lang};
 use crate::routes::pages::view;
 use crate::stats::report::{self, Params};
@@ -186,16 +187,12 @@ fn headlines(lang: Lang, now: &Figures, before: &Figures) -> Vec<Headline> {
     ]
 }
 
-pub async fn page(ctx: Ctx, q: web::Query<PageQuery>) -> HttpResponse {
+pub async fn page(ctx: Ctx, q: web::Query<PageQuery>) -> PageResult {
     // Signed out: to the sign-in page and back; a wrong role or bad dates: an error page.
-    let user = match ctx.require(&[Role::Supervisor, Role::Admin]) {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    match render(&ctx, &user, q.into_inner()).await {
-        Ok(r) => r,
-        Err(e) => ctx.app_error(e),
-    }
+    let user = ctx.require(&[Role::Supervisor, Role::Admin])?.clone();
+    render(&ctx, &user, q.into_inner())
+        .await
+        .map_err(|e| ctx.fail(e))
 }
 
 async fn render(ctx: &Ctx, user: &CurrentUser, q: PageQuery) -> AppResult<HttpResponse> {

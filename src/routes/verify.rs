@@ -15,7 +15,7 @@ use crate::db::{applications, catalog, dispatches};
 use crate::domain::calendar::china_date;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::verify::mask::mask_name;
 use crate::verify::Claims;
 use crate::workflow::issue::office_name;

@@ -72,8 +72,7 @@ impl Context<'_> {
     /// The end of the working day after today: a node due by then has one working day
     /// or less left.
     pub fn at_risk_until(&self) -> NaiveDateTime {
-        let today = china_date(self.now.and_utc());
-        end_of_china_day(self.calendar.add_working_days(today, 1)).naive_utc()
+        self.calendar.at_risk_until(self.now)
     }
 }
 

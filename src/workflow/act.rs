@@ -20,6 +20,25 @@ pub struct ActInput {
     pub version: i32,
 }
 
+/// Runs [`act`] in a write transaction of its own on `conn` (the writer); if it does not
+/// commit, removes the files it wrote. The API and the pages both act through here.
+pub fn run(
+    conn: &mut DbConn,
+    svc: &Services,
+    user: &CurrentUser,
+    id: &str,
+    input: ActInput,
+) -> AppResult<Application> {
+    let mut written = Vec::new();
+    let result = conn.write_tx(|c| act(c, svc, user, id, input, &mut written));
+    if result.is_err() {
+        for key in &written {
+            let _ = svc.blobs.delete(key);
+        }
+    }
+    result
+}
+
 /// Applies one action in the caller's write transaction. Blob keys written on the way
 /// (the certificate PDF) are pushed to `written` so the caller can remove them if the
 /// transaction does not commit.
@@ -78,7 +97,7 @@ pub fn act(
     match action {
         Action::Submit | Action::Resubmit => {
             // The type may have changed since the draft was saved.
-            t.validate_form(&parse_form(&app)?).map_err(form_errors)?;
+            super::drafts::validate_form(&t, &parse_form(&app)?).map_err(AppError::Validation)?;
             let missing = super::documents::missing_required(conn, &app, &t)?;
             if !missing.is_empty() {
                 return Err(AppError::Validation(missing));
@@ -173,15 +192,6 @@ fn collect_from(
 
 fn parse_form(app: &Application) -> AppResult<serde_json::Value> {
     serde_json::from_str(&app.form_data).map_err(AppError::internal)
-}
-
-fn form_errors(errors: std::collections::BTreeMap<String, crate::domain::Invalid>) -> AppError {
-    AppError::Validation(
-        errors
-            .into_iter()
-            .map(|(k, v)| (format!("form.{k}"), v))
-            .collect(),
-    )
 }
 
 /// Each step belongs to one office: the village's officials for a village step, the

@@ -12,6 +12,8 @@ use crate::domain::role::Role;
 use crate::domain::status::ApplicationStatus;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::storage::BlobStore;
 
 fn not_editable() -> AppError {
     AppError::conflict(
@@ -118,6 +120,23 @@ pub fn remove(conn: &mut DbConn, user: &CurrentUser, doc_id: &str) -> AppResult<
     }
     documents::delete(conn, &doc.id)?;
     Ok(doc)
+}
+
+/// Deletes the caller's document and then, once that has committed, its files;
+/// returns the removed row.
+pub async fn discard(state: &AppState, user: CurrentUser, id: String) -> AppResult<Document> {
+    let doc = state.db.write(move |c| remove(c, &user, &id)).await?;
+    delete_blobs(&state.services.blobs, &doc, "a deleted document").await;
+    Ok(doc)
+}
+
+/// Removes a document's file and thumbnail, logging any that cannot be removed.
+pub(super) async fn delete_blobs(blobs: &BlobStore, doc: &Document, of_what: &str) {
+    for k in std::iter::once(&doc.blob_key).chain(doc.thumb_key.iter()) {
+        if let Err(e) = blobs.delete_async(k).await {
+            tracing::warn!(key = %k, error = %e, "could not remove the blob of {of_what}");
+        }
+    }
 }
 
 /// The type's required documents that the application lacks, as field errors

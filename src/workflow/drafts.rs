@@ -2,16 +2,20 @@
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
 use crate::auth::{CurrentUser, Scope};
 use crate::db::models::{new_id, now, Application};
-use crate::db::{applications, catalog, DbConn};
+use crate::db::{applications, catalog, users, DbConn};
 use crate::domain::cert_type::CertificateType;
 use crate::domain::id_number::IdNumber;
 use crate::domain::phone::Phone;
 use crate::domain::role::{parents_of_village, Role};
 use crate::domain::status::ApplicationStatus;
-use crate::domain::Invalid;
-use crate::error::{AppError, AppResult};
+use crate::domain::{text, Invalid};
+use crate::error::{AppError, AppResult, Fields};
 
 /// How the paper certificate reaches the resident.
 #[derive(Debug, Clone)]
@@ -24,13 +28,92 @@ pub enum Delivery {
     Pickup,
 }
 
+// The delivery choice as sent (the API's JSON, the page's form), not yet checked. (A
+// `//` comment: a doc comment would change the published schema.)
+#[derive(Deserialize, ToSchema, Default)]
+pub struct DeliveryInput {
+    /// `courier` or `pickup`.
+    pub method: Option<String>,
+    pub recipient: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+impl DeliveryInput {
+    /// The choice, and for courier delivery the recipient, phone and address; problems
+    /// go into `f` under `delivery.*`.
+    pub fn parse(self, f: &mut Fields) -> Option<Delivery> {
+        match self.method.as_deref().map(str::trim) {
+            Some("pickup") => Some(Delivery::Pickup),
+            Some("courier") => {
+                let recipient = f.take(
+                    "delivery.recipient",
+                    text::person_name(self.recipient.as_deref().unwrap_or("")),
+                );
+                let phone = f.take(
+                    "delivery.phone",
+                    Phone::parse(self.phone.as_deref().unwrap_or("")),
+                );
+                let address = f.take(
+                    "delivery.address",
+                    text::required(
+                        self.address.as_deref().unwrap_or(""),
+                        "送达地址",
+                        "The delivery address",
+                        200,
+                    ),
+                );
+                Some(Delivery::Courier {
+                    recipient: recipient?,
+                    phone: phone?,
+                    address: address?,
+                })
+            }
+            _ => {
+                f.add(
+                    "delivery.method",
+                    Invalid::new(
+                        "请选择领取方式：邮寄送达（courier）或窗口自取（pickup）",
+                        "Choose delivery: courier or pickup",
+                    ),
+                );
+                None
+            }
+        }
+    }
+}
+
+// The person the certificate is about, as sent; what is absent defaults to the
+// resident (see `create`). Not a doc comment, as for `DeliveryInput`.
+#[derive(Deserialize, ToSchema, Default)]
+pub struct SubjectInput {
+    pub name: Option<String>,
+    pub id_number: Option<String>,
+}
+
+impl SubjectInput {
+    /// The given name and ID number, each checked; problems go into `f` under
+    /// `subject.*`.
+    pub fn parse(self, f: &mut Fields) -> (Option<String>, Option<IdNumber>) {
+        let name = self
+            .name
+            .and_then(|n| f.take("subject.name", text::person_name(&n)));
+        let id = self
+            .id_number
+            .and_then(|i| f.take("subject.id_number", IdNumber::parse(&i)));
+        (name, id)
+    }
+}
+
 /// A parsed draft; each part is already valid on its own. Checks that need the
 /// database (type exists, village exists, form fits the type) happen in [`create`].
 pub struct DraftInput {
     pub type_code: String,
     pub village_code: String,
-    pub subject_name: String,
-    pub subject_id: IdNumber,
+    /// `None`: the resident's own name.
+    pub subject_name: Option<String>,
+    /// `None`: the resident's own ID number.
+    pub subject_id: Option<IdNumber>,
     pub form: serde_json::Value,
     pub delivery: Delivery,
 }
@@ -57,16 +140,24 @@ pub fn load_type(conn: &mut DbConn, code: &str) -> AppResult<CertificateType> {
     })
 }
 
-fn check_form(t: &CertificateType, form: &serde_json::Value) -> AppResult<String> {
-    match t.validate_form(form) {
-        Ok(map) => Ok(serde_json::Value::Object(map).to_string()),
-        Err(errors) => Err(AppError::Validation(
-            errors
-                .into_iter()
-                .map(|(k, v)| (format!("form.{k}"), v))
-                .collect::<BTreeMap<_, _>>(),
-        )),
-    }
+/// The type's checks of the form, with the errors keyed `form.<field>` as every caller
+/// reports them.
+pub fn validate_form(
+    t: &CertificateType,
+    form: &Value,
+) -> Result<Map<String, Value>, BTreeMap<String, Invalid>> {
+    t.validate_form(form).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|(k, v)| (format!("form.{k}"), v))
+            .collect()
+    })
+}
+
+fn check_form(t: &CertificateType, form: &Value) -> AppResult<String> {
+    validate_form(t, form)
+        .map(|map| Value::Object(map).to_string())
+        .map_err(AppError::Validation)
 }
 
 fn apply_delivery(app: &mut Application, d: Delivery) {
@@ -92,6 +183,14 @@ fn apply_delivery(app: &mut Application, d: Delivery) {
 
 pub fn create(conn: &mut DbConn, user: &CurrentUser, input: DraftInput) -> AppResult<Application> {
     user.require_role(&[Role::Resident])?;
+    // The subject defaults to the resident themself, as registered.
+    let account = users::by_id(conn, &user.id)?.ok_or_else(AppError::unauthorized)?;
+    let subject_name = input.subject_name.unwrap_or(account.name);
+    let subject_id = match input.subject_id {
+        Some(i) => i,
+        None => IdNumber::parse(account.id_number.as_deref().unwrap_or(""))
+            .map_err(|e| AppError::field("subject.id_number", e))?,
+    };
     let t = load_type(conn, &input.type_code)?;
     let unknown_village = || {
         AppError::field(
@@ -116,8 +215,8 @@ pub fn create(conn: &mut DbConn, user: &CurrentUser, input: DraftInput) -> AppRe
         number: format!("ZM{year}{seq:06}"),
         type_code: t.code.clone(),
         applicant_id: user.id.clone(),
-        subject_name: input.subject_name,
-        subject_id_number: input.subject_id.as_str().to_owned(),
+        subject_name,
+        subject_id_number: subject_id.as_str().to_owned(),
         form_data,
         county_code: county.to_owned(),
         township_code: township.to_owned(),

@@ -1,5 +1,9 @@
-//! The use cases: each runs in one write transaction, checks role, jurisdiction, status
-//! and version, and writes the new state with its event rows (docs/architecture.md §4).
+//! The use cases, the one place where each is written: the JSON API, the pages and the
+//! CLI parse their input, call a function here and render what it returns. Inputs are
+//! plain values checked inside. A change runs in one write transaction, checks role,
+//! jurisdiction, status and version, and writes the new state with its event rows
+//! (docs/architecture.md §4); sign-in, the track lookup and document intake also own their hashing,
+//! rate limit and file handling.
 
 pub mod act;
 pub mod calendar_watch;
@@ -10,9 +14,12 @@ pub mod drafts;
 pub mod escalate;
 pub mod figures;
 pub mod holidays;
+pub mod intake;
 pub mod issue;
 pub mod register;
 pub mod revoke;
+pub mod session;
+pub mod track;
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! A resident creates an account.
+//! Accounts: a resident registers (API and page), an operator adds staff (CLI).
 
 use crate::auth::password;
 use crate::db::models::{new_id, now, User};
@@ -6,8 +6,54 @@ use crate::db::{users, DbConn};
 use crate::domain::id_number::IdNumber;
 use crate::domain::phone::Phone;
 use crate::domain::role::Role;
-use crate::domain::Invalid;
-use crate::error::{AppError, AppResult};
+use crate::domain::{text, Invalid};
+use crate::error::{AppError, AppResult, Fields};
+use crate::state::AppState;
+
+/// A resident's registration as typed.
+pub struct Registration {
+    pub phone: String,
+    pub name: String,
+    pub id_number: String,
+    pub password: String,
+    /// The page asks for the password twice; the API does not.
+    pub password_again: Option<String>,
+}
+
+/// Checks every field (all problems reported at once), hashes the password off the
+/// executor and creates the resident's account.
+pub async fn register_resident(state: &AppState, r: Registration) -> AppResult<User> {
+    let mut f = Fields::default();
+    let phone = f.take("phone", Phone::parse(&r.phone));
+    let name = f.take("name", text::person_name(&r.name));
+    let id = f.take("id_number", IdNumber::parse(&r.id_number));
+    let strong = f.take("password", password::check_strength(&r.password));
+    if strong.is_some() && r.password_again.is_some_and(|again| again != r.password) {
+        f.add(
+            "password2",
+            Invalid::new("两次输入的密码不一致", "The two passwords differ"),
+        );
+    }
+    f.finish()?;
+    let (Some(phone), Some(name), Some(id)) = (phone, name, id) else {
+        return Err(AppError::internal("validated fields missing"));
+    };
+    let pw = r.password;
+    let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(AppError::internal)??;
+    let account = NewAccount {
+        role: Role::Resident,
+        phone,
+        name,
+        password_hash: hash,
+        id_number: Some(id),
+        jurisdiction: None,
+    };
+    let user = state.db.write(move |c| create_account(c, account)).await?;
+    tracing::info!(user_id = %user.id, "resident registered");
+    Ok(user)
+}
 
 pub struct NewAccount {
     pub role: Role,

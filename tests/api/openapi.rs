@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::helpers::{spawn_app, Backend};
 
-/// The operations of the API (docs/architecture.md §8) that the server implements (src/routes/api/mod.rs).
+/// The operations of the API (docs/architecture.md §8) that the server implements (src/routes/documented.rs).
 const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("post", "/api/v1/session"),

@@ -4,13 +4,13 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::views::ApplicationDetail;
 use crate::auth::CurrentUser;
 use crate::domain::status::Action;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
-use crate::workflow::act::{act, ActInput};
+use crate::read_model::views::ApplicationDetail;
+use crate::state::AppState;
+use crate::workflow::act::{self, ActInput};
 
 #[derive(Deserialize, ToSchema)]
 pub struct ActionRequest {
@@ -53,20 +53,11 @@ pub async fn post(
         version,
     };
     let svc = state.services.clone();
-    let blobs = svc.blobs.clone();
     let detail = state
         .db
         .with_writer(move |c| {
-            let mut written = Vec::new();
-            let result = c.write_tx(|c| act(c, &svc, &user, &id, input, &mut written));
-            if result.is_err() {
-                // The transaction did not commit: remove the files it wrote.
-                for key in &written {
-                    let _ = blobs.delete(key);
-                }
-            }
-            result?;
-            super::detail::load(c, &user, &id, false)
+            act::run(c, &svc, &user, &id, input)?;
+            crate::read_model::detail::load(c, &user, &id, false)
         })
         .await?;
     tracing::info!(action = action.as_str(), status = %detail.summary.status, "action applied");

@@ -5,14 +5,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::views::utc;
 use crate::auth::CurrentUser;
 use crate::db::jobs;
 use crate::db::models::{now, Job};
 use crate::domain::role::Role;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::read_model::views::utc;
+use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
 pub struct JobsQuery {

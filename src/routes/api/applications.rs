@@ -7,34 +7,18 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::views::{ApplicationDetail, ApplicationList, ApplicationSummary};
-use super::Fields;
 use crate::auth::{CurrentUser, Scope};
 use crate::db::applications::{self, ListFilter};
 use crate::db::models::now;
-use crate::domain::id_number::IdNumber;
-use crate::domain::phone::Phone;
 use crate::domain::role::Role;
 use crate::domain::status::ApplicationStatus;
 use crate::domain::{text, Invalid};
+use crate::error::Fields;
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
-use crate::workflow::drafts::{self, Delivery, DraftInput, DraftPatch};
-
-#[derive(Deserialize, ToSchema, Default)]
-pub struct SubjectInput {
-    pub name: Option<String>,
-    pub id_number: Option<String>,
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-pub struct DeliveryInput {
-    /// `courier` or `pickup`.
-    pub method: Option<String>,
-    pub recipient: Option<String>,
-    pub phone: Option<String>,
-    pub address: Option<String>,
-}
+use crate::read_model::detail::{self, at_risk_until};
+use crate::read_model::views::{ApplicationDetail, ApplicationList, ApplicationSummary};
+use crate::state::AppState;
+use crate::workflow::drafts::{self, DeliveryInput, DraftInput, DraftPatch, SubjectInput};
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateApplicationRequest {
@@ -59,46 +43,6 @@ pub struct PatchApplicationRequest {
     #[schema(value_type = Option<Object>)]
     pub form: Option<serde_json::Value>,
     pub delivery: Option<DeliveryInput>,
-}
-
-fn parse_delivery(f: &mut Fields, d: DeliveryInput) -> Option<Delivery> {
-    match d.method.as_deref().map(str::trim) {
-        Some("pickup") => Some(Delivery::Pickup),
-        Some("courier") => {
-            let recipient = f.take(
-                "delivery.recipient",
-                text::person_name(d.recipient.as_deref().unwrap_or("")),
-            );
-            let phone = f.take(
-                "delivery.phone",
-                Phone::parse(d.phone.as_deref().unwrap_or("")),
-            );
-            let address = f.take(
-                "delivery.address",
-                text::required(
-                    d.address.as_deref().unwrap_or(""),
-                    "送达地址",
-                    "The delivery address",
-                    200,
-                ),
-            );
-            Some(Delivery::Courier {
-                recipient: recipient?,
-                phone: phone?,
-                address: address?,
-            })
-        }
-        _ => {
-            f.add(
-                "delivery.method",
-                Invalid::new(
-                    "请选择领取方式：邮寄送达（courier）或窗口自取（pickup）",
-                    "Choose delivery: courier or pickup",
-                ),
-            );
-            None
-        }
-    }
 }
 
 /// Create a draft application.
@@ -133,11 +77,8 @@ pub async fn create(
             12,
         ),
     );
-    let delivery = parse_delivery(&mut f, b.delivery.unwrap_or_default());
-    let subject = b.subject.unwrap_or_default();
-    let (name, id_number) = (subject.name, subject.id_number);
-    let name = name.map(|n| f.take("subject.name", text::person_name(&n)));
-    let id_number = id_number.map(|i| f.take("subject.id_number", IdNumber::parse(&i)));
+    let delivery = b.delivery.unwrap_or_default().parse(&mut f);
+    let (subject_name, subject_id) = b.subject.unwrap_or_default().parse(&mut f);
     f.finish()?;
     let (Some(type_code), Some(village), Some(delivery)) = (type_code, village, delivery) else {
         return Err(AppError::internal("validated fields missing"));
@@ -147,14 +88,6 @@ pub async fn create(
     let detail = state
         .db
         .write(move |c| {
-            // The subject defaults to the resident themself, as registered.
-            let account = crate::db::users::by_id(c, &me.id)?.ok_or_else(AppError::unauthorized)?;
-            let subject_name = name.flatten().unwrap_or(account.name);
-            let subject_id = match id_number.flatten() {
-                Some(i) => i,
-                None => IdNumber::parse(account.id_number.as_deref().unwrap_or(""))
-                    .map_err(|e| AppError::field("subject.id_number", e))?,
-            };
             let input = DraftInput {
                 type_code,
                 village_code: village,
@@ -164,7 +97,7 @@ pub async fn create(
                 delivery,
             };
             let app = drafts::create(c, &me, input)?;
-            super::detail::load(c, &me, &app.id, false)
+            detail::load(c, &me, &app.id, false)
         })
         .await?;
     Ok(HttpResponse::Created().json(detail))
@@ -289,14 +222,6 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(ApplicationList { items, next_cursor }))
 }
 
-/// The end of the next working day after `now`: a node due by then is at risk.
-pub fn at_risk_until(c: &mut crate::db::DbConn, now: NaiveDateTime) -> AppResult<NaiveDateTime> {
-    let cal = crate::db::catalog::calendar(c)?;
-    let today = crate::domain::calendar::china_date(now.and_utc());
-    let due = cal.add_working_days(today, 1);
-    Ok(crate::domain::calendar::end_of_china_day(due).naive_utc())
-}
-
 #[derive(Deserialize, IntoParams)]
 pub struct DetailQuery {
     /// Staff: `true` shows the full ID number (the access is logged).
@@ -319,12 +244,12 @@ pub async fn get(
         // Revealing personal data is written to the access log, so it goes via the writer.
         state
             .db
-            .write(move |c| super::detail::load(c, &user, &id, true))
+            .write(move |c| detail::load(c, &user, &id, true))
             .await?
     } else {
         state
             .db
-            .read(move |c| super::detail::load(c, &user, &id, false))
+            .read(move |c| detail::load(c, &user, &id, false))
             .await?
     };
     Ok(HttpResponse::Ok().json(detail))
@@ -354,14 +279,9 @@ pub async fn patch(
     }
     let mut patch = DraftPatch::default();
     if let Some(s) = b.subject {
-        patch.subject_name = s
-            .name
-            .and_then(|n| f.take("subject.name", text::person_name(&n)));
-        patch.subject_id = s
-            .id_number
-            .and_then(|i| f.take("subject.id_number", IdNumber::parse(&i)));
+        (patch.subject_name, patch.subject_id) = s.parse(&mut f);
     }
-    patch.delivery = b.delivery.and_then(|d| parse_delivery(&mut f, d));
+    patch.delivery = b.delivery.and_then(|d| d.parse(&mut f));
     patch.form = b.form;
     f.finish()?;
     patch.version = version.unwrap_or_default();
@@ -369,7 +289,7 @@ pub async fn patch(
         .db
         .write(move |c| {
             drafts::update(c, &user, &id, patch)?;
-            super::detail::load(c, &user, &id, false)
+            detail::load(c, &user, &id, false)
         })
         .await?;
     Ok(HttpResponse::Ok().json(detail))

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use crate::db::catalog;
 use crate::domain::cert_type::CertificateType;
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct CertificateTypeList {

@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use crate::auth::{CurrentUser, Scope};
 use crate::db::{applications, dispatches};
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Download the certificate PDF of an application.
 #[utoipa::path(get, path = "/api/v1/applications/{id}/certificate.pdf", tag = "certificates",

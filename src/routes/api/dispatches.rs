@@ -4,7 +4,6 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::views::{DispatchList, DispatchView};
 use crate::auth::CurrentUser;
 use crate::db::{catalog, dispatches};
 use crate::domain::calendar::{china_date, end_of_china_day};
@@ -14,7 +13,9 @@ use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
 use crate::pdf::label::{render_label, LabelContent};
 use crate::pdf::manifest::{render_manifest, ManifestContent, ManifestStop};
-use crate::startup::AppState;
+use crate::read_model;
+use crate::read_model::views::{DispatchList, DispatchView};
+use crate::state::AppState;
 use crate::workflow::courier::{record, scope_of, CourierInput};
 
 #[derive(Deserialize, IntoParams)]
@@ -47,30 +48,11 @@ pub async fn list(
                     })
             })
             .collect::<Result<_, _>>()?,
-        None => DispatchStatus::ALL
-            .iter()
-            .filter(|s| !s.is_terminal())
-            .map(|s| s.as_str().to_owned())
-            .collect(),
+        None => read_model::dispatches::open_statuses(),
     };
-    let scope = scope_of(&user);
     let items = state
         .db
-        .read(move |c| {
-            let rows = dispatches::list(c, &scope, &statuses, 500)?;
-            let codes: Vec<&str> = rows.iter().map(|d| d.village_code.as_str()).collect();
-            let names = catalog::jurisdiction_names(c, &codes)?;
-            Ok::<_, AppError>(
-                rows.iter()
-                    .map(|d| {
-                        DispatchView::new(
-                            d,
-                            names.get(&d.village_code).cloned().unwrap_or_default(),
-                        )
-                    })
-                    .collect(),
-            )
-        })
+        .read(move |c| read_model::dispatches::list(c, &user, &statuses))
         .await?;
     Ok(HttpResponse::Ok().json(DispatchList { items }))
 }

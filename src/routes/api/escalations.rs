@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::views::utc;
 use crate::auth::CurrentUser;
 use crate::db::escalations;
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::read_model::views::utc;
+use crate::state::AppState;
 use crate::stats::report::require_reader;
 
 #[derive(Serialize, ToSchema)]

@@ -6,13 +6,13 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Fields;
 use crate::auth::CurrentUser;
 use crate::db::models::now;
 use crate::db::notifications::{self, Contact};
 use crate::domain::Invalid;
+use crate::error::Fields;
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct MeView {

@@ -10,7 +10,7 @@ use crate::db::models::now;
 use crate::domain::calendar::china_date;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::stats::report::{self, Params, Report};
 use crate::stats::{csv, Metric};
 

@@ -6,12 +6,13 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use chrono::Datelike;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::ctx::{field, Ctx};
+use super::error::PageResult;
 use crate::db::catalog;
 use crate::db::models::now;
 use crate::domain::calendar::china_date;
@@ -28,19 +29,15 @@ pub struct YearQuery {
     year: Option<i32>,
 }
 
-pub async fn page(ctx: Ctx, q: web::Query<YearQuery>) -> HttpResponse {
-    if let Err(r) = ctx.require(&[Role::Admin]) {
-        return r;
-    }
+pub async fn page(ctx: Ctx, q: web::Query<YearQuery>) -> PageResult {
+    ctx.require(&[Role::Admin])?;
     let this_year = china_date(now().and_utc()).year();
     let year = q
         .year
         .filter(|y| (2000..=2100).contains(y))
         .unwrap_or(this_year + 1);
-    match listing(&ctx, year).await {
-        Ok(page) => ctx.ok("admin_holidays", page),
-        Err(e) => ctx.app_error(e),
-    }
+    let page = listing(&ctx, year).await.map_err(|e| ctx.fail(e))?;
+    Ok(ctx.ok("admin_holidays", page))
 }
 
 /// The years loaded, and the rows (or the provisional days) of `year`.
@@ -74,13 +71,9 @@ async fn listing(ctx: &Ctx, year: i32) -> Result<Value, AppError> {
     }))
 }
 
-pub async fn submit(ctx: Ctx, form: Form) -> HttpResponse {
-    if let Err(r) = ctx.check_csrf(&form) {
-        return r;
-    }
-    if let Err(r) = ctx.require(&[Role::Admin]) {
-        return r;
-    }
+pub async fn submit(ctx: Ctx, form: Form) -> PageResult {
+    ctx.check_csrf(&form)?;
+    ctx.require(&[Role::Admin])?;
     let text = field(&form, "rows").to_owned();
     let source = field(&form, "source").to_owned();
     let confirm = field(&form, "confirm") == "1";
@@ -103,21 +96,18 @@ pub async fn submit(ctx: Ctx, form: Form) -> HttpResponse {
     };
     let problems = match result {
         Ok((_, true)) => {
-            return ctx.redirect(
+            return Ok(ctx.redirect(
                 &format!("/admin/holidays?year={year}"),
                 Some(("ok", "holidays_added")),
-            )
+            ))
         }
         Ok((summary, false)) => Ok(summary),
         Err(AppError::Validation(fields)) => Err(line_errors(&ctx, &fields)),
-        Err(e) => return ctx.app_error(e),
+        Err(e) => return Err(ctx.fail(e)),
     };
-    let mut page = match listing(&ctx, year).await {
-        Ok(p) => p,
-        Err(e) => return ctx.app_error(e),
-    };
+    let mut page = listing(&ctx, year).await.map_err(|e| ctx.fail(e))?;
     page["form"] = values;
-    match problems {
+    Ok(match problems {
         Ok(summary) => {
             page["preview"] = json!(summary);
             ctx.ok("admin_holidays", page)
@@ -126,7 +116,7 @@ pub async fn submit(ctx: Ctx, form: Form) -> HttpResponse {
             page["problems"] = json!(problems);
             ctx.render(StatusCode::UNPROCESSABLE_ENTITY, "admin_holidays", page)
         }
-    }
+    })
 }
 
 /// `rows[3].kind` → "第4行：…", so the admin finds the line in what was pasted.

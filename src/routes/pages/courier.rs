@@ -2,54 +2,28 @@
 //! for each step of the delivery.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use serde_json::{json, Value};
 
-use super::ctx::{field, Ctx};
+use super::ctx::{field, field_opt, refused_status, Ctx};
+use super::error::PageResult;
 use super::view;
 use crate::auth::CurrentUser;
-use crate::db::{catalog, dispatches};
-use crate::domain::dispatch::{DispatchEvent, DispatchStatus, FailReason};
+use crate::domain::dispatch::{allowed_events, DispatchEvent, DispatchStatus, FailReason};
 use crate::domain::role::Role;
-use crate::error::AppError;
-use crate::workflow::courier::{record, scope_of, CourierInput};
+use crate::read_model::dispatches;
+use crate::workflow::courier::{record, CourierInput};
 
 type Form = web::Form<Vec<(String, String)>>;
 
-/// The events a courier can record on a dispatch in this status.
-fn events_for(status: DispatchStatus, failed: i32, max: i32) -> Vec<&'static str> {
-    use DispatchStatus::*;
-    match status {
-        Created => vec!["pick_up"],
-        PickedUp => vec!["out_for_delivery"],
-        OutForDelivery => vec!["deliver", "fail"],
-        FailedAttempt if failed >= max => vec!["return"],
-        FailedAttempt => vec!["out_for_delivery"],
-        _ => vec![],
-    }
-}
-
-async fn render(ctx: &Ctx, user: &CurrentUser, status: StatusCode, extra: Value) -> HttpResponse {
-    let scope = scope_of(user);
-    let open: Vec<String> = DispatchStatus::ALL
-        .iter()
-        .filter(|s| !s.is_terminal())
-        .map(|s| s.as_str().to_owned())
-        .collect();
-    let loaded = ctx
+async fn render(ctx: &Ctx, user: &CurrentUser, status: StatusCode, extra: Value) -> PageResult {
+    let u = user.clone();
+    let rows = ctx
         .state
         .db
-        .read(move |c| {
-            let rows = dispatches::list(c, &scope, &open, 500)?;
-            let codes: Vec<&str> = rows.iter().map(|d| d.village_code.as_str()).collect();
-            let names = catalog::jurisdiction_names(c, &codes)?;
-            Ok::<_, AppError>((rows, names))
-        })
-        .await;
-    let (rows, names) = match loaded {
-        Ok(x) => x,
-        Err(e) => return ctx.app_error(e),
-    };
+        .read(move |c| dispatches::list(c, &u, &dispatches::open_statuses()))
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let lang = ctx.lang;
     let max = ctx.state.services.max_delivery_attempts;
     // Rows come sorted by village, so grouping is one pass.
@@ -62,12 +36,17 @@ async fn render(ctx: &Ctx, user: &CurrentUser, status: StatusCode, extra: Value)
             "recipient": d.recipient, "phone": d.phone, "address": d.address,
             "status_label": view::dispatch_status(lang, &d.status),
             "failed_attempts": d.failed_attempts,
-            "events": st.map(|s| events_for(s, d.failed_attempts, max)).unwrap_or_default(),
+            "events": st
+                .map(|s| allowed_events(s, d.failed_attempts, max))
+                .unwrap_or_default()
+                .iter()
+                .map(|e| e.as_str())
+                .collect::<Vec<_>>(),
         });
         if current.as_deref() != Some(d.village_code.as_str()) {
             current = Some(d.village_code.clone());
             groups.push(json!({
-                "village": names.get(&d.village_code).cloned().unwrap_or_default(),
+                "village": d.village_name,
                 "items": [],
             }));
         }
@@ -95,31 +74,23 @@ async fn render(ctx: &Ctx, user: &CurrentUser, status: StatusCode, extra: Value)
     if let (Some(p), Value::Object(e)) = (page.as_object_mut(), extra) {
         p.extend(e);
     }
-    ctx.render(status, "courier", page)
+    Ok(ctx.render(status, "courier", page))
 }
 
-pub async fn list(ctx: Ctx) -> HttpResponse {
-    let user = match ctx.require(&[Role::Courier]) {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn list(ctx: Ctx) -> PageResult {
+    let user = ctx.require(&[Role::Courier])?.clone();
     render(&ctx, &user, StatusCode::OK, json!({})).await
 }
 
-pub async fn event(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
-    let user = match ctx.require(&[Role::Courier]) {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.check_csrf(&form) {
-        return r;
-    }
+pub async fn event(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
+    let user = ctx.require(&[Role::Courier])?.clone();
+    ctx.check_csrf(&form)?;
     let id = path.into_inner();
     let event = match DispatchEvent::parse(field(&form, "event")) {
         Ok(e) => e,
-        Err(_) => return ctx.redirect("/courier", Some(("err", "bad_action"))),
+        Err(_) => return Ok(ctx.redirect("/courier", Some(("err", "bad_action")))),
     };
-    let opt = |name: &str| Some(field(&form, name).to_owned()).filter(|s| !s.is_empty());
+    let opt = |name: &str| field_opt(&form, name);
     let input = CourierInput {
         event,
         version: field(&form, "version").parse().unwrap_or(-1),
@@ -138,17 +109,13 @@ pub async fn event(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpRespons
         .write(move |c| record(c, &u, &id2, input, max))
         .await
     {
-        Ok(_) => ctx.redirect("/courier", Some(("ok", event.as_str()))),
+        Ok(_) => Ok(ctx.redirect("/courier", Some(("ok", event.as_str())))),
         Err(e) => {
             let Some(problem) = ctx.problem(&e) else {
-                return ctx.app_error(e);
+                return Err(ctx.fail(e));
             };
             let errors = ctx.field_errors(&e).unwrap_or_default();
-            let status = if matches!(e, AppError::Validation(_)) {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::CONFLICT
-            };
+            let status = refused_status(&e);
             render(
                 &ctx,
                 &user,

@@ -10,6 +10,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use super::error::PageError;
 use super::i18n::{self, Lang};
 use crate::auth::current_user::request_token;
 use crate::auth::session::new_token;
@@ -18,7 +19,7 @@ use crate::db::models::now;
 use crate::domain::role::Role;
 use crate::domain::Invalid;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::workflow::calendar_watch;
 
 pub const CSRF_COOKIE: &str = "zm_csrf";
@@ -102,14 +103,22 @@ impl Ctx {
     }
 
     fn secure(&self) -> bool {
-        self.state.settings.base_url.starts_with("https://")
+        crate::routes::cookies::secure(&self.state.settings)
+    }
+
+    /// The CSRF cookie holding `token`: never sent cross-site, not readable by scripts.
+    pub fn csrf_cookie(&self, token: String) -> Cookie<'static> {
+        Cookie::build(CSRF_COOKIE, token)
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(self.secure())
+            .finish()
     }
 
     /// The double-submit check: the form's hidden token must equal the cookie's. A
     /// cross-site page can make the browser send the cookie but cannot read it.
-    // The error is the finished response, returned once per request: boxing buys nothing.
-    #[allow(clippy::result_large_err)]
-    pub fn check_csrf(&self, form: &[(String, String)]) -> Result<(), HttpResponse> {
+    pub fn check_csrf(&self, form: &[(String, String)]) -> Result<(), PageError> {
         let sent = form
             .iter()
             .find(|(k, _)| k == CSRF_FIELD)
@@ -120,24 +129,28 @@ impl Ctx {
             Ok(())
         } else {
             tracing::warn!(path = %self.req.path(), "form refused: CSRF token missing or wrong");
-            Err(self.error_page(
-                StatusCode::FORBIDDEN,
-                self.t("csrf_title"),
-                self.t("csrf_text").to_owned(),
-            ))
+            Err(self
+                .error_page(
+                    StatusCode::FORBIDDEN,
+                    self.t("csrf_title"),
+                    self.t("csrf_text").to_owned(),
+                )
+                .into())
         }
     }
 
-    #[allow(clippy::result_large_err)]
-    pub fn require(&self, roles: &[Role]) -> Result<&CurrentUser, HttpResponse> {
+    /// The signed-in user if their role is one of `roles`; else the sign-in page or 403.
+    pub fn require(&self, roles: &[Role]) -> Result<&CurrentUser, PageError> {
         match &self.user {
-            None => Err(self.to_signin()),
+            None => Err(self.to_signin().into()),
             Some(u) if roles.contains(&u.role) => Ok(u),
-            Some(_) => Err(self.error_page(
-                StatusCode::FORBIDDEN,
-                self.t("error_403_title"),
-                self.t("error_403_text").to_owned(),
-            )),
+            Some(_) => Err(self
+                .error_page(
+                    StatusCode::FORBIDDEN,
+                    self.t("error_403_title"),
+                    self.t("error_403_text").to_owned(),
+                )
+                .into()),
         }
     }
 
@@ -191,13 +204,7 @@ impl Ctx {
 
     fn finish(&self, mut resp: HttpResponse) -> HttpResponse {
         if self.new_csrf {
-            let c = Cookie::build(CSRF_COOKIE, self.csrf.clone())
-                .path("/")
-                .http_only(true)
-                .same_site(SameSite::Strict)
-                .secure(self.secure())
-                .finish();
-            let _ = resp.add_cookie(&c);
+            let _ = resp.add_cookie(&self.csrf_cookie(self.csrf.clone()));
         }
         if self.flash.is_some() {
             let mut gone = Cookie::build(FLASH_COOKIE, "").path("/").finish();
@@ -303,6 +310,11 @@ impl Ctx {
         self.error_page(status, title, text)
     }
 
+    /// [`Ctx::app_error`] as the handler's early answer (for `?`).
+    pub fn fail(&self, e: AppError) -> PageError {
+        self.app_error(e).into()
+    }
+
     /// Field errors of a use case, keyed by field name, in the user's language.
     pub fn field_errors(&self, e: &AppError) -> Option<serde_json::Map<String, Value>> {
         match e {
@@ -325,6 +337,16 @@ impl Ctx {
             | AppError::Unprocessable(m) => Some(self.msg(m)),
             _ => None,
         }
+    }
+}
+
+/// The status of a form shown again with a use case's refusal: 422 for field errors,
+/// 409 for the rest (a stale version, an action the case no longer allows).
+pub fn refused_status(e: &AppError) -> StatusCode {
+    if matches!(e, AppError::Validation(_)) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::CONFLICT
     }
 }
 
@@ -351,6 +373,19 @@ pub fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.trim())
         .unwrap_or("")
+}
+
+/// The value of a form field, trimmed; `None` when absent or empty.
+pub fn field_opt(form: &[(String, String)], name: &str) -> Option<String> {
+    Some(field(form, name).to_owned()).filter(|v| !v.is_empty())
+}
+
+/// The value of a form field as typed (passwords are not trimmed); empty when absent.
+pub fn raw_field(form: &[(String, String)], name: &str) -> String {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
 }
 
 /// `next` only if it stays on this site (a path, not `//host` or a scheme).

@@ -1,25 +1,25 @@
 //! The resident's documents on the case page: upload (a multipart form carrying its CSRF
-//! token) and delete. The intake itself is the API's, so both paths check, normalise
-//! and store exactly the same way.
+//! token) and delete. The intake is the API's too ([`crate::workflow::intake`]), so
+//! both paths check, normalise and store exactly the same way.
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse, ResponseError};
+use actix_web::{web, ResponseError};
 use serde_json::{json, Map, Value};
 
 use super::ctx::{Ctx, CSRF_FIELD};
+use super::error::PageResult;
 use crate::auth::CurrentUser;
 use crate::domain::role::Role;
 use crate::error::AppError;
-use crate::routes::api::documents::{read_upload, remove, store_upload};
+use crate::routes::upload::read_upload;
+use crate::workflow::documents::discard;
+use crate::workflow::intake;
 
 type Form = web::Form<Vec<(String, String)>>;
 
-pub async fn upload(ctx: Ctx, path: web::Path<String>, payload: Multipart) -> HttpResponse {
-    let user = match ctx.require(&[Role::Resident]) {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn upload(ctx: Ctx, path: web::Path<String>, payload: Multipart) -> PageResult {
+    let user = ctx.require(&[Role::Resident])?.clone();
     let id = path.into_inner();
     let received = match read_upload(&ctx.state, &user, &id, payload).await {
         Ok(r) => r,
@@ -29,15 +29,13 @@ pub async fn upload(ctx: Ctx, path: web::Path<String>, payload: Multipart) -> Ht
         CSRF_FIELD.to_owned(),
         received.csrf.clone().unwrap_or_default(),
     )];
-    if let Err(r) = ctx.check_csrf(&sent) {
-        return r;
-    }
-    let kind = received.kind.clone().unwrap_or_default();
-    match store_upload(&ctx.state, user.clone(), id.clone(), received).await {
-        Ok(_) => ctx.redirect(
+    ctx.check_csrf(&sent)?;
+    let kind = received.upload.kind.clone().unwrap_or_default();
+    match intake::store(&ctx.state, user.clone(), id.clone(), received.upload).await {
+        Ok(_) => Ok(ctx.redirect(
             &format!("/my/{id}#doc-{kind}"),
             Some(("ok", "document_uploaded")),
-        ),
+        )),
         Err(e) => upload_error(&ctx, &user, id, &kind, e).await,
     }
 }
@@ -49,7 +47,7 @@ async fn upload_error(
     id: String,
     kind: &str,
     e: AppError,
-) -> HttpResponse {
+) -> PageResult {
     let message = match &e {
         AppError::Validation(fields) => fields
             .values()
@@ -61,7 +59,7 @@ async fn upload_error(
         | AppError::Unprocessable(m)
         | AppError::BadRequest(m)
         | AppError::Conflict(m) => ctx.msg(m),
-        _ => return ctx.app_error(e),
+        _ => return Err(ctx.fail(e)),
     };
     let mut errors = Map::new();
     let problem = if kind.is_empty() {
@@ -80,24 +78,19 @@ async fn upload_error(
     .await
 }
 
-pub async fn delete(ctx: Ctx, path: web::Path<(String, String)>, form: Form) -> HttpResponse {
-    let user = match ctx.require(&[Role::Resident]) {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.check_csrf(&form) {
-        return r;
-    }
+pub async fn delete(ctx: Ctx, path: web::Path<(String, String)>, form: Form) -> PageResult {
+    let user = ctx.require(&[Role::Resident])?.clone();
+    ctx.check_csrf(&form)?;
     let (id, doc) = path.into_inner();
-    match remove(&ctx.state, user.clone(), doc).await {
-        Ok(d) if d.application_id == id => ctx.redirect(
+    match discard(&ctx.state, user.clone(), doc).await {
+        Ok(d) if d.application_id == id => Ok(ctx.redirect(
             &format!("/my/{id}#doc-{}", d.kind),
             Some(("ok", "document_deleted")),
-        ),
-        Ok(d) => ctx.redirect(
+        )),
+        Ok(d) => Ok(ctx.redirect(
             &format!("/my/{}", d.application_id),
             Some(("ok", "document_deleted")),
-        ),
+        )),
         Err(e @ AppError::Conflict(_)) => {
             let problem = ctx.problem(&e);
             super::resident::case_page(
@@ -109,6 +102,6 @@ pub async fn delete(ctx: Ctx, path: web::Path<(String, String)>, form: Form) -> 
             )
             .await
         }
-        Err(e) => ctx.app_error(e),
+        Err(e) => Err(ctx.fail(e)),
     }
 }

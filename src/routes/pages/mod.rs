@@ -7,6 +7,7 @@ pub mod assets;
 pub mod courier;
 pub mod ctx;
 mod documents;
+pub mod error;
 pub mod i18n;
 pub mod office;
 pub mod public;
@@ -17,9 +18,8 @@ pub mod view;
 use actix_web::web;
 
 use crate::auth::CurrentUser;
-use crate::domain::status::Action;
 use crate::error::AppResult;
-use crate::workflow::act::{act, ActInput};
+use crate::workflow::act::{self, ActInput};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::FormConfig::default().limit(64 * 1024))
@@ -55,35 +55,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/courier/{id}/event", web::post().to(courier::event));
 }
 
-/// One action in one write transaction, removing any file it wrote if it fails
-/// (as the API's action handler does).
+/// One action through [`act::run`] on the writer connection.
 pub async fn run_action(
     ctx: &ctx::Ctx,
     user: &CurrentUser,
     id: &str,
-    action: Action,
-    reason: Option<String>,
-    version: i32,
+    input: ActInput,
 ) -> AppResult<()> {
     let svc = ctx.state.services.clone();
-    let blobs = svc.blobs.clone();
     let (user, id) = (user.clone(), id.to_owned());
     ctx.state
         .db
-        .with_writer(move |c| {
-            let mut written = Vec::new();
-            let input = ActInput {
-                action,
-                reason,
-                version,
-            };
-            let result = c.write_tx(|c| act(c, &svc, &user, &id, input, &mut written));
-            if result.is_err() {
-                for key in &written {
-                    let _ = blobs.delete(key);
-                }
-            }
-            result.map(|_| ())
-        })
+        .with_writer(move |c| act::run(c, &svc, &user, &id, input).map(|_| ()))
         .await
 }

@@ -2,11 +2,12 @@
 //! status, type and village) and the case page with its actions.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::ctx::{field, Ctx};
+use super::ctx::{field, field_opt, refused_status, Ctx};
+use super::error::PageResult;
 use super::{i18n, view};
 use crate::auth::{CurrentUser, Scope};
 use crate::db::applications::{self, ListFilter};
@@ -15,6 +16,8 @@ use crate::db::models::now;
 use crate::domain::role::Role;
 use crate::domain::status::{Action, ApplicationStatus};
 use crate::error::AppError;
+use crate::read_model::views::office_holds;
+use crate::workflow::act::ActInput;
 
 type Form = web::Form<Vec<(String, String)>>;
 
@@ -33,11 +36,8 @@ fn non_empty(s: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-pub async fn queue(ctx: Ctx, q: web::Query<QueueQuery>) -> HttpResponse {
-    let user = match ctx.require(&[Role::Official]) {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn queue(ctx: Ctx, q: web::Query<QueueQuery>) -> PageResult {
+    let user = ctx.require(&[Role::Official])?.clone();
     let q = q.into_inner();
     let status = non_empty(&q.status).filter(|s| ApplicationStatus::parse(s).is_some());
     // By default the queue shows what waits for the office.
@@ -72,17 +72,14 @@ pub async fn queue(ctx: Ctx, q: web::Query<QueueQuery>) -> HttpResponse {
             Ok::<_, AppError>((rows, types, villages))
         })
         .await;
-    let (rows, types, villages) = match loaded {
-        Ok(x) => x,
-        Err(e) => return ctx.app_error(e),
-    };
+    let (rows, types, villages) = loaded.map_err(|e| ctx.fail(e))?;
     let lang = ctx.lang;
     let t0 = now();
     let items: Vec<_> = rows
         .iter()
         .map(|r| {
             let a = &r.app;
-            let holds = matches!(a.status.as_str(), "submitted" | "under_review");
+            let holds = office_holds(&a.status);
             let type_name = types
                 .iter()
                 .find(|t| t.code == a.type_code)
@@ -111,14 +108,14 @@ pub async fn queue(ctx: Ctx, q: web::Query<QueueQuery>) -> HttpResponse {
         .iter()
         .map(|v| json!({"value": v.code, "label": v.name}))
         .collect();
-    ctx.ok(
+    Ok(ctx.ok(
         "office_queue",
         json!({
             "items": items,
             "filters": {"status": status, "type": non_empty(&q.type_code), "village": non_empty(&q.village)},
             "statuses": statuses, "types": type_opts, "villages": village_opts,
         }),
-    )
+    ))
 }
 
 async fn render_case(
@@ -127,49 +124,38 @@ async fn render_case(
     id: String,
     status: StatusCode,
     extra: Value,
-) -> HttpResponse {
+) -> PageResult {
     let u = user.clone();
-    let loaded = ctx
+    let (d, t) = ctx
         .state
         .db
         .read(move |c| {
-            let d = crate::routes::api::detail::load(c, &u, &id, false)?;
+            let d = crate::read_model::detail::load(c, &u, &id, false)?;
             let t = crate::workflow::drafts::load_type(c, &d.summary.type_code)?;
             Ok::<_, AppError>((d, t))
         })
-        .await;
-    match loaded {
-        Ok((d, t)) => {
-            let mut page =
-                json!({"case": view::case(ctx.lang, &d, &t), "errors": {}, "values": {}});
-            if let (Some(p), Value::Object(e)) = (page.as_object_mut(), extra) {
-                p.extend(e);
-            }
-            ctx.render(status, "office_case", page)
-        }
-        Err(e) => ctx.app_error(e),
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let mut page = json!({"case": view::case(ctx.lang, &d, &t), "errors": {}, "values": {}});
+    if let (Some(p), Value::Object(e)) = (page.as_object_mut(), extra) {
+        p.extend(e);
     }
+    Ok(ctx.render(status, "office_case", page))
 }
 
 /// The case page; supervisors and admins see it too (read-only: they have no actions),
 /// as the dashboard's overdue list links here.
-pub async fn case(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
-    let user = match ctx.require(&[Role::Official, Role::Supervisor, Role::Admin]) {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn case(ctx: Ctx, path: web::Path<String>) -> PageResult {
+    let user = ctx
+        .require(&[Role::Official, Role::Supervisor, Role::Admin])?
+        .clone();
     render_case(&ctx, &user, path.into_inner(), StatusCode::OK, json!({})).await
 }
 
 /// accept, return, reject, approve or collect.
-pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
-    let user = match ctx.require(&[Role::Official]) {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.check_csrf(&form) {
-        return r;
-    }
+pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
+    let user = ctx.require(&[Role::Official])?.clone();
+    ctx.check_csrf(&form)?;
     let id = path.into_inner();
     let action = match Action::parse(field(&form, "action")) {
         Some(
@@ -179,21 +165,22 @@ pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse 
             | Action::Approve
             | Action::Collect),
         ) => a,
-        _ => return ctx.redirect(&format!("/office/{id}"), Some(("err", "bad_action"))),
+        _ => return Ok(ctx.redirect(&format!("/office/{id}"), Some(("err", "bad_action")))),
     };
     let version: i32 = field(&form, "version").parse().unwrap_or(-1);
-    let reason = Some(field(&form, "reason").to_owned()).filter(|r| !r.is_empty());
-    match super::run_action(&ctx, &user, &id, action, reason.clone(), version).await {
-        Ok(()) => ctx.redirect(&format!("/office/{id}"), Some(("ok", action.as_str()))),
+    let reason = field_opt(&form, "reason");
+    let input = ActInput {
+        action,
+        reason: reason.clone(),
+        version,
+    };
+    match super::run_action(&ctx, &user, &id, input).await {
+        Ok(()) => Ok(ctx.redirect(&format!("/office/{id}"), Some(("ok", action.as_str())))),
         Err(e) => {
             let Some(problem) = ctx.problem(&e) else {
-                return ctx.app_error(e);
+                return Err(ctx.fail(e));
             };
-            let status = if matches!(e, AppError::Validation(_)) {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::CONFLICT
-            };
+            let status = refused_status(&e);
             let errors = ctx.field_errors(&e).unwrap_or_default();
             let extra = json!({
                 "problem": problem,

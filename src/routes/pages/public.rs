@@ -8,45 +8,39 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::ctx::{safe_next, Ctx};
+use super::error::PageResult;
 use super::i18n::Lang;
 use super::view;
 use crate::db::catalog;
 use crate::error::AppError;
 
-pub async fn home(ctx: Ctx) -> HttpResponse {
+pub async fn home(ctx: Ctx) -> PageResult {
     let types = ctx
         .state
         .db
         .read(|c| catalog::active_types(c).map_err(AppError::from))
-        .await;
-    match types {
-        Ok(types) => {
-            let items: Vec<_> = types
-                .iter()
-                .map(|t| {
-                    json!({"code": t.code, "name": view::type_name(ctx.lang, t),
-                           "purpose": view::pick(ctx.lang, &t.purpose_zh, &t.purpose_en),
-                           "promised_days": t.promised_days})
-                })
-                .collect();
-            ctx.ok("home", json!({"types": items}))
-        }
-        Err(e) => ctx.app_error(e),
-    }
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let items: Vec<_> = types
+        .iter()
+        .map(|t| {
+            json!({"code": t.code, "name": view::type_name(ctx.lang, t),
+                   "purpose": view::pick(ctx.lang, &t.purpose_zh, &t.purpose_en),
+                   "promised_days": t.promised_days})
+        })
+        .collect();
+    Ok(ctx.ok("home", json!({"types": items})))
 }
 
-pub async fn guide(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
+pub async fn guide(ctx: Ctx, path: web::Path<String>) -> PageResult {
     let code = path.into_inner();
-    let found = ctx
+    let t = ctx
         .state
         .db
         .read(move |c| catalog::type_by_code(c, &code).map_err(AppError::from))
-        .await;
-    let t = match found {
-        Ok(Some(t)) => t,
-        Ok(None) => return ctx.app_error(AppError::not_found()),
-        Err(e) => return ctx.app_error(e),
-    };
+        .await
+        .and_then(|t| t.ok_or_else(AppError::not_found))
+        .map_err(|e| ctx.fail(e))?;
     let lang = ctx.lang;
     let documents: Vec<_> = t
         .documents
@@ -65,7 +59,7 @@ pub async fn guide(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
                    "level": view::level(ctx.lang, s.level), "days": s.time_limit_days})
         })
         .collect();
-    ctx.ok(
+    Ok(ctx.ok(
         "guide",
         json!({
             "type": {
@@ -83,7 +77,7 @@ pub async fn guide(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
             "documents": documents,
             "steps": steps,
         }),
-    )
+    ))
 }
 
 #[derive(Deserialize)]

@@ -2,23 +2,21 @@
 //! a returned application, and the applicant's actions (submit, withdraw, resubmit).
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, ResponseError};
 use serde_json::{json, Map, Value};
 
-use super::ctx::{field, Ctx};
+use super::ctx::{field, field_opt, Ctx};
+use super::error::PageResult;
 use super::view;
 use crate::auth::{CurrentUser, Scope};
 use crate::db::applications::{self, ListFilter};
 use crate::db::{catalog, DbConn};
 use crate::domain::cert_type::CertificateType;
-use crate::domain::id_number::IdNumber;
-use crate::domain::phone::Phone;
 use crate::domain::role::Role;
 use crate::domain::status::Action;
-use crate::domain::text;
-use crate::error::{AppError, AppResult};
-use crate::routes::api::Fields;
-use crate::workflow::drafts::{self, Delivery, DraftInput, DraftPatch};
+use crate::error::{AppError, AppResult, Fields};
+use crate::workflow::act::ActInput;
+use crate::workflow::drafts::{self, DeliveryInput, DraftInput, DraftPatch, SubjectInput};
 
 type Form = web::Form<Vec<(String, String)>>;
 
@@ -66,53 +64,22 @@ fn typed_values(form: &[(String, String)]) -> Map<String, Value> {
         .collect()
 }
 
-fn parse_delivery(f: &mut Fields, form: &[(String, String)]) -> Option<Delivery> {
-    match field(form, "delivery") {
-        "pickup" => Some(Delivery::Pickup),
-        "courier" => {
-            let recipient = f.take(
-                "delivery.recipient",
-                text::person_name(field(form, "recipient")),
-            );
-            let phone = f.take("delivery.phone", Phone::parse(field(form, "phone")));
-            let address = f.take(
-                "delivery.address",
-                text::required(
-                    field(form, "address"),
-                    "送达地址",
-                    "The delivery address",
-                    200,
-                ),
-            );
-            Some(Delivery::Courier {
-                recipient: recipient?,
-                phone: phone?,
-                address: address?,
-            })
-        }
-        _ => {
-            f.add(
-                "delivery.method",
-                crate::domain::Invalid::new(
-                    "请选择领取方式：送证上门或窗口自取",
-                    "Choose how to receive the certificate: delivery or pick-up",
-                ),
-            );
-            None
-        }
+/// The page's delivery fields as the use case reads them.
+fn delivery(form: &[(String, String)]) -> DeliveryInput {
+    DeliveryInput {
+        method: Some(field(form, "delivery").to_owned()),
+        recipient: Some(field(form, "recipient").to_owned()),
+        phone: Some(field(form, "phone").to_owned()),
+        address: Some(field(form, "address").to_owned()),
     }
 }
 
-fn subject(f: &mut Fields, form: &[(String, String)]) -> (Option<String>, Option<IdNumber>) {
-    let name = field(form, "subject_name");
-    let id = field(form, "subject_id_number");
-    let name = (!name.is_empty())
-        .then(|| f.take("subject.name", text::person_name(name)))
-        .flatten();
-    let id = (!id.is_empty())
-        .then(|| f.take("subject.id_number", IdNumber::parse(id)))
-        .flatten();
-    (name, id)
+/// The page's subject fields; an empty one means "me".
+fn subject(form: &[(String, String)]) -> SubjectInput {
+    SubjectInput {
+        name: field_opt(form, "subject_name"),
+        id_number: field_opt(form, "subject_id_number"),
+    }
 }
 
 struct FormPage<'a> {
@@ -146,27 +113,24 @@ fn render_form(ctx: &Ctx, status: StatusCode, p: FormPage<'_>) -> HttpResponse {
     )
 }
 
-pub async fn apply_form(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
-    if let Err(r) = ctx.require(&[Role::Resident]) {
-        return r;
-    }
+pub async fn apply_form(ctx: Ctx, path: web::Path<String>) -> PageResult {
+    ctx.require(&[Role::Resident])?;
     let code = path.into_inner();
-    let loaded = ctx
+    let (t, villages) = ctx
         .state
         .db
         .read(move |c| Ok::<_, AppError>((drafts::load_type(c, &code)?, village_groups(c)?)))
-        .await;
-    let (t, villages) = match loaded {
-        Ok(x) => x,
-        Err(AppError::Validation(_)) => return ctx.app_error(AppError::not_found()),
-        Err(e) => return ctx.app_error(e),
-    };
+        .await
+        .map_err(|e| match e {
+            AppError::Validation(_) => ctx.fail(AppError::not_found()),
+            e => ctx.fail(e),
+        })?;
     let mut values = Map::new();
     values.insert("delivery".into(), "courier".into());
     if let Some(u) = &ctx.user {
         values.insert("recipient".into(), u.name.clone().into());
     }
-    render_form(
+    Ok(render_form(
         &ctx,
         StatusCode::OK,
         FormPage {
@@ -176,17 +140,12 @@ pub async fn apply_form(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
             errors: Map::new(),
             editing: None,
         },
-    )
+    ))
 }
 
-pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
-    let user = match ctx.require(&[Role::Resident]) {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.check_csrf(&form) {
-        return r;
-    }
+pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
+    let user = ctx.require(&[Role::Resident])?.clone();
+    ctx.check_csrf(&form)?;
     let code = path.into_inner();
     let mut f = Fields::default();
     let village = field(&form, "jurisdiction").to_owned();
@@ -199,8 +158,8 @@ pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpRespons
             ),
         );
     }
-    let delivery = parse_delivery(&mut f, &form);
-    let (name, id) = subject(&mut f, &form);
+    let delivery = delivery(&form).parse(&mut f);
+    let (name, id) = subject(&form).parse(&mut f);
     let fields_ok = f.finish();
     let typed = typed_values(&form);
     let form_vec = form.into_inner();
@@ -212,17 +171,11 @@ pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpRespons
             let t = drafts::load_type(c, &code)?;
             let form_value = form_json(&t, &form_vec);
             with_form_errors(fields_ok, &t, &form_value)?;
-            let account = crate::db::users::by_id(c, &me.id)?.ok_or_else(AppError::unauthorized)?;
-            let subject_id = match id {
-                Some(i) => i,
-                None => IdNumber::parse(account.id_number.as_deref().unwrap_or(""))
-                    .map_err(|e| AppError::field("subject.id_number", e))?,
-            };
             let input = DraftInput {
                 type_code: t.code.clone(),
                 village_code: village,
-                subject_name: name.unwrap_or(account.name),
-                subject_id,
+                subject_name: name,
+                subject_id: id,
                 form: form_value,
                 delivery: delivery.ok_or_else(|| AppError::internal("delivery missing"))?,
             };
@@ -230,7 +183,7 @@ pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpRespons
         })
         .await;
     match result {
-        Ok(app) => ctx.redirect(&format!("/my/{}", app.id), Some(("ok", "draft_saved"))),
+        Ok(app) => Ok(ctx.redirect(&format!("/my/{}", app.id), Some(("ok", "draft_saved")))),
         Err(e) => {
             let code = ctx.req.match_info().get("code").unwrap_or("").to_owned();
             form_error(&ctx, e, &code, typed, None).await
@@ -245,9 +198,9 @@ async fn form_error(
     code: &str,
     values: Map<String, Value>,
     editing: Option<(String, i32, String)>,
-) -> HttpResponse {
+) -> PageResult {
     let Some(errors) = ctx.field_errors(&e) else {
-        return ctx.app_error(e);
+        return Err(ctx.fail(e));
     };
     let code = code.to_owned();
     let loaded = ctx
@@ -256,7 +209,7 @@ async fn form_error(
         .read(move |c| Ok::<_, AppError>((drafts::load_type(c, &code)?, village_groups(c)?)))
         .await;
     match loaded {
-        Ok((t, villages)) => render_form(
+        Ok((t, villages)) => Ok(render_form(
             ctx,
             StatusCode::UNPROCESSABLE_ENTITY,
             FormPage {
@@ -266,22 +219,19 @@ async fn form_error(
                 errors,
                 editing,
             },
-        ),
-        Err(_) => ctx.app_error(e),
+        )),
+        Err(_) => Err(ctx.fail(e)),
     }
 }
 
-pub async fn my_list(ctx: Ctx) -> HttpResponse {
-    let user = match ctx.require(&[Role::Resident]) {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn my_list(ctx: Ctx) -> PageResult {
+    let user = ctx.require(&[Role::Resident])?.clone();
     let scope = Scope::of(&user);
     let filter = ListFilter {
         limit: 100,
         ..Default::default()
     };
-    let rows = ctx
+    let (rows, types) = ctx
         .state
         .db
         .read(move |c| {
@@ -289,11 +239,8 @@ pub async fn my_list(ctx: Ctx) -> HttpResponse {
             let types = catalog::active_types(c)?;
             Ok::<_, AppError>((rows, types))
         })
-        .await;
-    let (rows, types) = match rows {
-        Ok(r) => r,
-        Err(e) => return ctx.app_error(e),
-    };
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let lang = ctx.lang;
     let items: Vec<_> = rows
         .iter()
@@ -311,7 +258,7 @@ pub async fn my_list(ctx: Ctx) -> HttpResponse {
             })
         })
         .collect();
-    ctx.ok("my_list", json!({"items": items}))
+    Ok(ctx.ok("my_list", json!({"items": items})))
 }
 
 /// The case with the view for templates; `None` when the caller may not see it.
@@ -325,7 +272,7 @@ async fn load_case(
         .state
         .db
         .read(move |c| {
-            let d = crate::routes::api::detail::load(c, &u, &id, false)?;
+            let d = crate::read_model::detail::load(c, &u, &id, false)?;
             let t = drafts::load_type(c, &d.summary.type_code)?;
             Ok::<_, AppError>((d, t))
         })
@@ -333,11 +280,8 @@ async fn load_case(
     Ok((view::case(ctx.lang, &detail, &t), t))
 }
 
-pub async fn case(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
-    let user = match ctx.require(&[Role::Resident]) {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn case(ctx: Ctx, path: web::Path<String>) -> PageResult {
+    let user = ctx.require(&[Role::Resident])?.clone();
     case_page(&ctx, &user, path.into_inner(), StatusCode::OK, json!({})).await
 }
 
@@ -348,17 +292,13 @@ pub async fn case_page(
     id: String,
     status: StatusCode,
     extra: Value,
-) -> HttpResponse {
-    match load_case(ctx, user, id).await {
-        Ok((case, _)) => {
-            let mut page = json!({ "case": case });
-            if let (Some(p), Value::Object(extra)) = (page.as_object_mut(), extra) {
-                p.extend(extra);
-            }
-            ctx.render(status, "my_case", page)
-        }
-        Err(e) => ctx.app_error(e),
+) -> PageResult {
+    let (case, _) = load_case(ctx, user, id).await.map_err(|e| ctx.fail(e))?;
+    let mut page = json!({ "case": case });
+    if let (Some(p), Value::Object(extra)) = (page.as_object_mut(), extra) {
+        p.extend(extra);
     }
+    Ok(ctx.render(status, "my_case", page))
 }
 
 /// Stored values of an application as the form's inputs hold them.
@@ -389,13 +329,10 @@ fn stored_values(app: &crate::db::models::Application, t: &CertificateType) -> M
     m
 }
 
-pub async fn edit_form(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
-    let user = match ctx.require(&[Role::Resident]) {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn edit_form(ctx: Ctx, path: web::Path<String>) -> PageResult {
+    let user = ctx.require(&[Role::Resident])?.clone();
     let id = path.into_inner();
-    let loaded = ctx
+    let (app, t, villages) = ctx
         .state
         .db
         .read(move |c| {
@@ -404,41 +341,32 @@ pub async fn edit_form(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
             let t = drafts::load_type(c, &app.type_code)?;
             Ok::<_, AppError>((app, t, village_groups(c)?))
         })
-        .await;
-    match loaded {
-        Ok((app, t, villages)) => {
-            if !matches!(app.status.as_str(), "draft" | "returned") {
-                return ctx.redirect(&format!("/my/{}", app.id), Some(("err", "not_editable")));
-            }
-            let values = stored_values(&app, &t);
-            render_form(
-                &ctx,
-                StatusCode::OK,
-                FormPage {
-                    t: &t,
-                    villages,
-                    values,
-                    errors: Map::new(),
-                    editing: Some((app.id, app.version, app.number)),
-                },
-            )
-        }
-        Err(e) => ctx.app_error(e),
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    if !matches!(app.status.as_str(), "draft" | "returned") {
+        return Ok(ctx.redirect(&format!("/my/{}", app.id), Some(("err", "not_editable"))));
     }
+    let values = stored_values(&app, &t);
+    Ok(render_form(
+        &ctx,
+        StatusCode::OK,
+        FormPage {
+            t: &t,
+            villages,
+            values,
+            errors: Map::new(),
+            editing: Some((app.id, app.version, app.number)),
+        },
+    ))
 }
 
-pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
-    let user = match ctx.require(&[Role::Resident]) {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.check_csrf(&form) {
-        return r;
-    }
+pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
+    let user = ctx.require(&[Role::Resident])?.clone();
+    ctx.check_csrf(&form)?;
     let id = path.into_inner();
     let mut f = Fields::default();
-    let delivery = parse_delivery(&mut f, &form);
-    let (name, sid) = subject(&mut f, &form);
+    let delivery = delivery(&form).parse(&mut f);
+    let (name, sid) = subject(&form).parse(&mut f);
     let version: i32 = field(&form, "version").parse().unwrap_or(-1);
     let fields_ok = f.finish();
     let typed = typed_values(&form);
@@ -463,88 +391,82 @@ pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse
             drafts::update(c, &me, &id2, patch).map(|_| ())
         })
         .await;
-    match result {
-        Ok(()) => ctx.redirect(&format!("/my/{id}"), Some(("ok", "draft_saved"))),
-        Err(e) => {
-            let scope = Scope::of(&user);
-            let app = ctx
-                .state
-                .db
-                .read(move |c| applications::find(c, &id, &scope).map_err(AppError::from))
-                .await;
-            match app {
-                Ok(Some(app)) => {
-                    form_error(
-                        &ctx,
-                        e,
-                        &app.type_code,
-                        typed,
-                        Some((app.id, app.version, app.number)),
-                    )
-                    .await
-                }
-                _ => ctx.app_error(e),
-            }
+    let Err(e) = result else {
+        return Ok(ctx.redirect(&format!("/my/{id}"), Some(("ok", "draft_saved"))));
+    };
+    let scope = Scope::of(&user);
+    let app = ctx
+        .state
+        .db
+        .read(move |c| applications::find(c, &id, &scope).map_err(AppError::from))
+        .await;
+    match app {
+        Ok(Some(app)) => {
+            form_error(
+                &ctx,
+                e,
+                &app.type_code,
+                typed,
+                Some((app.id, app.version, app.number)),
+            )
+            .await
         }
+        _ => Err(ctx.fail(e)),
     }
 }
 
 /// submit, withdraw or resubmit from the case page.
-pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> HttpResponse {
-    let user = match ctx.require(&[Role::Resident]) {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.check_csrf(&form) {
-        return r;
-    }
+pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
+    let user = ctx.require(&[Role::Resident])?.clone();
+    ctx.check_csrf(&form)?;
     let id = path.into_inner();
     let action = match Action::parse(field(&form, "action")) {
         Some(a @ (Action::Submit | Action::Withdraw | Action::Resubmit)) => a,
-        _ => return ctx.redirect(&format!("/my/{id}"), Some(("err", "bad_action"))),
+        _ => return Ok(ctx.redirect(&format!("/my/{id}"), Some(("err", "bad_action")))),
     };
-    let version: i32 = field(&form, "version").parse().unwrap_or(-1);
-    match super::run_action(&ctx, &user, &id, action, None, version).await {
-        Ok(()) => ctx.redirect(&format!("/my/{id}"), Some(("ok", action.as_str()))),
-        Err(e) => match ctx.problem(&e) {
-            Some(problem) => {
-                let status = actix_web::ResponseError::status_code(&e);
-                // Missing documents come back as `documents.<kind>`: show each next to
-                // its kind's upload form.
-                let doc_errors: Map<String, Value> = ctx
-                    .field_errors(&e)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|(k, v)| k.strip_prefix("documents.").map(|k| (k.to_owned(), v)))
-                    .collect();
-                case_page(
-                    &ctx,
-                    &user,
-                    id,
-                    status,
-                    json!({"problem": problem, "doc_errors": doc_errors}),
-                )
-                .await
-            }
-            None => ctx.app_error(e),
-        },
-    }
+    let input = ActInput {
+        action,
+        reason: None,
+        version: field(&form, "version").parse().unwrap_or(-1),
+    };
+    let Err(e) = super::run_action(&ctx, &user, &id, input).await else {
+        return Ok(ctx.redirect(&format!("/my/{id}"), Some(("ok", action.as_str()))));
+    };
+    let Some(problem) = ctx.problem(&e) else {
+        return Err(ctx.fail(e));
+    };
+    // Missing documents come back as `documents.<kind>`: show each next to its kind's
+    // upload form.
+    let doc_errors: Map<String, Value> = ctx
+        .field_errors(&e)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, v)| k.strip_prefix("documents.").map(|k| (k.to_owned(), v)))
+        .collect();
+    case_page(
+        &ctx,
+        &user,
+        id,
+        e.status_code(),
+        json!({"problem": problem, "doc_errors": doc_errors}),
+    )
+    .await
 }
 
 /// Reports the type's own field errors together with the page's other field errors,
 /// so the resident sees every problem at once.
 fn with_form_errors(
     fields_ok: Result<(), AppError>,
-    t: &crate::domain::cert_type::CertificateType,
-    form_value: &serde_json::Value,
+    t: &CertificateType,
+    form_value: &Value,
 ) -> Result<(), AppError> {
     let mut errors = match fields_ok {
         Err(AppError::Validation(m)) => m,
         Err(e) => return Err(e),
         Ok(()) => Default::default(),
     };
-    if let Err(fe) = t.validate_form(form_value) {
-        errors.extend(fe.into_iter().map(|(k, v)| (format!("form.{k}"), v)));
+    if let Err(fe) = drafts::validate_form(t, form_value) {
+        errors.extend(fe);
     }
     if errors.is_empty() {
         Ok(())

@@ -6,7 +6,7 @@ use super::i18n::{self, Lang};
 use crate::domain::cert_type::{CertificateType, FieldKind, FieldSpec, Level};
 use crate::domain::dispatch::DispatchStatus;
 use crate::domain::status::{Action, ApplicationStatus};
-use crate::routes::api::views::{ApplicationDetail, DocumentView, EventView};
+use crate::read_model::views::{ApplicationDetail, DocumentView, EventView};
 
 pub fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
     match lang {

@@ -126,7 +126,7 @@ impl ApplicationSummary {
     }
 
     /// Sets `at_risk` given the end of the next working day (see
-    /// `stats::Context::at_risk_until`); unknown (no calendar) leaves it false.
+    /// `WorkCalendar::at_risk_until`); `None` (the calendar could not be read) leaves it false.
     pub fn flag_at_risk(
         &mut self,
         a: &Application,

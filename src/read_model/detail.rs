@@ -1,5 +1,7 @@
 //! Assembling the full view of one application for the caller.
 
+use chrono::NaiveDateTime;
+
 use super::views::{
     ApplicationDetail, ApplicationSummary, CertificateView, DeliveryView, DispatchView,
     DocumentView, EventView,
@@ -29,7 +31,7 @@ pub fn load(
         names.get(&app.village_code).cloned().unwrap_or_default(),
         t0,
     );
-    let until = super::applications::at_risk_until(conn, t0).ok();
+    let until = at_risk_until(conn, t0).ok();
     summary.flag_at_risk(&app, t0, until);
     let owner = matches!(scope, Scope::Own(_));
     if owner || reveal {
@@ -102,4 +104,9 @@ pub fn load(
         dispatch,
         documents,
     })
+}
+
+/// The end of the next working day after `now`: a node due by then is at risk.
+pub fn at_risk_until(c: &mut crate::db::DbConn, now: NaiveDateTime) -> AppResult<NaiveDateTime> {
+    Ok(crate::db::catalog::calendar(c)?.at_risk_until(now))
 }

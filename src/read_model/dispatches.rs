@@ -1,0 +1,33 @@
+//! The dispatch list, for the API and the courier's page.
+
+use super::views::DispatchView;
+use crate::auth::CurrentUser;
+use crate::db::{catalog, dispatches, DbConn};
+use crate::domain::dispatch::DispatchStatus;
+use crate::error::AppResult;
+use crate::workflow::courier::scope_of;
+
+/// The statuses of dispatches still under way: the list's default.
+pub fn open_statuses() -> Vec<String> {
+    DispatchStatus::ALL
+        .iter()
+        .filter(|s| !s.is_terminal())
+        .map(|s| s.as_str().to_owned())
+        .collect()
+}
+
+/// The caller's dispatches in `statuses` (a courier's area and what is assigned to
+/// them, or the staff's jurisdiction), sorted by village, oldest first; at most 500.
+pub fn list(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    statuses: &[String],
+) -> AppResult<Vec<DispatchView>> {
+    let rows = dispatches::list(conn, &scope_of(user), statuses, 500)?;
+    let codes: Vec<&str> = rows.iter().map(|d| d.village_code.as_str()).collect();
+    let names = catalog::jurisdiction_names(conn, &codes)?;
+    Ok(rows
+        .iter()
+        .map(|d| DispatchView::new(d, names.get(&d.village_code).cloned().unwrap_or_default()))
+        .collect())
+}

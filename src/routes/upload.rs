@@ -1,0 +1,186 @@
+//! Receiving a document upload (multipart: `kind` and `file`, and a page's CSRF
+//! token), for the API and the case page alike. What is received goes to
+//! [`crate::workflow::intake`].
+
+use std::path::Path;
+
+use actix_multipart::{Multipart, MultipartError};
+use futures_util::StreamExt;
+use tokio::io::AsyncWriteExt;
+
+use crate::auth::CurrentUser;
+use crate::db::models::new_id;
+use crate::documents::too_large;
+use crate::domain::Invalid;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::workflow::intake::{check_may_upload, Spooled, Upload};
+
+/// The pages send their CSRF token in the multipart form under this name.
+const CSRF_FIELD: &str = super::pages::ctx::CSRF_FIELD;
+
+pub struct Received {
+    pub upload: Upload,
+    /// The pages' CSRF token (`_csrf`), when the form came from a page.
+    pub csrf: Option<String>,
+}
+
+/// Checks that the caller may add documents to the application (before reading the
+/// body: what is refused anyway is refused early), then spools the multipart form.
+pub async fn read_upload(
+    state: &AppState,
+    user: &CurrentUser,
+    app_id: &str,
+    payload: Multipart,
+) -> AppResult<Received> {
+    check_may_upload(state, user, app_id).await?;
+    receive(
+        payload,
+        &state.settings.upload_tmp_dir(),
+        state.settings.upload_limits().max_bytes,
+    )
+    .await
+}
+
+fn multipart_error(e: MultipartError) -> AppError {
+    match e {
+        MultipartError::ContentTypeMissing
+        | MultipartError::ContentTypeParse
+        | MultipartError::ContentTypeIncompatible => AppError::UnsupportedMedia(Invalid::new(
+            "请以multipart/form-data格式上传（字段kind和file）",
+            "Upload as multipart/form-data with the fields kind and file",
+        )),
+        // The parser's own wording is English and technical: it goes to the log, and the
+        // resident gets a plain message in their language.
+        other => {
+            tracing::info!(error = %other, "malformed or interrupted upload");
+            AppError::BadRequest(Invalid::new(
+                "上传未完成或格式有误，请重新选择文件上传",
+                "The upload was incomplete or malformed; please choose the file and upload it again",
+            ))
+        }
+    }
+}
+
+/// Reads the form: `kind` (short text) and `file` (spooled to disk, at most `max` bytes).
+async fn receive(mut mp: Multipart, dir: &Path, max: u64) -> AppResult<Received> {
+    let mut out = Received {
+        upload: Upload {
+            kind: None,
+            file: None,
+        },
+        csrf: None,
+    };
+    let mut over = false;
+    // After the cap is hit, the rest is read and dropped (up to a bound) so the client
+    // gets the 413 instead of a reset connection.
+    let mut discard_budget = max.saturating_mul(4);
+    while let Some(field) = mp.next().await {
+        let mut field = field.map_err(multipart_error)?;
+        let name = field.name().unwrap_or("").to_owned();
+        if over
+            || (name == "file" && out.upload.file.is_some())
+            || !["kind", "file", CSRF_FIELD].contains(&name.as_str())
+        {
+            while let Some(chunk) = field.next().await {
+                let n = chunk.map_err(multipart_error)?.len() as u64;
+                discard_budget = discard_budget.saturating_sub(n);
+                if discard_budget == 0 {
+                    return Err(AppError::BadRequest(Invalid::new(
+                        "上传内容过多",
+                        "Too much data in the upload",
+                    )));
+                }
+            }
+            continue;
+        }
+        if name == "kind" || name == CSRF_FIELD {
+            let mut buf = Vec::new();
+            while let Some(chunk) = field.next().await {
+                buf.extend_from_slice(&chunk.map_err(multipart_error)?);
+                if buf.len() > 128 {
+                    return Err(AppError::field(
+                        "kind",
+                        Invalid::new("材料类型无效", "Invalid document kind"),
+                    ));
+                }
+            }
+            let text = String::from_utf8_lossy(&buf).trim().to_owned();
+            if name == "kind" {
+                out.upload.kind = Some(text);
+            } else {
+                out.csrf = Some(text);
+            }
+            continue;
+        }
+        let original = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(clean_name)
+            .unwrap_or_default();
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(AppError::internal)?;
+        let path = dir.join(format!("{}.part", new_id()));
+        let spool = Spooled::new(path.clone(), original);
+        let mut f = tokio::fs::File::create(&path)
+            .await
+            .map_err(AppError::internal)?;
+        let mut n: u64 = 0;
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(multipart_error)?;
+            n += chunk.len() as u64;
+            if n > max {
+                over = true;
+                break;
+            }
+            f.write_all(&chunk).await.map_err(AppError::internal)?;
+        }
+        if over {
+            while let Some(chunk) = field.next().await {
+                let c = chunk.map_err(multipart_error)?.len() as u64;
+                discard_budget = discard_budget.saturating_sub(c);
+                if discard_budget == 0 {
+                    break;
+                }
+            }
+            continue;
+        }
+        f.flush().await.map_err(AppError::internal)?;
+        out.upload.file = Some(spool);
+    }
+    if over {
+        return Err(too_large_bytes(max));
+    }
+    Ok(out)
+}
+
+fn too_large_bytes(max: u64) -> AppError {
+    too_large(&crate::documents::Limits {
+        max_bytes: max,
+        ..Default::default()
+    })
+}
+
+/// The uploaded name for display: last path segment, no control characters, ≤100 chars.
+pub fn clean_name(raw: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    last.chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_name;
+
+    #[test]
+    fn names_are_cleaned() {
+        assert_eq!(clean_name("C:\\Users\\a\\身份证.jpg"), "身份证.jpg");
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name("a\u{0}b\r\n.png"), "ab.png");
+    }
+}

@@ -110,7 +110,7 @@ impl AppError {
     }
 }
 
-/// The error body (DESIGN §8).
+/// The error body of every refused request.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,

@@ -18,7 +18,3 @@ pub mod telemetry;
 pub mod templates;
 pub mod verify;
 pub mod workflow;
-
-// The demo seed keeps its crate-root path: the scale seed and the tests name
-// `crate::demo` (DEMO_PASSWORD).
-pub use devtools::demo;

@@ -468,7 +468,7 @@ pub fn seed(db: &Db, n: usize) -> Result<(), String> {
             "演示县已有{existing}件数据 / the scale county already has {existing} cases"
         ));
     }
-    let hash = crate::auth::password::hash(crate::demo::DEMO_PASSWORD)?;
+    let hash = crate::auth::password::hash(super::demo::DEMO_PASSWORD)?;
     let (areas, residents) = c.write_tx(|c| setup(c, &hash)).map_err(|e| e.to_string())?;
     let cal = catalog::calendar(c).map_err(|e| e.to_string())?;
     let types = catalog::active_types(c).map_err(|e| e.to_string())?;

@@ -1,7 +1,7 @@
 //! The public status lookup by application number and phone (the applicant's account
 //! phone or the delivery phone). A wrong pair and an unknown number take the same
 //! query and get the same 404; every lookup counts against a per-address limit kept
-//! in the database, so it holds across instances (DESIGN §10).
+//! in the database, so it holds across instances (docs/architecture.md §10).
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};

@@ -353,7 +353,9 @@ async fn revealing_the_id_number_is_logged(backend: Backend) {
     assert_eq!(log[0].1, "reveal_id_number");
     assert_eq!(log[0].2, "application");
     let phone = app.staff_phone("official", accounts::VILLAGE).await;
-    let me = app.try_login(&phone, zhengming::demo::DEMO_PASSWORD).await;
+    let me = app
+        .try_login(&phone, zhengming::devtools::demo::DEMO_PASSWORD)
+        .await;
     assert_eq!(
         log[0].0, me.body["user"]["id"],
         "logged against the official who looked"

@@ -130,7 +130,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     let app_db = app.db().clone();
     // The demo data gives every role an account in known jurisdictions.
     let seed_db = app_db.clone();
-    tokio::task::spawn_blocking(move || zhengming::demo::seed(&seed_db))
+    tokio::task::spawn_blocking(move || zhengming::devtools::demo::seed(&seed_db))
         .await
         .unwrap()
         .expect("demo seed");
@@ -164,7 +164,7 @@ pub fn attach(base: String, dir: tempfile::TempDir) -> TestApp {
     }
 }
 
-/// Well-known demo accounts (see `zhengming::demo`).
+/// Well-known demo accounts (see `zhengming::devtools::demo`).
 pub mod accounts {
     /// 敦化市 雁鸣湖镇 (222403108) and its village 大山村 (222403108200).
     pub const TOWNSHIP: &str = "222403108";
@@ -231,7 +231,8 @@ impl TestApp {
     /// Signs in as the demo account with this role and jurisdiction code.
     pub async fn login_staff(&self, role: &str, jurisdiction: &str) -> String {
         let phone = self.staff_phone(role, jurisdiction).await;
-        self.login(&phone, zhengming::demo::DEMO_PASSWORD).await
+        self.login(&phone, zhengming::devtools::demo::DEMO_PASSWORD)
+            .await
     }
 
     pub async fn staff_phone(&self, role: &str, jurisdiction: &str) -> String {
@@ -686,7 +687,8 @@ impl TestApp {
                     .unwrap()
             })
             .await;
-        self.login(&phone, zhengming::demo::DEMO_PASSWORD).await
+        self.login(&phone, zhengming::devtools::demo::DEMO_PASSWORD)
+            .await
     }
 
     /// Runs `f` with the application's write connection (test set-up only).
@@ -779,7 +781,7 @@ impl TestApp {
         .await
     }
 
-    /// Creates another staff account (password [`zhengming::demo::DEMO_PASSWORD`]) and
+    /// Creates another staff account (password [`zhengming::devtools::demo::DEMO_PASSWORD`]) and
     /// signs it in; returns the token.
     pub async fn add_staff(&self, role: &str, jurisdiction: &str, name: &str) -> String {
         use zhengming::domain::phone::Phone;
@@ -787,7 +789,7 @@ impl TestApp {
         use zhengming::workflow::register::{create_account, NewAccount};
         let phone = phone();
         let hash = tokio::task::spawn_blocking(|| {
-            zhengming::auth::password::hash(zhengming::demo::DEMO_PASSWORD).expect("hash")
+            zhengming::auth::password::hash(zhengming::devtools::demo::DEMO_PASSWORD).expect("hash")
         })
         .await
         .unwrap();
@@ -803,7 +805,8 @@ impl TestApp {
             .write(move |c| create_account(c, account))
             .await
             .expect("create staff account");
-        self.login(&phone, zhengming::demo::DEMO_PASSWORD).await
+        self.login(&phone, zhengming::devtools::demo::DEMO_PASSWORD)
+            .await
     }
 }
 

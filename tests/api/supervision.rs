@@ -216,7 +216,7 @@ async fn figures_match_hand_computation(backend: Backend) {
 
     // Admin sees both counties.
     let admin = app
-        .login("13900000001", zhengming::demo::DEMO_PASSWORD)
+        .login("13900000001", zhengming::devtools::demo::DEMO_PASSWORD)
         .await;
     let r = app
         .get(&format!("/api/v1/stats?{RANGE}"), Some(&admin))
@@ -653,7 +653,7 @@ both_backends!(worker_escalates_once_and_sends_the_sms);
 async fn admins_add_a_holiday_year(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app
-        .login("13900000001", zhengming::demo::DEMO_PASSWORD)
+        .login("13900000001", zhengming::devtools::demo::DEMO_PASSWORD)
         .await;
     let year = app.get("/api/v1/holidays?year=2026", None).await;
     assert_eq!(year.body["items"].as_array().unwrap().len(), 39);

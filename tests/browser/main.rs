@@ -12,7 +12,7 @@ mod webdriver;
 use helpers::{accounts, spawn_app, Backend, TestApp};
 use serde_json::json;
 use webdriver::Browser;
-use zhengming::demo::DEMO_PASSWORD;
+use zhengming::devtools::demo::DEMO_PASSWORD;
 
 async fn sign_in(b: &Browser, app: &TestApp, phone: &str, password: &str) {
     b.goto(&app.url("/signin")).await;

@@ -1,4 +1,4 @@
-//! JSON API v1 (DESIGN §8), one module per resource. The routes are registered and
+//! JSON API v1 (docs/architecture.md §8), one module per resource. The routes are registered and
 //! documented from one list, `routes::documented`.
 
 pub mod actions;

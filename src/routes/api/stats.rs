@@ -1,4 +1,4 @@
-//! Supervision figures (DESIGN §5, §8): `GET /api/v1/stats` and the case list behind
+//! Supervision figures (docs/architecture.md §5, §8; the README defines each figure): `GET /api/v1/stats` and the case list behind
 //! each number, `GET /api/v1/stats/cases`. Both also answer as CSV (`format=csv`).
 
 use actix_web::{web, HttpResponse};

@@ -6,6 +6,7 @@ pub mod cert_type;
 pub mod chinese_number;
 pub mod dispatch;
 pub mod escalation;
+pub mod figures;
 pub mod holiday_import;
 pub mod id_number;
 pub mod phone;

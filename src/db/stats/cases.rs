@@ -8,7 +8,7 @@ use super::statements::{scope_clause, DECIDED, OPEN, RECEIVED};
 use super::window::Window;
 use crate::auth::Scope;
 use crate::db::DbConn;
-use crate::stats::{GroupBy, Metric, NO_GROUP};
+use crate::domain::figures::{GroupBy, Metric, NO_GROUP};
 
 #[derive(QueryableByName)]
 struct CaseRow {

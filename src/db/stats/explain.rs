@@ -4,7 +4,7 @@ use super::sql::{placeholders, Val};
 use super::statements::{decided_sql, received_sql, DECIDED, DECIDED_DAYS, OPEN, RECEIVED};
 use super::window::Window;
 use crate::db::DbConn;
-use crate::stats::GroupBy;
+use crate::domain::figures::GroupBy;
 
 /// The statements for EXPLAIN in the bench command (county scope), with the values
 /// to inline in their order.

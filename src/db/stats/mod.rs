@@ -16,7 +16,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::DbConn;
 use crate::auth::Scope;
-use crate::stats::{DayCount, GroupBy, Sums};
+use crate::domain::figures::{DayCount, GroupBy, Sums};
 
 mod cases;
 mod explain;

@@ -674,19 +674,23 @@ impl TestApp {
         }
     }
 
-    /// Signs in as the demo administrator (who has no jurisdiction).
-    pub async fn admin_token(&self) -> String {
+    /// The demo administrator's phone (the admin has no jurisdiction).
+    pub async fn admin_phone(&self) -> String {
         use diesel::prelude::*;
         use zhengming::db::schema::users::dsl as u;
-        let phone: String = self
-            .with_db(|c| {
-                u::users
-                    .filter(u::role.eq("admin"))
-                    .select(u::phone)
-                    .first(c)
-                    .unwrap()
-            })
-            .await;
+        self.with_db(|c| {
+            u::users
+                .filter(u::role.eq("admin"))
+                .select(u::phone)
+                .first(c)
+                .unwrap()
+        })
+        .await
+    }
+
+    /// Signs in as the demo administrator.
+    pub async fn admin_token(&self) -> String {
+        let phone = self.admin_phone().await;
         self.login(&phone, zhengming::devtools::demo::DEMO_PASSWORD)
             .await
     }

@@ -22,6 +22,20 @@ async fn sign_in(b: &Browser, app: &TestApp, phone: &str, password: &str) {
     assert!(b.body().await.contains("登录成功"), "sign-in of {phone}");
 }
 
+/// Nothing on the page is wider than the screen (wide tables scroll inside their box).
+async fn assert_fits_screen(b: &Browser) {
+    let overflow = b
+        .exec(
+            "return document.documentElement.scrollWidth - window.innerWidth",
+            json!([]),
+        )
+        .await;
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "page wider than the screen by {overflow}"
+    );
+}
+
 async fn sign_out(b: &Browser) {
     b.submit("form[action='/signout'] button").await;
     assert!(b.body().await.contains("您已退出登录"));
@@ -401,16 +415,7 @@ async fn whole_journey(width: u32) {
         figures.iter().all(|f| !f[1].as_str().unwrap().is_empty()),
         "{figures:?}"
     );
-    let overflow = b
-        .exec(
-            "return document.documentElement.scrollWidth - window.innerWidth",
-            json!([]),
-        )
-        .await;
-    assert!(
-        overflow.as_i64().unwrap() <= 0,
-        "page wider than the screen by {overflow}"
-    );
+    assert_fits_screen(&b).await;
     b.screenshot("supervise").await;
 }
 
@@ -471,18 +476,7 @@ async fn admin_loads_next_years_calendar() {
     let mut b = Browser::launch(360, "holidays").await;
     let today = zhengming::domain::calendar::china_date(chrono::Utc::now());
     let next = today.year() + 1;
-    let admin_phone: String = {
-        use diesel::prelude::*;
-        use zhengming::db::schema::users::dsl as u;
-        app.with_db(|c| {
-            u::users
-                .filter(u::role.eq("admin"))
-                .select(u::phone)
-                .first(c)
-                .unwrap()
-        })
-        .await
-    };
+    let admin_phone = app.admin_phone().await;
     sign_in(&b, &app, &admin_phone, DEMO_PASSWORD).await;
     b.goto(&app.url("/admin/holidays")).await;
     let page = b.body().await;
@@ -522,16 +516,7 @@ async fn admin_loads_next_years_calendar() {
     b.submit("#holidays-preview-go").await;
     let preview = b.text("#holiday-preview").await;
     assert!(preview.contains("全年工作日"), "{preview}");
-    let overflow = b
-        .exec(
-            "return document.documentElement.scrollWidth - window.innerWidth",
-            json!([]),
-        )
-        .await;
-    assert!(
-        overflow.as_i64().unwrap() <= 0,
-        "page wider than the screen by {overflow}"
-    );
+    assert_fits_screen(&b).await;
     b.exec(
         "document.getElementById('holiday-preview').scrollIntoView()",
         json!([]),

@@ -66,8 +66,8 @@ pub fn prepare_database(settings: &Settings) -> Result<Db, String> {
     let mut conn = db.write_conn().map_err(|e| e.to_string())?;
     conn.write_tx(|c| {
         catalog::seed_types(c, &seed_types())?;
-        catalog::seed_holidays(c, &seed_holidays())?;
-        Ok::<_, diesel::result::Error>(())
+        crate::workflow::holidays::seed(c, &seed_holidays())?;
+        Ok::<_, crate::error::AppError>(())
     })
     .map_err(|e| format!("seeding reference data failed: {e}"))?;
     // Cases without supervision figures (from before they were kept, or decided in a

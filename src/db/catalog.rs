@@ -146,32 +146,6 @@ fn backfill(conn: &mut DbConn, seed: &CertificateType, stored: &str) -> QueryRes
     Ok(())
 }
 
-pub fn seed_holidays(
-    conn: &mut DbConn,
-    rows: &[crate::domain::calendar::Holiday],
-) -> QueryResult<usize> {
-    let mut added = 0;
-    for h in rows {
-        let day = h.date.format("%Y-%m-%d").to_string();
-        let exists: bool =
-            diesel::select(diesel::dsl::exists(holidays::table.find(&day))).get_result(conn)?;
-        if exists {
-            continue;
-        }
-        let row = HolidayRow {
-            day,
-            kind: h.kind.as_str().to_owned(),
-            note: h.note.clone(),
-            source: h.source.clone(),
-        };
-        diesel::insert_into(holidays::table)
-            .values(&row)
-            .execute(conn)?;
-        added += 1;
-    }
-    Ok(added)
-}
-
 /// Years that have holiday rows.
 pub fn holiday_years(conn: &mut DbConn) -> QueryResult<std::collections::BTreeSet<i32>> {
     Ok(calendar(conn)?.covered_years().collect())

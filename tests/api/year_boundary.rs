@@ -270,3 +270,46 @@ async fn admins_are_texted_once_a_week(backend: Backend) {
     assert!(texts.iter().all(|(ch, _)| ch == "sms"), "{texts:?}");
 }
 both_backends!(admins_are_texted_once_a_week);
+
+/// A release that ships a year's calendar loads it at start-up like an admin would
+/// (open provisional deadlines recomputed), and never mixes its rows into a year that
+/// an admin loaded already.
+async fn shipped_calendar_counts_like_a_load(backend: Backend) {
+    use zhengming::domain::calendar::{seed_holidays, DayKind, Holiday};
+    use zhengming::workflow::holidays::seed;
+    let app = spawn_app(backend).await;
+    let year = china_date(Utc::now()).year();
+    forget_year(&app, year).await;
+    let (resident, _, _) = app.new_resident("发版前").await;
+    let open = app.submitted(&resident, "pickup").await;
+    assert_eq!(open["deadline_provisional"], true);
+
+    // An admin loads a far year by hand; the release's seed has other rows for it.
+    let admin = app.admin_token().await;
+    let mine = json!([{"date": "2099-01-01", "kind": "off", "note": "元旦", "source": "管理员"}]);
+    let r = app.post("/api/v1/admin/holidays", Some(&admin), mine).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let mut shipped = seed_holidays();
+    shipped.push(Holiday {
+        date: NaiveDate::from_ymd_opt(2099, 1, 2).unwrap(),
+        kind: DayKind::Off,
+        note: "元旦".into(),
+        source: "发版".into(),
+    });
+    let added = app
+        .with_writer(move |c| c.write_tx(|c| seed(c, &shipped)).unwrap())
+        .await;
+    assert_eq!(added, if year <= 2026 { vec![year] } else { vec![] });
+    let r = app.get("/api/v1/holidays?year=2099", None).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "not mixed");
+    if year <= 2026 {
+        let after = app.detail(&resident, &open).await;
+        let cal = app
+            .with_db(|c| zhengming::db::catalog::calendar(c).unwrap())
+            .await;
+        let today = china_date(Utc::now());
+        assert_eq!(after["deadline_provisional"], cal.due(today, 3).provisional);
+        assert!(after["version"].as_i64() > open["version"].as_i64());
+    }
+}
+both_backends!(shipped_calendar_counts_like_a_load);

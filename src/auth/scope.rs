@@ -1,20 +1,9 @@
-//! What part of the data a user may see. Queries apply this in SQL (docs/architecture.md §6), so a
-//! case outside it is simply not found.
+//! The signed-in user's [`Scope`] (the value itself is in the domain, so `db` can take
+//! it without importing `auth`).
 
 use super::CurrentUser;
-use crate::domain::role::{Level, Role};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    /// A resident: their own applications only.
-    Own(String),
-    /// Staff: everything in their county, township or village.
-    Area(Level, String),
-    /// Admin: everything.
-    All,
-    /// Staff account without a jurisdiction: nothing.
-    Nothing,
-}
+use crate::domain::role::Role;
+pub use crate::domain::scope::Scope;
 
 impl Scope {
     pub fn of(user: &CurrentUser) -> Scope {

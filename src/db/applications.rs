@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use super::models::{Application, ApplicationEvent};
 use super::schema::{application_events, applications, certificate_types, jurisdictions};
 use super::DbConn;
-use crate::auth::Scope;
 use crate::domain::role::Level;
+use crate::domain::scope::Scope;
 
 type Boxed<'a> = applications::BoxedQuery<'a, <DbConn as Connection>::Backend>;
 

@@ -7,8 +7,8 @@ use diesel::prelude::*;
 use super::models::{Application, EscalationRow};
 use super::schema::{applications, escalations, users};
 use super::DbConn;
-use crate::auth::Scope;
 use crate::domain::role::Level;
+use crate::domain::scope::Scope;
 
 /// Open cases past their node deadline whose current node has not been escalated.
 pub fn overdue_not_escalated(

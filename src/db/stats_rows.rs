@@ -12,9 +12,9 @@ use diesel::sqlite::{Sqlite, SqliteConnection};
 
 use super::schema::case_figures as f;
 use super::stats::{DecidedRow, Keys, ReceivedRow, Window};
-use crate::auth::Scope;
 use crate::domain::figures::GroupBy;
 use crate::domain::role::Level;
+use crate::domain::scope::Scope;
 
 /// The grouping columns of a row: type, township, village, deciding official.
 type GroupCols = (String, String, String, Option<String>);

@@ -11,6 +11,7 @@ pub mod holiday_import;
 pub mod id_number;
 pub mod phone;
 pub mod role;
+pub mod scope;
 pub mod status;
 pub mod statutory;
 pub mod text;

@@ -6,9 +6,9 @@ use diesel::sql_types::Text;
 use super::sql::{load, Val};
 use super::statements::{scope_clause, DECIDED, OPEN, RECEIVED};
 use super::window::Window;
-use crate::auth::Scope;
 use crate::db::DbConn;
 use crate::domain::figures::{GroupBy, Metric, NO_GROUP};
+use crate::domain::scope::Scope;
 
 #[derive(QueryableByName)]
 struct CaseRow {

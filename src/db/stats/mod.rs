@@ -15,8 +15,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::DbConn;
-use crate::auth::Scope;
 use crate::domain::figures::{DayCount, GroupBy, Sums};
+use crate::domain::scope::Scope;
 
 mod cases;
 mod explain;

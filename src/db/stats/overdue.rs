@@ -4,9 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::window::Window;
-use crate::auth::Scope;
 use crate::db::DbConn;
 use crate::domain::role::Level;
+use crate::domain::scope::Scope;
 
 /// One open overdue case for the dashboard table.
 #[derive(Debug, Clone, Queryable)]

@@ -6,9 +6,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
 use super::Keys;
-use crate::auth::Scope;
 use crate::domain::figures::{GroupBy, MAX_STEPS};
 use crate::domain::role::Level;
+use crate::domain::scope::Scope;
 
 impl GroupBy {
     /// The grouping column of `case_figures f` (fixed strings, never user text). The

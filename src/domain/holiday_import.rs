@@ -207,6 +207,10 @@ pub struct YearSummary {
     pub working_days: u32,
     pub days_off: usize,
     pub make_up_workdays: usize,
+    /// Statutory holidays on a weekday that the rows leave as working days (e.g. a
+    /// forgotten 清明): `YYYY-MM-DD 名称`. Shown before confirming; not an error, since
+    /// only the notice decides.
+    pub statutory_not_off: Vec<String>,
 }
 
 /// The summary of each year in `rows` (validated rows of whole years).
@@ -233,6 +237,11 @@ pub fn summarise(rows: &[Holiday]) -> Vec<YearSummary> {
                 per_month,
                 days_off: of_year(DayKind::Off),
                 make_up_workdays: of_year(DayKind::Workday),
+                statutory_not_off: super::statutory::days_off(year)
+                    .into_iter()
+                    .filter(|s| cal.is_working_day(s.date))
+                    .map(|s| format!("{} {}", s.date, s.name))
+                    .collect(),
             }
         })
         .collect()
@@ -324,6 +333,19 @@ mod tests {
         // Saturdays (14 and 28).
         assert_eq!(s[1].per_month[1], 20 - 6 + 2);
         assert_eq!((s[1].days_off, s[1].make_up_workdays), (33, 6));
+        assert!(s.iter().all(|y| y.statutory_not_off.is_empty()), "{s:?}");
+        // A paste that forgets 清明 (Mon 2027-04-05) says so.
+        let partial = validate(&[row("2027-01-01", "off")], &BTreeSet::new()).unwrap();
+        let missing = &summarise(&partial)[0].statutory_not_off;
+        assert!(
+            missing.contains(&"2027-04-05 清明节".to_owned()),
+            "{missing:?}"
+        );
+        assert!(!missing.iter().any(|m| m.starts_with("2027-01-01")));
+        assert!(
+            !missing.iter().any(|m| m.starts_with("2027-05-01")),
+            "a Saturday"
+        );
     }
 
     #[test]

@@ -516,6 +516,14 @@ async fn admin_loads_next_years_calendar() {
     b.submit("#holidays-preview-go").await;
     let preview = b.text("#holiday-preview").await;
     assert!(preview.contains("全年工作日"), "{preview}");
+    // Only New Year's Day was given: the page names the statutory days left as working days.
+    assert!(preview.contains("请核对"), "{preview}");
+    assert!(
+        ["春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"]
+            .iter()
+            .any(|n| preview.contains(n)),
+        "{preview}"
+    );
     assert_fits_screen(&b).await;
     b.exec(
         "document.getElementById('holiday-preview').scrollIntoView()",

@@ -55,6 +55,19 @@ async fn missing_year_is_provisional_then_recomputed(backend: Backend) {
     let open = app.submitted(&resident, "pickup").await;
     assert_eq!(open["deadline_provisional"], true, "{open}");
     let before = deadline(&open, "node_deadline");
+    // The resident's case page and the official's queue say the date is provisional.
+    let page = |path: String, token: String| {
+        let req = app.client.get(app.url(&path)).bearer_auth(token);
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let id = open["id"].as_str().unwrap().to_owned();
+    let mine = page(format!("/my/{id}"), resident.clone()).await;
+    assert!(mine.contains(">预计</span>"), "{mine}");
+    let village = app
+        .login_staff("official", crate::helpers::accounts::VILLAGE)
+        .await;
+    let queue = page("/office".into(), village).await;
+    assert!(queue.contains(">预计</span>"), "{queue}");
     // A decided case in the same days: its figures are computed now and again on load.
     let (other, _, _) = app.new_resident("已办结").await;
     let issued = app.issued(&other, "pickup").await;
@@ -289,6 +302,16 @@ async fn shipped_calendar_counts_like_a_load(backend: Backend) {
     let mine = json!([{"date": "2099-01-01", "kind": "off", "note": "元旦", "source": "管理员"}]);
     let r = app.post("/api/v1/admin/holidays", Some(&admin), mine).await;
     assert_eq!(r.status, 201, "{}", r.body);
+    // The admin page shrugs off a mistyped year (an HTML page, not a JSON error).
+    let r = app
+        .client
+        .get(app.url("/admin/holidays?year=abc"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("节假日安排"));
     let mut shipped = seed_holidays();
     shipped.push(Holiday {
         date: NaiveDate::from_ymd_opt(2099, 1, 2).unwrap(),

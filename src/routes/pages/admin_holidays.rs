@@ -26,7 +26,8 @@ type Form = web::Form<Vec<(String, String)>>;
 
 #[derive(Deserialize)]
 pub struct YearQuery {
-    year: Option<i32>,
+    /// Text, so `?year=abc` shows next year instead of a JSON 400 on an HTML page.
+    year: Option<String>,
 }
 
 pub async fn page(ctx: Ctx, q: web::Query<YearQuery>) -> PageResult {
@@ -34,6 +35,8 @@ pub async fn page(ctx: Ctx, q: web::Query<YearQuery>) -> PageResult {
     let this_year = china_date(now().and_utc()).year();
     let year = q
         .year
+        .as_deref()
+        .and_then(|y| y.trim().parse::<i32>().ok())
         .filter(|y| (2000..=2100).contains(y))
         .unwrap_or(this_year + 1);
     let page = listing(&ctx, year).await.map_err(|e| ctx.fail(e))?;

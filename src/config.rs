@@ -95,6 +95,10 @@ pub struct Settings {
     pub image_max_side: u32,
     /// Long side of a thumbnail, in pixels.
     pub thumb_side: u32,
+    /// A request body that makes no progress for this many seconds is cut off (408).
+    pub body_timeout_secs: u64,
+    /// Uploads one account may have in progress at once (per instance; 429 beyond).
+    pub uploads_per_account: usize,
 }
 
 impl Default for Settings {
@@ -145,6 +149,8 @@ impl Default for Settings {
             upload_max_pdf_pages: 50,
             image_max_side: 2400,
             thumb_side: 320,
+            body_timeout_secs: 30,
+            uploads_per_account: 2,
         }
     }
 }
@@ -184,6 +190,23 @@ impl Settings {
                 format!("sqlite://{}", self.data_dir.join("zhengming.db").display());
         }
         self
+    }
+
+    /// Whether the public URL is HTTPS: cookies are then `Secure` and named `__Host-…`,
+    /// and responses carry HSTS.
+    pub fn https(&self) -> bool {
+        self.base_url.trim_start().starts_with("https://")
+    }
+
+    /// The name of the cookie `base` (e.g. `zm_session`): `__Host-zm_session` over
+    /// HTTPS (the browser then insists on Secure, Path=/ and no Domain, so a sibling
+    /// host cannot plant it), the plain name over HTTP so local use keeps working.
+    pub fn cookie_name(&self, base: &str) -> String {
+        if self.https() {
+            format!("__Host-{base}")
+        } else {
+            base.to_owned()
+        }
     }
 
     pub fn blob_dir(&self) -> PathBuf {

@@ -33,6 +33,9 @@ pub enum AppError {
     UnsupportedMedia(Invalid),
     #[error("too many requests")]
     TooManyRequests(Invalid),
+    /// The request body stopped arriving (see `body_timeout_secs`).
+    #[error("request timeout: {0}")]
+    RequestTimeout(Invalid),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -68,6 +71,14 @@ impl AppError {
         )
     }
 
+    /// A request body that stopped arriving: the client (or its network) stalled.
+    pub fn body_timeout() -> Self {
+        AppError::RequestTimeout(Invalid::new(
+            "上传或提交的内容长时间没有进展，已中断，请检查网络后重试",
+            "The request body stopped arriving and was cut off; check the connection and try again",
+        ))
+    }
+
     pub fn internal(e: impl std::fmt::Display) -> Self {
         AppError::Internal(e.to_string())
     }
@@ -84,6 +95,7 @@ impl AppError {
             AppError::TooLarge(_) => "payload_too_large",
             AppError::UnsupportedMedia(_) => "unsupported_media_type",
             AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::RequestTimeout(_) => "request_timeout",
             AppError::Internal(_) => "internal",
         }
     }
@@ -101,7 +113,8 @@ impl AppError {
             | AppError::Unprocessable(m)
             | AppError::TooLarge(m)
             | AppError::UnsupportedMedia(m)
-            | AppError::TooManyRequests(m) => m.clone(),
+            | AppError::TooManyRequests(m)
+            | AppError::RequestTimeout(m) => m.clone(),
             AppError::Internal(_) => Invalid::new(
                 "系统繁忙，请稍后再试",
                 "The service had a problem; please try again later",
@@ -143,6 +156,7 @@ impl ResponseError for AppError {
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, Service};
 use actix_web::{web, App, HttpServer};
 
 use crate::config::Settings;
@@ -38,6 +38,8 @@ pub fn job_registry(db: &Db, settings: &Settings, base_url: &str) -> Result<Regi
         std::time::Duration::from_secs(settings.escalation_interval_secs.max(1)),
     );
     crate::workflow::calendar_watch::register(&mut registry);
+    let blobs = BlobStore::from_url(&settings.storage_url, &settings.blob_dir())?;
+    crate::workflow::sweep::register(&mut registry, blobs, settings.upload_tmp_dir());
     Ok(registry)
 }
 
@@ -93,6 +95,22 @@ impl Application {
             )
         })?;
         let blobs = BlobStore::from_url(&settings.storage_url, &settings.blob_dir())?;
+        // What a crash left behind (a half-received upload, a blob whose transaction
+        // never committed) goes before the server takes requests.
+        match crate::workflow::sweep::sweep(
+            &db,
+            &blobs,
+            &settings.upload_tmp_dir(),
+            crate::workflow::sweep::MIN_AGE,
+        )
+        .await
+        {
+            Ok(s) if s != Default::default() => {
+                tracing::info!(spooled = s.spooled, blobs = s.blobs, "orphan files swept")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "orphan file sweep failed"),
+        }
         let layouts = crate::pdf::Layouts::load(&settings.templates_dir)
             .map_err(|e| format!("cannot load certificate layouts: {e}"))?;
         let keys = crate::verify::KeyRing::load_or_create(&settings.data_dir)
@@ -119,6 +137,7 @@ impl Application {
                 settings.verify_per_minute,
             ),
             image_work: tokio::sync::Semaphore::new(crate::workflow::IMAGE_WORKERS),
+            upload_slots: crate::workflow::intake::UploadSlots::new(settings.uploads_per_account),
         });
         let mut settings = settings;
         settings.base_url = base_url.clone();
@@ -132,8 +151,16 @@ impl Application {
             settings: Arc::new(settings),
             services,
         });
+        let https = state.settings.https();
+        let body_idle = std::time::Duration::from_secs(state.settings.body_timeout_secs.max(1));
         let server = HttpServer::new(move || {
             App::new()
+                .wrap_fn(move |mut req, srv| {
+                    crate::routes::security::head_as_get(&mut req);
+                    crate::routes::security::limit_body_idle(&mut req, body_idle);
+                    srv.call(req)
+                })
+                .wrap(crate::routes::security::headers(https))
                 .wrap(actix_web::middleware::Logger::new("%m %U %s %Dms").exclude("/healthz"))
                 .app_data(state.clone())
                 .configure(crate::routes::configure)

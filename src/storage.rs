@@ -139,6 +139,26 @@ impl BlobStore {
         }
     }
 
+    /// Keys under `prefix` (a key's first segments, e.g. `documents`) last written
+    /// before `before`: the candidates of the orphan sweep.
+    pub async fn keys_older_than(
+        &self,
+        prefix: &str,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> std::io::Result<Vec<String>> {
+        use futures_util::StreamExt;
+        let prefix = object_path(prefix)?;
+        let mut listing = self.store.list(Some(&prefix));
+        let mut keys = Vec::new();
+        while let Some(meta) = listing.next().await {
+            let meta = meta.map_err(io_error)?;
+            if meta.last_modified < before {
+                keys.push(meta.location.to_string());
+            }
+        }
+        Ok(keys)
+    }
+
     /// Writes the blob durably (called from the blocking pool).
     pub fn put(&self, key: &str, bytes: &[u8]) -> std::io::Result<()> {
         block_on(self.put_async(key, bytes.to_vec()))

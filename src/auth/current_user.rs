@@ -45,7 +45,12 @@ pub fn request_token(req: &HttpRequest) -> Option<String> {
             .or_else(|| v.strip_prefix("bearer "))?;
         return Some(t.trim().to_owned());
     }
-    req.cookie(COOKIE_NAME).map(|c| c.value().to_owned())
+    // Over HTTPS the cookie is `__Host-zm_session` (an unprefixed one is not ours).
+    let name = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.cookie_name(COOKIE_NAME))
+        .unwrap_or_else(|| COOKIE_NAME.to_owned());
+    req.cookie(&name).map(|c| c.value().to_owned())
 }
 
 impl FromRequest for CurrentUser {

@@ -156,6 +156,7 @@ pub fn revoke_certificate(
     id: &str,
     at: chrono::NaiveDateTime,
     reason: &str,
+    code: &str,
 ) -> QueryResult<bool> {
     let n = diesel::update(
         certificates::table
@@ -166,6 +167,7 @@ pub fn revoke_certificate(
         certificates::status.eq("revoked"),
         certificates::revoked_at.eq(Some(at)),
         certificates::revocation_reason.eq(Some(reason)),
+        certificates::revocation_code.eq(Some(code)),
     ))
     .execute(conn)?;
     Ok(n == 1)

@@ -7,6 +7,38 @@ use super::models::Document;
 use super::schema::documents;
 use super::DbConn;
 
+/// Which of `keys` a document (file or thumbnail) or a certificate still refers to.
+pub fn referenced_blobs(
+    conn: &mut DbConn,
+    keys: &[String],
+) -> QueryResult<std::collections::HashSet<String>> {
+    use super::schema::certificates;
+    let mut found = std::collections::HashSet::new();
+    for chunk in keys.chunks(500) {
+        found.extend(
+            documents::table
+                .filter(documents::blob_key.eq_any(chunk))
+                .select(documents::blob_key)
+                .load::<String>(conn)?,
+        );
+        found.extend(
+            documents::table
+                .filter(documents::thumb_key.eq_any(chunk))
+                .select(documents::thumb_key)
+                .load::<Option<String>>(conn)?
+                .into_iter()
+                .flatten(),
+        );
+        found.extend(
+            certificates::table
+                .filter(certificates::pdf_key.eq_any(chunk))
+                .select(certificates::pdf_key)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(found)
+}
+
 pub fn insert(conn: &mut DbConn, row: &Document) -> QueryResult<()> {
     diesel::insert_into(documents::table)
         .values(row)

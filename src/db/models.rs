@@ -157,6 +157,9 @@ pub struct Certificate {
     pub status: String,
     pub revoked_at: Option<NaiveDateTime>,
     pub revocation_reason: Option<String>,
+    /// The public reason (`domain::revocation::RevocationCode`); the free text above
+    /// is for staff only.
+    pub revocation_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]

@@ -144,6 +144,7 @@ diesel::table! {
         status -> Text,
         revoked_at -> Nullable<Timestamp>,
         revocation_reason -> Nullable<Text>,
+        revocation_code -> Nullable<Text>,
     }
 }
 

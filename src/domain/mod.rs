@@ -10,6 +10,8 @@ pub mod figures;
 pub mod holiday_import;
 pub mod id_number;
 pub mod phone;
+pub mod redirect;
+pub mod revocation;
 pub mod role;
 pub mod scope;
 pub mod status;

@@ -22,6 +22,12 @@ pub fn required(
             format!("{label_en} may have at most {max} characters"),
         ));
     }
+    if v.chars().any(is_bidi_control) {
+        return Err(Invalid::new(
+            format!("{label_zh}含有文字方向控制字符（如U+202E），这类字符会让显示的文字与实际内容不符，请删除后重新填写"),
+            format!("{label_en} contains text-direction control characters (such as U+202E), which make the text display differently from what it says; remove them and try again"),
+        ));
+    }
     if v.chars().any(|c| c.is_control() && c != '\n') {
         return Err(Invalid::new(
             format!("{label_zh}含有无法识别的字符"),
@@ -29,6 +35,13 @@ pub fn required(
         ));
     }
     Ok(v.to_owned())
+}
+
+/// The Unicode bidirectional embedding, override and isolate controls (U+202A–U+202E,
+/// U+2066–U+2069): invisible, they reorder what is displayed, so `张三\u{202e}cod.exe`
+/// shows as something else than it is.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A person's name as written on the household register.
@@ -58,6 +71,23 @@ mod tests {
             person_name("阿卜杜热合曼·买买提").unwrap(),
             "阿卜杜热合曼·买买提"
         );
+    }
+
+    #[test]
+    fn bidi_controls_are_refused_with_a_message_saying_so() {
+        for c in [
+            '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}',
+        ] {
+            let e = person_name(&format!("张三{c}")).unwrap_err();
+            assert!(e.zh.contains("文字方向控制字符"), "{c:?}: {}", e.zh);
+            assert!(e.en.contains("text-direction control"), "{c:?}: {}", e.en);
+            let e = required(&format!("大山村{c}三组"), "地址", "The address", 200).unwrap_err();
+            assert!(e.zh.starts_with("地址") && e.en.starts_with("The address"));
+        }
+        // Neighbours that are ordinary text stay allowed.
+        assert!(person_name("阿卜杜热合曼·买买提").is_ok());
+        assert!(required("大山村三组\u{2014}12号", "地址", "The address", 200).is_ok());
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod documented;
 pub mod health;
 pub mod openapi;
 pub mod pages;
+pub mod security;
 pub mod supervise;
 pub mod upload;
 pub mod verify;
@@ -37,6 +38,9 @@ fn json_config() -> web::JsonConfig {
         .limit(256 * 1024)
         .error_handler(|e, _req: &HttpRequest| {
             let err = match &e {
+                JsonPayloadError::Payload(p) if security::is_body_timeout(p) => {
+                    AppError::body_timeout()
+                }
                 JsonPayloadError::ContentType => AppError::UnsupportedMedia(Invalid::new(
                     "请以JSON格式提交（Content-Type: application/json）",
                     "Send JSON (Content-Type: application/json)",

@@ -52,9 +52,11 @@ pub async fn page() -> HttpResponse {
     let mut html = String::from(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>API 文档</title>\
-         <style>body{font-family:sans-serif;max-width:60rem;margin:auto;padding:1rem;line-height:1.5}\
-         code{background:#f3f3f3;padding:0 .2rem}.m{display:inline-block;min-width:4.5rem;font-weight:bold}\
-         section{border-bottom:1px solid #ddd;padding:.5rem 0}</style></head><body>\
+         <link rel=\"stylesheet\" href=\"",
+    );
+    html.push_str(&super::pages::assets::docs_css_url());
+    html.push_str(
+        "\"></head><body>\
          <h1>zhengming API v1</h1><p>机器可读文档 / machine-readable: <a href=\"/api/openapi.json\">/api/openapi.json</a></p>",
     );
     for (path, item) in doc.paths.paths.iter() {

@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::db::models::now;
 use crate::db::{applications, catalog, dispatches};
 use crate::domain::calendar::china_date;
+use crate::domain::revocation::RevocationCode;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -54,7 +55,11 @@ pub struct VerifyResult {
     pub issued_on: Option<String>,
     pub valid_until: Option<String>,
     pub revoked_on: Option<String>,
+    /// Why it was revoked, from a fixed list (信息有误, 重复开具, 申请人撤回, 依法撤销,
+    /// 其他); the official's own words are never shown here.
     pub revocation_reason: Option<String>,
+    pub revocation_reason_en: Option<String>,
+    pub revocation_code: Option<RevocationCode>,
 }
 
 impl VerifyResult {
@@ -71,6 +76,8 @@ impl VerifyResult {
             valid_until: None,
             revoked_on: None,
             revocation_reason: None,
+            revocation_reason_en: None,
+            revocation_code: None,
         }
     }
 }
@@ -106,10 +113,12 @@ pub async fn verify(
     let resp = if wants_json {
         HttpResponse::Ok().json(&result)
     } else {
+        let mut page = serde_json::to_value(&result).map_err(AppError::internal)?;
+        page["css_url"] = crate::routes::pages::assets::verify_css_url().into();
         let html = state
             .services
             .templates
-            .render("verify.html", &result)
+            .render("verify.html", &page)
             .map_err(AppError::internal)?;
         HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
@@ -177,13 +186,18 @@ async fn check(state: &AppState, number: &str, token: &str) -> AppResult<VerifyR
         valid_until: Some(fmt(valid_until)),
         revoked_on: None,
         revocation_reason: None,
+        revocation_reason_en: None,
+        revocation_code: None,
     };
     if cert.status == "revoked" {
         r.result = Verdict::Revoked;
         r.message = "此证明真实，但已被出具机关撤销，不再有效".into();
         r.message_en = "Genuine, but revoked by the issuing office: no longer valid".into();
         r.revoked_on = cert.revoked_at.map(|t| fmt(china_date(t.and_utc())));
-        r.revocation_reason = cert.revocation_reason;
+        let code = RevocationCode::from_stored(cert.revocation_code.as_deref());
+        r.revocation_reason = Some(code.label_zh().to_owned());
+        r.revocation_reason_en = Some(code.label_en().to_owned());
+        r.revocation_code = Some(code);
     } else if cert.valid_until < now() {
         r.result = Verdict::Expired;
         r.message = "此证明真实，但已超过有效期".into();

@@ -4,12 +4,24 @@ use super::Figures;
 
 const BOM: &str = "\u{feff}";
 
-/// One CSV field, quoted when it holds a separator, quote or line break.
+/// A cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, or a tab or
+/// carriage return before one) gets a leading `'`, so it is shown as text and never
+/// evaluated (CSV injection: a name like `=HYPERLINK(…)` in a supervisor's export).
+pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// One CSV field, neutralised, then quoted when it holds a separator, quote or line break.
 fn field(s: &str) -> String {
+    let s = neutralise(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_owned()
+        s.into_owned()
     }
 }
 
@@ -90,6 +102,36 @@ mod tests {
         assert_eq!(lines[0], "编号,原因");
         assert_eq!(lines[1], "ZM1,\"材料不全, 请补\"\"身份证\"\"\"");
         assert_eq!(lines[2], "");
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for (cell, shown) in [
+            (
+                "=HYPERLINK(\"http://evil.example\",\"点击\")",
+                "'=HYPERLINK(\"\"http://evil.example\"\",\"\"点击\"\")",
+            ),
+            ("+86 139", "'+86 139"),
+            ("-1+2", "'-1+2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1+1", "'\t=1+1"),
+            ("\r=1+1", "'\r=1+1"),
+        ] {
+            let doc = document(&["名称"], &[vec![cell.to_owned()]]);
+            let line = doc
+                .trim_start_matches('\u{feff}')
+                .split_once("\r\n")
+                .unwrap()
+                .1;
+            assert!(
+                line.starts_with(shown) || line.starts_with(&format!("\"{shown}")),
+                "{cell:?} written as {line:?}"
+            );
+        }
+        // Ordinary text, numbers and rates are untouched.
+        assert_eq!(neutralise("雁鸣湖镇"), "雁鸣湖镇");
+        assert_eq!(neutralise("0.5"), "0.5");
+        assert_eq!(neutralise("a=b"), "a=b");
     }
 
     #[test]

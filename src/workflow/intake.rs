@@ -4,7 +4,9 @@
 //! recorded in one transaction. Any failure on the way — including the client going
 //! away — leaves neither a row nor a file behind.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use crate::auth::CurrentUser;
 use crate::db::models::{new_id, now, Document};
@@ -18,6 +20,59 @@ use crate::state::AppState;
 use super::documents::{attach, check_room, delete_blobs, editable};
 use super::drafts::load_type;
 use super::SharedServices;
+
+/// Uploads in progress per account, on this instance: a slow or stalled phone holds a
+/// file handle and a spool file each, so one account may not hold more than `max`.
+/// (Per instance: behind a load balancer an account could have `max` on each.)
+pub struct UploadSlots {
+    max: usize,
+    held: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// One account's upload in progress; the slot is free again when this is dropped.
+pub struct UploadSlot {
+    user_id: String,
+    held: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl UploadSlots {
+    pub fn new(max: usize) -> Self {
+        UploadSlots {
+            max: max.max(1),
+            held: Arc::default(),
+        }
+    }
+
+    /// A slot for `user_id`, or a 429 while the account has `max` uploads in progress.
+    pub fn acquire(&self, user_id: &str) -> AppResult<UploadSlot> {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let n = held.entry(user_id.to_owned()).or_insert(0);
+        if *n >= self.max {
+            let max = self.max;
+            return Err(AppError::TooManyRequests(Invalid::new(
+                format!("您已有{max}个文件正在上传，请等其完成后再上传下一个"),
+                format!("You already have {max} uploads in progress; wait for them to finish, then upload the next"),
+            )));
+        }
+        *n += 1;
+        Ok(UploadSlot {
+            user_id: user_id.to_owned(),
+            held: self.held.clone(),
+        })
+    }
+}
+
+impl Drop for UploadSlot {
+    fn drop(&mut self) {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = held.get_mut(&self.user_id) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                held.remove(&self.user_id);
+            }
+        }
+    }
+}
 
 /// An uploaded file waiting on disk; removed when dropped (stored, refused or aborted).
 pub struct Spooled {

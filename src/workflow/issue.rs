@@ -188,6 +188,7 @@ pub fn issue(
             status: "valid".into(),
             revoked_at: None,
             revocation_reason: None,
+            revocation_code: None,
         },
     )?;
     system_transition(conn, app, Action::Issue)

@@ -19,6 +19,7 @@ pub mod issue;
 pub mod register;
 pub mod revoke;
 pub mod session;
+pub mod sweep;
 pub mod track;
 
 use std::sync::Arc;
@@ -49,6 +50,8 @@ pub struct Services {
     /// Photos being normalised at once: each needs ~70 MB for a 12 MP photo, so a burst
     /// of uploads queues here instead of exhausting a small machine's memory.
     pub image_work: tokio::sync::Semaphore,
+    /// Uploads in progress per account (`uploads_per_account`, per instance).
+    pub upload_slots: intake::UploadSlots,
 }
 
 /// See [`Services::image_work`].

@@ -1,11 +1,14 @@
 //! Revoking an issued certificate: an official of the issuing township (or of its
-//! county) gives a reason; the certificate turns `revoked` and the reason goes to
-//! the application's event trail. The verify page says so from then on.
+//! county) picks the public reason from a fixed list and writes the reason in their
+//! own words; the certificate turns `revoked` and both go to the application's event
+//! trail. The verify page says so from then on, with the listed reason only.
 
 use crate::auth::CurrentUser;
 use crate::db::models::{now, Certificate};
 use crate::db::{applications, dispatches, DbConn};
+use crate::domain::revocation::RevocationCode;
 use crate::domain::role::{Level, Role};
+use crate::domain::text;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
 
@@ -16,6 +19,7 @@ pub fn revoke(
     user: &CurrentUser,
     number: &str,
     reason: &str,
+    code: RevocationCode,
 ) -> AppResult<Certificate> {
     let reason = reason.trim();
     // Scope first (not found outside it), then role.
@@ -37,7 +41,9 @@ pub fn revoke(
         ));
     }
     let at = now();
-    if !dispatches::revoke_certificate(conn, &cert.id, at, reason)? {
+    let reason = text::required(reason, "撤销理由", "The reason for revoking", 500)
+        .map_err(|e| AppError::field("reason", e))?;
+    if !dispatches::revoke_certificate(conn, &cert.id, at, &reason, code.as_str())? {
         return Err(AppError::conflict(
             "该证明已被撤销",
             "This certificate has already been revoked",
@@ -55,7 +61,7 @@ pub fn revoke(
             step: None,
             actor_id: Some(&user.id),
             actor_role: user.role.as_str(),
-            reason: Some(reason),
+            reason: Some(&reason),
             at,
             node_deadline: None,
         },

@@ -126,7 +126,8 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     let app = Application::build(settings)
         .await
         .expect("application builds");
-    let base = app.base_url().to_owned();
+    // The listening address (the public `base_url` may be set to an https:// name).
+    let base = format!("http://127.0.0.1:{}", app.port());
     let app_db = app.db().clone();
     // The demo data gives every role an account in known jurisdictions.
     let seed_db = app_db.clone();

@@ -7,6 +7,7 @@ mod catalog;
 mod concurrency;
 mod documents;
 mod fixtures;
+mod hardening;
 mod helpers;
 mod lifecycle;
 mod notify;

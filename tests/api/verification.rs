@@ -84,7 +84,9 @@ async fn verify_then_revoke(backend: Backend) {
                 "issued_on",
                 "valid_until",
                 "revoked_on",
-                "revocation_reason"
+                "revocation_reason",
+                "revocation_reason_en",
+                "revocation_code"
             ]
             .contains(k),
             "{k}"
@@ -166,7 +168,9 @@ async fn verify_then_revoke(backend: Backend) {
 
     let v = verify_json(&app, &url).await;
     assert_eq!(v["result"], "revoked", "{v}");
-    assert_eq!(v["revocation_reason"], "申请材料不实");
+    // The public reason comes from the list (none given: 其他); the official's words
+    // stay in the trail.
+    assert_eq!(v["revocation_reason"], "其他");
     assert!(v["revoked_on"].is_string());
     let detail = app.detail(&township, &done).await;
     let last = detail["events"].as_array().unwrap().last().unwrap().clone();

@@ -112,6 +112,14 @@ impl FieldSpec {
         } else {
             s
         };
+        // Names and addresses in a form (and any other text) are shown to officials
+        // and printed on the certificate: no invisible reordering of what they say.
+        if s.chars().any(crate::domain::text::is_bidi_control) {
+            return Err(self.err(
+                "含有文字方向控制字符（如U+202E），请删除后重新填写",
+                "contains text-direction control characters (such as U+202E); remove them",
+            ));
+        }
         if s.chars()
             .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t')))
         {

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::auth::{CurrentUser, Scope};
 use crate::db::{applications, dispatches};
+use crate::domain::revocation::RevocationCode;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -52,8 +53,11 @@ pub async fn pdf(
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct RevokeRequest {
-    /// Why the certificate is revoked (shown on the verify page).
+    /// Why the certificate is revoked, in the official's words: for staff only (the
+    /// official pages and the case trail), never shown on the public verify page.
     pub reason: Option<String>,
+    /// The public reason shown on the verify page, from a fixed list; missing: `other`.
+    pub reason_code: Option<RevocationCode>,
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -62,6 +66,8 @@ pub struct RevokedView {
     pub status: String,
     pub revoked_at: Option<chrono::NaiveDateTime>,
     pub revocation_reason: Option<String>,
+    /// The public reason (see `RevokeRequest::reason_code`).
+    pub revocation_code: Option<RevocationCode>,
 }
 
 /// Revoke an issued certificate (an official of the issuing township or its county).
@@ -79,15 +85,18 @@ pub async fn revoke(
     body: web::Json<RevokeRequest>,
 ) -> AppResult<HttpResponse> {
     let number = path.into_inner();
-    let reason = body.into_inner().reason.unwrap_or_default();
+    let body = body.into_inner();
+    let reason = body.reason.unwrap_or_default();
+    let code = body.reason_code.unwrap_or(RevocationCode::Other);
     let c = state
         .db
-        .write(move |c| crate::workflow::revoke::revoke(c, &user, &number, &reason))
+        .write(move |c| crate::workflow::revoke::revoke(c, &user, &number, &reason, code))
         .await?;
     Ok(HttpResponse::Ok().json(RevokedView {
         number: c.number,
         status: c.status,
         revoked_at: c.revoked_at,
+        revocation_code: Some(RevocationCode::from_stored(c.revocation_code.as_deref())),
         revocation_reason: c.revocation_reason,
     }))
 }

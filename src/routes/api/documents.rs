@@ -39,7 +39,9 @@ pub struct UploadForm {
     responses((status = 201, body = DocumentView),
               (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
               (status = 413, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody),
-              (status = 422, body = crate::error::ErrorBody)),
+              (status = 408, body = crate::error::ErrorBody, description = "The body stopped arriving (no progress for `body_timeout_secs`)"),
+              (status = 422, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody, description = "The account already has its uploads in progress (2 by default)")),
     security(("bearer" = [])))]
 #[tracing::instrument(name = "document_upload", skip_all, fields(user_id = %user.id, application_id = %path))]
 pub async fn upload(

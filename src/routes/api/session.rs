@@ -63,6 +63,6 @@ pub async fn create(
 pub async fn delete(state: web::Data<AppState>, user: CurrentUser) -> AppResult<HttpResponse> {
     session::sign_out(&state, user.token_hash).await?;
     Ok(HttpResponse::NoContent()
-        .cookie(cookies::session_removal())
+        .cookie(cookies::session_removal(&state.settings))
         .finish())
 }

@@ -32,13 +32,13 @@ fn home_of(role: &str) -> &'static str {
 }
 
 pub async fn signin_form(ctx: Ctx, q: web::Query<NextQuery>) -> HttpResponse {
-    let next = q.next.as_deref().and_then(safe_next).unwrap_or("");
+    let next = q.next.as_deref().and_then(safe_next).unwrap_or_default();
     ctx.ok("signin", json!({"next": next, "values": {}, "errors": {}}))
 }
 
 pub async fn signin(ctx: Ctx, form: Form) -> PageResult {
     ctx.check_csrf(&form)?;
-    let next = safe_next(field(&form, "next")).map(str::to_owned);
+    let next = safe_next(field(&form, "next"));
     let input = SignIn {
         phone: field(&form, "phone").to_owned(),
         password: raw_field(&form, "password"),
@@ -76,7 +76,7 @@ pub async fn signout(ctx: Ctx, form: Form) -> PageResult {
             .map_err(|e| ctx.fail(e))?;
     }
     let mut resp = ctx.redirect("/", Some(("ok", "signed_out")));
-    let _ = resp.add_cookie(&cookies::session_removal());
+    let _ = resp.add_cookie(&cookies::session_removal(&ctx.state.settings));
     Ok(resp)
 }
 

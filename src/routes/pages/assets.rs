@@ -11,6 +11,10 @@ const CSS: &[u8] = include_bytes!("../../../static/app.css");
 /// Small progressive enhancements only (photo preview and in-browser downscaling,
 /// rotating a document for reading); every flow works without it.
 const JS: &[u8] = include_bytes!("../../../static/app.js");
+/// The public verify page's style and the API index's (no inline style anywhere: the
+/// Content-Security-Policy forbids it).
+const VERIFY_CSS: &[u8] = include_bytes!("../../../static/verify.css");
+const DOCS_CSS: &[u8] = include_bytes!("../../../static/docs.css");
 
 fn hash(bytes: &'static [u8], cell: &'static OnceLock<String>) -> &'static str {
     cell.get_or_init(|| hex::encode(&Sha256::digest(bytes)[..6]))
@@ -18,6 +22,8 @@ fn hash(bytes: &'static [u8], cell: &'static OnceLock<String>) -> &'static str {
 
 static CSS_HASH: OnceLock<String> = OnceLock::new();
 static JS_HASH: OnceLock<String> = OnceLock::new();
+static VERIFY_CSS_HASH: OnceLock<String> = OnceLock::new();
+static DOCS_CSS_HASH: OnceLock<String> = OnceLock::new();
 
 pub fn css_url() -> String {
     format!("/static/app.css?v={}", hash(CSS, &CSS_HASH))
@@ -25,6 +31,17 @@ pub fn css_url() -> String {
 
 pub fn js_url() -> String {
     format!("/static/app.js?v={}", hash(JS, &JS_HASH))
+}
+
+pub fn verify_css_url() -> String {
+    format!(
+        "/static/verify.css?v={}",
+        hash(VERIFY_CSS, &VERIFY_CSS_HASH)
+    )
+}
+
+pub fn docs_css_url() -> String {
+    format!("/static/docs.css?v={}", hash(DOCS_CSS, &DOCS_CSS_HASH))
 }
 
 fn serve(bytes: &'static [u8], content_type: &str, etag: &str) -> HttpResponse {
@@ -41,4 +58,20 @@ pub async fn css() -> HttpResponse {
 
 pub async fn js() -> HttpResponse {
     serve(JS, "text/javascript; charset=utf-8", hash(JS, &JS_HASH))
+}
+
+pub async fn verify_css() -> HttpResponse {
+    serve(
+        VERIFY_CSS,
+        "text/css; charset=utf-8",
+        hash(VERIFY_CSS, &VERIFY_CSS_HASH),
+    )
+}
+
+pub async fn docs_css() -> HttpResponse {
+    serve(
+        DOCS_CSS,
+        "text/css; charset=utf-8",
+        hash(DOCS_CSS, &DOCS_CSS_HASH),
+    )
 }

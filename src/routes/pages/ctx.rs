@@ -19,13 +19,14 @@ use crate::db::models::now;
 use crate::domain::role::Role;
 use crate::domain::Invalid;
 use crate::error::AppError;
+use crate::routes::cookies;
 use crate::state::AppState;
 use crate::workflow::calendar_watch;
 
-pub const CSRF_COOKIE: &str = "zm_csrf";
+pub const CSRF_COOKIE: &str = cookies::CSRF;
 pub const CSRF_FIELD: &str = "_csrf";
-const FLASH_COOKIE: &str = "zm_flash";
-pub const LANG_COOKIE: &str = "zm_lang";
+const FLASH_COOKIE: &str = cookies::FLASH;
+pub const LANG_COOKIE: &str = cookies::LANG;
 
 pub struct Ctx {
     pub req: HttpRequest,
@@ -62,11 +63,12 @@ impl Ctx {
             None => None,
         };
         let lang = Lang::of_request(&req);
-        let (csrf, new_csrf) = match req.cookie(CSRF_COOKIE) {
-            Some(c) if c.value().len() >= 32 => (c.value().to_owned(), false),
+        let settings = &state.settings;
+        let (csrf, new_csrf) = match cookies::read(&req, settings, CSRF_COOKIE) {
+            Some(c) if c.len() >= 32 => (c, false),
             _ => (new_token(), true),
         };
-        let flash = req.cookie(FLASH_COOKIE).map(|c| c.value().to_owned());
+        let flash = cookies::read(&req, settings, FLASH_COOKIE);
         let watches_calendar = user
             .as_ref()
             .is_some_and(|u| matches!(u.role, Role::Admin | Role::Supervisor));
@@ -102,17 +104,11 @@ impl Ctx {
         }
     }
 
-    fn secure(&self) -> bool {
-        crate::routes::cookies::secure(&self.state.settings)
-    }
-
     /// The CSRF cookie holding `token`: never sent cross-site, not readable by scripts.
     pub fn csrf_cookie(&self, token: String) -> Cookie<'static> {
-        Cookie::build(CSRF_COOKIE, token)
-            .path("/")
+        cookies::build(&self.state.settings, CSRF_COOKIE, token)
             .http_only(true)
             .same_site(SameSite::Strict)
-            .secure(self.secure())
             .finish()
     }
 
@@ -207,9 +203,7 @@ impl Ctx {
             let _ = resp.add_cookie(&self.csrf_cookie(self.csrf.clone()));
         }
         if self.flash.is_some() {
-            let mut gone = Cookie::build(FLASH_COOKIE, "").path("/").finish();
-            gone.make_removal();
-            let _ = resp.add_cookie(&gone);
+            let _ = resp.add_cookie(&cookies::removal(&self.state.settings, FLASH_COOKIE));
         }
         resp
     }
@@ -230,8 +224,6 @@ impl Ctx {
                 HttpResponse::build(status)
                     .content_type("text/html; charset=utf-8")
                     .insert_header((header::CACHE_CONTROL, "no-store"))
-                    .insert_header(("X-Content-Type-Options", "nosniff"))
-                    .insert_header(("X-Frame-Options", "DENY"))
                     .body(html),
             ),
             Err(e) => {
@@ -251,17 +243,18 @@ impl Ctx {
 
     /// 303 to `to`, with a flash message (`kind` ok|err, `key` under `flash_` in the catalogue).
     pub fn redirect(&self, to: &str, flash: Option<(&str, &str)>) -> HttpResponse {
+        // A target built from a mangled path segment (`%0d%0a`) is no header value.
+        let to = header::HeaderValue::from_str(to)
+            .unwrap_or_else(|_| header::HeaderValue::from_static("/"));
         let resp = HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, to.to_owned()))
+            .insert_header((header::LOCATION, to))
             .finish();
         let mut resp = self.finish(resp);
         if let Some((kind, key)) = flash {
             // Replaces the removal `finish` may have added: the last Set-Cookie wins.
-            let c = Cookie::build(FLASH_COOKIE, format!("{kind}:{key}"))
-                .path("/")
+            let c = cookies::build(&self.state.settings, FLASH_COOKIE, format!("{kind}:{key}"))
                 .http_only(true)
                 .same_site(SameSite::Lax)
-                .secure(self.secure())
                 .max_age(actix_web::cookie::time::Duration::seconds(60))
                 .finish();
             let _ = resp.add_cookie(&c);
@@ -305,7 +298,8 @@ impl Ctx {
             | AppError::Unprocessable(m)
             | AppError::TooLarge(m)
             | AppError::UnsupportedMedia(m)
-            | AppError::TooManyRequests(m) => (self.t("error_generic_title"), self.msg(m)),
+            | AppError::TooManyRequests(m)
+            | AppError::RequestTimeout(m) => (self.t("error_generic_title"), self.msg(m)),
         };
         self.error_page(status, title, text)
     }
@@ -388,22 +382,14 @@ pub fn raw_field(form: &[(String, String)], name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `next` only if it stays on this site (a path, not `//host` or a scheme).
-pub fn safe_next(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+/// `next` only if it stays on this site: [`crate::domain::redirect::local_path`].
+pub fn safe_next(next: &str) -> Option<String> {
+    crate::domain::redirect::local_path(next)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn next_stays_on_site() {
-        assert_eq!(safe_next("/my"), Some("/my"));
-        assert_eq!(safe_next("//evil.example"), None);
-        assert_eq!(safe_next("https://evil.example"), None);
-        assert_eq!(safe_next("/\\evil"), None);
-    }
 
     #[test]
     fn tokens_compare_whole() {

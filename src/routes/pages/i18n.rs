@@ -48,10 +48,10 @@ impl Lang {
 
     /// The switch (cookie) wins; then the browser's preference; Chinese by default.
     pub fn of_request(req: &HttpRequest) -> Lang {
-        if let Some(l) = req
-            .cookie(super::ctx::LANG_COOKIE)
-            .and_then(|c| Lang::parse(c.value()))
-        {
+        let chosen = req
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
+            .and_then(|s| crate::routes::cookies::read(req, &s.settings, super::ctx::LANG_COOKIE));
+        if let Some(l) = chosen.as_deref().and_then(Lang::parse) {
             return l;
         }
         req.headers()

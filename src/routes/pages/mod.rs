@@ -22,37 +22,51 @@ use crate::error::AppResult;
 use crate::workflow::act::{self, ActInput};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::FormConfig::default().limit(64 * 1024))
-        .route("/", web::get().to(public::home))
-        .route("/guide/{code}", web::get().to(public::guide))
-        .route("/lang/{lang}", web::get().to(public::switch_lang))
-        .route("/static/app.css", web::get().to(assets::css))
-        .route("/static/app.js", web::get().to(assets::js))
-        .route("/track", web::get().to(track::page))
-        .route("/signin", web::get().to(account::signin_form))
-        .route("/signin", web::post().to(account::signin))
-        .route("/register", web::get().to(account::register_form))
-        .route("/register", web::post().to(account::register))
-        .route("/signout", web::post().to(account::signout))
-        .route("/apply/{code}", web::get().to(resident::apply_form))
-        .route("/apply/{code}", web::post().to(resident::apply))
-        .route("/my", web::get().to(resident::my_list))
-        .route("/my/{id}", web::get().to(resident::case))
-        .route("/my/{id}/edit", web::get().to(resident::edit_form))
-        .route("/my/{id}/edit", web::post().to(resident::edit))
-        .route("/my/{id}/action", web::post().to(resident::act))
-        .route("/my/{id}/documents", web::post().to(documents::upload))
-        .route(
-            "/my/{id}/documents/{doc}/delete",
-            web::post().to(documents::delete),
-        )
-        .route("/office", web::get().to(office::queue))
-        .route("/office/{id}", web::get().to(office::case))
-        .route("/office/{id}/action", web::post().to(office::act))
-        .route("/admin/holidays", web::get().to(admin_holidays::page))
-        .route("/admin/holidays", web::post().to(admin_holidays::submit))
-        .route("/courier", web::get().to(courier::list))
-        .route("/courier/{id}/event", web::post().to(courier::event));
+    cfg.app_data(
+        web::FormConfig::default()
+            .limit(64 * 1024)
+            .error_handler(|e, _| match &e {
+                actix_web::error::UrlencodedError::Payload(p)
+                    if crate::routes::security::is_body_timeout(p) =>
+                {
+                    crate::error::AppError::body_timeout().into()
+                }
+                _ => e.into(),
+            }),
+    )
+    .route("/", web::get().to(public::home))
+    .route("/guide/{code}", web::get().to(public::guide))
+    .route("/lang/{lang}", web::get().to(public::switch_lang))
+    .route("/static/app.css", web::get().to(assets::css))
+    .route("/static/app.js", web::get().to(assets::js))
+    .route("/static/verify.css", web::get().to(assets::verify_css))
+    .route("/static/docs.css", web::get().to(assets::docs_css))
+    .route("/track", web::get().to(track::page))
+    .route("/signin", web::get().to(account::signin_form))
+    .route("/signin", web::post().to(account::signin))
+    .route("/register", web::get().to(account::register_form))
+    .route("/register", web::post().to(account::register))
+    .route("/signout", web::post().to(account::signout))
+    .route("/apply/{code}", web::get().to(resident::apply_form))
+    .route("/apply/{code}", web::post().to(resident::apply))
+    .route("/my", web::get().to(resident::my_list))
+    .route("/my/{id}", web::get().to(resident::case))
+    .route("/my/{id}/edit", web::get().to(resident::edit_form))
+    .route("/my/{id}/edit", web::post().to(resident::edit))
+    .route("/my/{id}/action", web::post().to(resident::act))
+    .route("/my/{id}/documents", web::post().to(documents::upload))
+    .route(
+        "/my/{id}/documents/{doc}/delete",
+        web::post().to(documents::delete),
+    )
+    .route("/office", web::get().to(office::queue))
+    .route("/office/{id}", web::get().to(office::case))
+    .route("/office/{id}/action", web::post().to(office::act))
+    .route("/office/{id}/revoke", web::post().to(office::revoke))
+    .route("/admin/holidays", web::get().to(admin_holidays::page))
+    .route("/admin/holidays", web::post().to(admin_holidays::submit))
+    .route("/courier", web::get().to(courier::list))
+    .route("/courier/{id}/event", web::post().to(courier::event));
 }
 
 /// One action through [`act::run`] on the writer connection.

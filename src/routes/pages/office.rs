@@ -13,6 +13,7 @@ use crate::auth::{CurrentUser, Scope};
 use crate::db::applications::{self, ListFilter};
 use crate::db::catalog;
 use crate::db::models::now;
+use crate::domain::revocation::RevocationCode;
 use crate::domain::role::Role;
 use crate::domain::status::{Action, ApplicationStatus};
 use crate::error::AppError;
@@ -136,7 +137,18 @@ async fn render_case(
         })
         .await
         .map_err(|e| ctx.fail(e))?;
-    let mut page = json!({"case": view::case(ctx.lang, &d, &t), "errors": {}, "values": {}});
+    let codes: Vec<_> = RevocationCode::ALL
+        .iter()
+        .map(|c| {
+            let label = match ctx.lang {
+                i18n::Lang::Zh => c.label_zh(),
+                i18n::Lang::En => c.label_en(),
+            };
+            json!({"value": c.as_str(), "label": label})
+        })
+        .collect();
+    let mut page = json!({"case": view::case(ctx.lang, &d, &t), "errors": {}, "values": {},
+                          "revocation_codes": codes});
     if let (Some(p), Value::Object(e)) = (page.as_object_mut(), extra) {
         p.extend(e);
     }
@@ -186,6 +198,41 @@ pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
                 "problem": problem,
                 "errors": {action.as_str(): errors.get("reason")},
                 "values": {action.as_str(): reason},
+            });
+            render_case(&ctx, &user, id, status, extra).await
+        }
+    }
+}
+
+/// Revokes the case's certificate: the public reason from the list, the official's own
+/// words for the trail (the same use case as `POST /api/v1/certificates/{number}/revoke`).
+pub async fn revoke(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
+    let user = ctx.require(&[Role::Official])?.clone();
+    ctx.check_csrf(&form)?;
+    let id = path.into_inner();
+    let Ok(code) = RevocationCode::parse(field(&form, "reason_code")) else {
+        return Ok(ctx.redirect(&format!("/office/{id}"), Some(("err", "bad_action"))));
+    };
+    let number = field(&form, "number").to_owned();
+    let reason = field(&form, "reason").to_owned();
+    let (u, r) = (user.clone(), reason.clone());
+    let done = ctx
+        .state
+        .db
+        .write(move |c| crate::workflow::revoke::revoke(c, &u, &number, &r, code))
+        .await;
+    match done {
+        Ok(_) => Ok(ctx.redirect(&format!("/office/{id}"), Some(("ok", "revoked")))),
+        Err(e) => {
+            let Some(problem) = ctx.problem(&e) else {
+                return Err(ctx.fail(e));
+            };
+            let status = refused_status(&e);
+            let errors = ctx.field_errors(&e).unwrap_or_default();
+            let extra = json!({
+                "problem": problem,
+                "errors": {"revoke": errors.get("reason")},
+                "values": {"revoke": reason, "reason_code": code.as_str()},
             });
             render_case(&ctx, &user, id, status, extra).await
         }

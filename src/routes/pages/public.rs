@@ -1,7 +1,7 @@
 //! Public pages: the catalogue of certificate types, each type's service guide, and
 //! the language switch.
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::SameSite;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -13,6 +13,7 @@ use super::i18n::Lang;
 use super::view;
 use crate::db::catalog;
 use crate::error::AppError;
+use crate::routes::cookies;
 
 pub async fn home(ctx: Ctx) -> PageResult {
     let types = ctx
@@ -98,14 +99,21 @@ pub async fn switch_lang(
             ctx.t("error_404_text").to_owned(),
         );
     };
-    let next = q.next.as_deref().and_then(safe_next).unwrap_or("/");
-    let cookie = Cookie::build(super::ctx::LANG_COOKIE, lang.code())
-        .path("/")
-        .same_site(SameSite::Lax)
-        .max_age(actix_web::cookie::time::Duration::days(365))
-        .finish();
+    let next = q
+        .next
+        .as_deref()
+        .and_then(safe_next)
+        .unwrap_or_else(|| "/".to_owned());
+    let cookie = cookies::build(
+        &ctx.state.settings,
+        super::ctx::LANG_COOKIE,
+        lang.code().to_owned(),
+    )
+    .same_site(SameSite::Lax)
+    .max_age(actix_web::cookie::time::Duration::days(365))
+    .finish();
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, next.to_owned()))
+        .insert_header((header::LOCATION, next))
         .cookie(cookie)
         .finish()
 }

@@ -546,3 +546,70 @@ async fn admin_loads_next_years_calendar() {
     assert_eq!(r.body["loaded"], true);
     assert_eq!(r.body["items"].as_array().unwrap().len(), 2);
 }
+
+/// Under the Content-Security-Policy the pages still get their style and script (all
+/// from files), the verify page and the API index are styled, and an injected inline
+/// script does not run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_work_under_the_content_security_policy() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let b = Browser::launch(1280, "csp").await;
+    let rules = "return Array.from(document.styleSheets).map(s => s.cssRules.length)";
+    for path in ["/", "/signin", "/guide/residence", "/track"] {
+        b.goto(&app.url(path)).await;
+        let sheets = b.exec(rules, json!([])).await;
+        assert!(
+            sheets
+                .as_array()
+                .is_some_and(|a| !a.is_empty() && a.iter().all(|n| n.as_u64() > Some(0))),
+            "{path}: stylesheets {sheets}"
+        );
+        let scripts = b
+            .exec(
+                "return Array.from(document.scripts).map(s => s.src ? 'file' : 'inline')",
+                json!([]),
+            )
+            .await;
+        assert_eq!(scripts, json!(["file"]), "{path}");
+        // What an attacker would inject does not run.
+        let ran = b
+            .exec_async(
+                "const done = arguments[arguments.length - 1];
+                 const s = document.createElement('script');
+                 s.textContent = 'window.__injected = true';
+                 document.body.appendChild(s);
+                 setTimeout(() => done(window.__injected === true), 100);",
+                json!([]),
+            )
+            .await;
+        assert_eq!(ran, json!(false), "{path}: an inline script ran");
+    }
+    b.goto(&app.url("/verify/222403108-2026-00001?t=forged"))
+        .await;
+    let bg = b
+        .exec(
+            "return getComputedStyle(document.body).backgroundColor",
+            json!([]),
+        )
+        .await;
+    assert_eq!(bg, json!("rgb(244, 244, 242)"), "the verify page is styled");
+    let verdict = b
+        .exec(
+            "return getComputedStyle(document.getElementById('verdict')).backgroundColor",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        verdict,
+        json!("rgb(179, 38, 30)"),
+        "an invalid verdict is red"
+    );
+    b.goto(&app.url("/api/docs")).await;
+    let weight = b
+        .exec(
+            "return getComputedStyle(document.querySelector('.m')).fontWeight",
+            json!([]),
+        )
+        .await;
+    assert_eq!(weight, json!("700"), "the API index is styled");
+}

@@ -71,6 +71,8 @@ pub fn is_body_timeout(e: &PayloadError) -> bool {
 
 /// Wraps the request body so that a read waiting longer than `idle` for the next chunk
 /// fails with a timeout (the readers turn it into a 408 and drop what they spooled).
+/// The clock starts when the handler first reads the body, so the work it does before
+/// (signing in, checking the case) does not count against the client.
 pub fn limit_body_idle(req: &mut ServiceRequest, idle: Duration) {
     let inner = req.take_payload();
     if matches!(inner, Payload::None) {
@@ -80,7 +82,7 @@ pub fn limit_body_idle(req: &mut ServiceRequest, idle: Duration) {
     let timed = IdleTimeout {
         inner,
         idle,
-        sleep: Box::pin(tokio::time::sleep(idle)),
+        sleep: None,
         done: false,
     };
     req.set_payload(Payload::Stream {
@@ -91,7 +93,8 @@ pub fn limit_body_idle(req: &mut ServiceRequest, idle: Duration) {
 struct IdleTimeout {
     inner: Payload,
     idle: Duration,
-    sleep: Pin<Box<tokio::time::Sleep>>,
+    /// Armed on the first read, reset on every chunk.
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     done: bool,
 }
 
@@ -106,14 +109,22 @@ impl Stream for IdleTimeout {
         match Pin::new(&mut this.inner).poll_next(cx) {
             Poll::Ready(item) => {
                 // Progress: the clock starts again for the next chunk.
-                let deadline = tokio::time::Instant::now() + this.idle;
-                this.sleep.as_mut().reset(deadline);
+                if let Some(sleep) = this.sleep.as_mut() {
+                    sleep
+                        .as_mut()
+                        .reset(tokio::time::Instant::now() + this.idle);
+                }
                 if item.is_none() {
                     this.done = true;
                 }
                 Poll::Ready(item)
             }
-            Poll::Pending => match this.sleep.as_mut().poll(cx) {
+            Poll::Pending => match this
+                .sleep
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(this.idle)))
+                .as_mut()
+                .poll(cx)
+            {
                 Poll::Ready(()) => {
                     this.done = true;
                     tracing::info!(

@@ -32,8 +32,7 @@ pub const REFERRER_POLICY: &str = "no-referrer";
 
 /// Nothing is asked of the device: a photo is taken through the file input (the
 /// phone's own camera app), which needs no camera permission for the page.
-pub const PERMISSIONS_POLICY: &str =
-    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
+pub const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
 
 /// Once a browser has seen the service over HTTPS it never uses plain HTTP for a year.
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use zhengming::config::Settings;
 use zhengming::domain::{id_number::IdNumber, phone::Phone, role::Role, text};
 use zhengming::startup::{prepare_database, Application};
+use zhengming::workflow::audit;
 use zhengming::workflow::register::{create_account, hash_password, NewAccount};
 
 #[derive(Parser)]
@@ -74,6 +75,23 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Read the audit log (sign-ins, certificate downloads, reveals, document views,
+    /// account changes), newest first, by person or by case.
+    Audit(AuditArgs),
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("filter").required(true).multiple(true).args(["user", "case"])))]
+struct AuditArgs {
+    /// A person: account phone (also a phone a failed sign-in named) or name.
+    #[arg(long)]
+    user: Option<String>,
+    /// A case number, e.g. ZM2026000123.
+    #[arg(long)]
+    case: Option<String>,
+    /// How many rows (newest first).
+    #[arg(long, default_value_t = 100)]
+    limit: i64,
 }
 
 #[derive(Subcommand)]
@@ -165,6 +183,7 @@ fn main() {
         } => user_add(&settings, args),
         Command::Worker => worker(settings),
         Command::Jobs { command } => jobs(&settings, command),
+        Command::Audit(args) => audit(&settings, args),
         Command::Verify { file } => verify_file(&settings, &file),
         Command::Keys { command } => keys(&settings, command),
     };
@@ -302,7 +321,26 @@ fn user_add(settings: &Settings, a: UserAdd) -> Result<(), String> {
         jurisdiction: a.jurisdiction,
     };
     let user = conn
-        .write_tx(|c| create_account(c, account))
+        .write_tx(|c| {
+            let user = create_account(c, account)?;
+            audit::record(
+                c,
+                &audit::Client::cli(),
+                audit::Entry {
+                    action: audit::action::USER_ADD,
+                    target_type: "user",
+                    target_id: user.id.clone(),
+                    phone: Some(user.phone.clone()),
+                    detail: Some(format!(
+                        "role={} jurisdiction={}",
+                        user.role,
+                        user.jurisdiction_code.as_deref().unwrap_or("-")
+                    )),
+                    ..audit::Entry::default()
+                },
+            )?;
+            Ok::<_, zhengming::error::AppError>(user)
+        })
         .map_err(describe)?;
     println!(
         "已创建 / created: {} {} ({})",
@@ -355,6 +393,37 @@ async fn wait_for_stop_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// `zhengming audit --user PHONE|NAME --case NUMBER`: a table, newest first.
+fn audit(settings: &Settings, a: AuditArgs) -> Result<(), String> {
+    let db = prepare_database(settings)?;
+    let mut conn = db.read_conn().map_err(|e| e.to_string())?;
+    let list = zhengming::read_model::audit::list(&mut conn, a.user, a.case, None, a.limit)
+        .map_err(describe)?;
+    if list.items.is_empty() {
+        println!("没有符合条件的记录 / no matching entries");
+        return Ok(());
+    }
+    println!("time (UTC)           action                  outcome  who                  phone        case           from");
+    for e in list.items {
+        let who = match (&e.user_name, &e.user_role) {
+            (Some(n), Some(r)) => format!("{n} ({r})"),
+            _ => "-".into(),
+        };
+        println!(
+            "{}  {:<22}  {:<7}  {:<20} {:<12} {:<14} {}{}",
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            e.action,
+            e.outcome,
+            who,
+            e.phone.as_deref().unwrap_or("-"),
+            e.case_number.as_deref().unwrap_or("-"),
+            e.client_addr.as_deref().unwrap_or("-"),
+            e.detail.map(|d| format!("  {d}")).unwrap_or_default(),
+        );
+    }
+    Ok(())
 }
 
 fn jobs(settings: &Settings, command: JobsCommand) -> Result<(), String> {

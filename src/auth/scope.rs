@@ -10,6 +10,8 @@ impl Scope {
         match (user.role, &user.jurisdiction) {
             (Role::Resident, _) => Scope::Own(user.id.clone()),
             (Role::Admin, _) => Scope::All,
+            // Couriers see dispatches (their own scope), never cases.
+            (Role::Courier, _) => Scope::Nothing,
             (_, Some((code, level))) => Scope::Area(*level, code.clone()),
             (_, None) => Scope::Nothing,
         }

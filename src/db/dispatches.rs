@@ -192,3 +192,26 @@ pub fn for_manifest(
         .select(Dispatch::as_select())
         .load(conn)
 }
+
+/// Takes one delivery-code try: counts it before the code is checked, so concurrent
+/// tries queue on the row and never exceed `max`. False when the dispatch is locked
+/// or has no tries left.
+pub fn take_code_try(conn: &mut DbConn, id: &str, max: i32) -> QueryResult<bool> {
+    let n = diesel::update(
+        dispatches::table
+            .filter(dispatches::id.eq(id))
+            .filter(dispatches::locked_at.is_null())
+            .filter(dispatches::code_failures.lt(max)),
+    )
+    .set(dispatches::code_failures.eq(dispatches::code_failures + 1))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Locks the dispatch's delivery codes (too many wrong ones).
+pub fn lock_codes(conn: &mut DbConn, id: &str, at: chrono::NaiveDateTime) -> QueryResult<()> {
+    diesel::update(dispatches::table.filter(dispatches::id.eq(id)))
+        .set(dispatches::locked_at.eq(Some(at)))
+        .execute(conn)
+        .map(|_| ())
+}

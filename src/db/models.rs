@@ -184,6 +184,10 @@ pub struct Dispatch {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub delivered_at: Option<NaiveDateTime>,
+    /// Wrong delivery codes since the last code was sent.
+    pub code_failures: i32,
+    /// Set when too many wrong codes locked the dispatch; cleared by a new code.
+    pub locked_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -224,11 +228,25 @@ pub struct Notification {
 #[diesel(table_name = access_log)]
 pub struct AccessLogRow {
     pub id: String,
-    pub user_id: String,
+    /// Who: the account, if known (a failed sign-in may name no account).
+    pub user_id: Option<String>,
+    /// What: e.g. `sign_in`, `reveal_id_number`, `view_document`, `download_certificate`,
+    /// `user_add`.
     pub action: String,
     pub target_type: String,
     pub target_id: String,
     pub created_at: NaiveDateTime,
+    /// `ok`, or `failed` / `refused`.
+    pub outcome: String,
+    /// The phone a sign-in named (also for an unknown one).
+    pub phone: Option<String>,
+    /// The case the access concerns, if any.
+    pub application_id: Option<String>,
+    /// From where: the client address and user agent (cut to 200 characters).
+    pub client_addr: Option<String>,
+    pub user_agent: Option<String>,
+    /// A short note (e.g. `wrong_password`, `role=official`); never an ID number.
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]

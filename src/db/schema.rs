@@ -169,6 +169,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+        code_failures -> Integer,
+        locked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -209,11 +211,17 @@ diesel::table! {
 diesel::table! {
     access_log (id) {
         id -> Text,
-        user_id -> Text,
+        user_id -> Nullable<Text>,
         action -> Text,
         target_type -> Text,
         target_id -> Text,
         created_at -> Timestamp,
+        outcome -> Text,
+        phone -> Nullable<Text>,
+        application_id -> Nullable<Text>,
+        client_addr -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        detail -> Nullable<Text>,
     }
 }
 

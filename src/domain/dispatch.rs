@@ -8,6 +8,34 @@ use super::Invalid;
 /// How many failed delivery attempts before a dispatch must be returned.
 pub const DEFAULT_MAX_ATTEMPTS: i32 = 3;
 
+/// Wrong delivery codes a dispatch takes before it locks: the office is told and sends
+/// the recipient a new code, which unlocks it (issue 14: 6 digits cannot be guessed in 5).
+pub const MAX_CODE_FAILURES: i32 = 5;
+
+/// The answer to a delivery code while the dispatch is locked — the right code too.
+pub fn code_locked() -> Invalid {
+    Invalid::new(
+        "投递验证码错误次数过多，本投递已锁定；已通知乡镇办公室，请待收件人收到新的验证码后再试",
+        "Too many wrong delivery codes: this dispatch is locked. The office has been told; \
+         try again once the recipient has received a new code",
+    )
+}
+
+/// The answer to a wrong delivery code that leaves `left` tries.
+pub fn code_wrong(left: i32) -> Invalid {
+    Invalid::new(
+        format!("投递验证码不正确，请核对收件人短信（还可尝试{left}次）"),
+        format!("The delivery code is wrong; check the recipient's SMS ({left} tries left)"),
+    )
+}
+
+/// After a wrong code with `failures` wrong codes before it: the new count, and whether
+/// the dispatch locks now.
+pub fn after_wrong_code(failures: i32) -> (i32, bool) {
+    let n = failures.saturating_add(1);
+    (n, n >= MAX_CODE_FAILURES)
+}
+
 /// Where a dispatch stands. Stored as the snake_case [`DispatchStatus::as_str`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DispatchStatus {
@@ -299,6 +327,14 @@ pub fn allowed_events(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_fifth_wrong_code_locks() {
+        assert_eq!(after_wrong_code(0), (1, false));
+        assert_eq!(after_wrong_code(3), (4, false));
+        assert_eq!(after_wrong_code(4), (5, true));
+        assert_eq!(after_wrong_code(i32::MAX), (i32::MAX, true));
+    }
+
     use super::*;
     use DispatchEvent as E;
     use DispatchStatus as S;

@@ -18,6 +18,15 @@ impl Role {
     pub const STAFF: &'static [Role] =
         &[Role::Official, Role::Courier, Role::Supervisor, Role::Admin];
 
+    /// Who may see cases (applications, their forms, documents and certificates): not
+    /// couriers, who see dispatches only (least privilege, issue 14).
+    pub const CASE_READERS: &'static [Role] = &[
+        Role::Resident,
+        Role::Official,
+        Role::Supervisor,
+        Role::Admin,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Resident => "resident",

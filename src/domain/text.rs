@@ -56,6 +56,17 @@ pub fn person_name(value: &str) -> Result<String, Invalid> {
     Ok(v)
 }
 
+/// What a verifier or a courier may see of a person's name: 张*伟, 欧**明, 王*.
+pub fn mask_name(name: &str) -> String {
+    let chars: Vec<char> = name.trim().chars().collect();
+    match chars.len() {
+        0 => String::new(),
+        1 => chars[0].to_string(),
+        2 => format!("{}*", chars[0]),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,11 +26,16 @@ pub const DELIVERED: &str = "delivered";
 /// To a supervisor: a case ran past its node deadline (issue 7). SMS only.
 pub const ESCALATED: &str = "overdue_escalated";
 
+/// To the officials of the township: too many wrong delivery codes locked a dispatch.
+pub const DELIVERY_LOCKED: &str = "delivery_locked";
+/// To the delivery phone: a new delivery code from the office (the old one is void).
+pub const DELIVERY_CODE: &str = "delivery_code";
+
 /// To an admin: next year's holiday calendar is not loaded yet (weekly from October).
 pub const CALENDAR_MISSING: &str = "calendar_missing";
 
 /// Every template code, for checks over templates/.
-pub const ALL: [&str; 8] = [
+pub const ALL: [&str; 10] = [
     SUBMITTED,
     RETURNED,
     REJECTED,
@@ -39,9 +44,17 @@ pub const ALL: [&str; 8] = [
     DELIVERED,
     ESCALATED,
     CALENDAR_MISSING,
+    DELIVERY_LOCKED,
+    DELIVERY_CODE,
 ];
 /// Codes sent by SMS only (no email templates).
-pub const SMS_ONLY: [&str; 3] = [DISPATCHED, ESCALATED, CALENDAR_MISSING];
+pub const SMS_ONLY: [&str; 5] = [
+    DISPATCHED,
+    ESCALATED,
+    CALENDAR_MISSING,
+    DELIVERY_LOCKED,
+    DELIVERY_CODE,
+];
 
 /// Queues one message and the job that sends it.
 pub fn queue(

@@ -7,18 +7,20 @@ use super::views::{
     DocumentView, EventView,
 };
 use crate::auth::{CurrentUser, Scope};
-use crate::db::models::{new_id, now, AccessLogRow};
+use crate::db::models::now;
 use crate::db::{applications, catalog, dispatches, documents, users, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::workflow::act::allowed_actions;
+use crate::workflow::audit::{self, Client};
 
-/// Loads the application if the caller's scope includes it. `reveal` (staff only)
-/// shows the full ID number and writes the access to the log; the owner always sees it.
+/// Loads the application if the caller's scope includes it. `reveal` (staff only:
+/// where the request came from) shows the full ID number and writes the access to the
+/// audit log; the owner always sees it.
 pub fn load(
     conn: &mut DbConn,
     user: &CurrentUser,
     id: &str,
-    reveal: bool,
+    reveal: Option<&Client>,
 ) -> AppResult<ApplicationDetail> {
     let scope = Scope::of(user);
     let app = applications::find(conn, id, &scope)?.ok_or_else(AppError::not_found)?;
@@ -34,19 +36,20 @@ pub fn load(
     let until = at_risk_until(conn, t0).ok();
     summary.flag_at_risk(&app, t0, until);
     let owner = matches!(scope, Scope::Own(_));
-    if owner || reveal {
+    if owner || reveal.is_some() {
         summary.subject_id_number = app.subject_id_number.clone();
     }
-    if reveal && !owner {
-        crate::db::access_log::insert(
+    if let (Some(client), false) = (reveal, owner) {
+        audit::record(
             conn,
-            &AccessLogRow {
-                id: new_id(),
-                user_id: user.id.clone(),
-                action: "reveal_id_number".into(),
-                target_type: "application".into(),
+            client,
+            audit::Entry {
+                user_id: Some(user.id.clone()),
+                action: audit::action::REVEAL_ID_NUMBER,
+                target_type: "application",
                 target_id: app.id.clone(),
-                created_at: t0,
+                application_id: Some(app.id.clone()),
+                ..audit::Entry::default()
             },
         )?;
     }

@@ -28,6 +28,12 @@ pub fn list(
     let names = catalog::jurisdiction_names(conn, &codes)?;
     Ok(rows
         .iter()
-        .map(|d| DispatchView::new(d, names.get(&d.village_code).cloned().unwrap_or_default()))
+        .map(|d| {
+            DispatchView::for_role(
+                d,
+                names.get(&d.village_code).cloned().unwrap_or_default(),
+                user.role,
+            )
+        })
         .collect())
 }

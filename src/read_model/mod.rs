@@ -3,6 +3,7 @@
 //! into their own text), the assembly of one case for its caller, and the public
 //! status of a case.
 
+pub mod audit;
 pub mod detail;
 pub mod dispatches;
 pub mod track;

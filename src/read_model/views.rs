@@ -8,6 +8,7 @@ use crate::db::models::{Application, ApplicationEvent, Certificate, Dispatch, Do
 use crate::domain::cert_type::CertificateType;
 use crate::domain::dispatch::DispatchStatus;
 use crate::domain::id_number::mask_id;
+use crate::domain::role::Role;
 use crate::domain::status::ApplicationStatus;
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -229,9 +230,24 @@ pub struct DispatchView {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
+    /// Too many wrong delivery codes: no delivery until the office sends a new code
+    /// (`POST /api/v1/dispatches/{id}/code`).
+    pub locked: bool,
+    /// Wrong delivery codes since the last code was sent (5 lock the dispatch).
+    pub code_failures: i32,
 }
 
 impl DispatchView {
+    /// As the caller's role may see it: a courier gets the recipient's name masked
+    /// (张*伟) — the delivery phone and address are what delivery needs.
+    pub fn for_role(d: &Dispatch, village_name: String, role: Role) -> Self {
+        let mut v = Self::new(d, village_name);
+        if role == Role::Courier {
+            v.recipient = crate::domain::text::mask_name(&d.recipient);
+        }
+        v
+    }
+
     pub fn new(d: &Dispatch, village_name: String) -> Self {
         DispatchView {
             id: d.id.clone(),
@@ -254,6 +270,8 @@ impl DispatchView {
             version: d.version,
             created_at: utc(d.created_at),
             delivered_at: d.delivered_at.map(utc),
+            locked: d.locked_at.is_some(),
+            code_failures: d.code_failures,
         }
     }
 }

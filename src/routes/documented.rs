@@ -43,11 +43,13 @@ documented_routes! {
     delete "/api/v1/documents/{id}" => super::api::documents::delete;
     get "/api/v1/dispatches" => super::api::dispatches::list;
     post "/api/v1/dispatches/{id}/events" => super::api::dispatches::post_event;
+    post "/api/v1/dispatches/{id}/code" => super::api::dispatches::new_code;
     get "/api/v1/me" => super::api::me::get;
     patch "/api/v1/me" => super::api::me::patch;
     get "/api/v1/track" => super::api::track::get;
     get "/api/v1/admin/jobs" => super::api::admin_jobs::list;
     post "/api/v1/admin/jobs/{id}/retry" => super::api::admin_jobs::retry;
+    get "/api/v1/admin/audit" => super::api::admin_audit::list;
     get "/api/v1/holidays" => super::api::holidays::list;
     post "/api/v1/admin/holidays" => super::api::holidays::add;
     get "/api/v1/stats" => super::api::stats::stats;

@@ -1,5 +1,19 @@
 //! HTTP routes: the JSON API, health, the API documentation and the HTML pages.
 
+/// `method "path" => handler;` lines: a `ROUTES` list of (method, path) and a
+/// `register` that adds each route, from one list, so a test can check every route the
+/// server answers (the role × resource table, tests/api/privilege.rs).
+macro_rules! route_list {
+    ($($method:ident $path:literal => $($handler:ident)::+;)*) => {
+        /// Every route of this list as (method, path), in order.
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        pub fn register(cfg: &mut actix_web::web::ServiceConfig) {
+            $(cfg.route($path, actix_web::web::$method().to($($handler)::+));)*
+        }
+    };
+}
+
 pub mod api;
 pub mod cookies;
 pub mod documented;
@@ -25,12 +39,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             ))
             .into()
         }))
-        .route("/api/openapi.json", web::get().to(openapi::json))
-        .route("/api/docs", web::get().to(openapi::page))
-        .route("/supervise", web::get().to(supervise::page))
+        .configure(other::register)
         .configure(documented::register)
         .configure(pages::configure)
         .default_service(web::to(not_found));
+}
+
+/// The routes outside the JSON API's documented list and the pages' list.
+pub mod other {
+    route_list! {
+        get "/api/openapi.json" => super::openapi::json;
+        get "/api/docs" => super::openapi::page;
+        get "/supervise" => super::supervise::page;
+    }
+}
+
+/// Every route the server registers, as (method, path): the documented API, the pages
+/// and the others.
+pub fn all_routes() -> Vec<(&'static str, &'static str)> {
+    documented::ROUTES
+        .iter()
+        .chain(pages::ROUTES)
+        .chain(other::ROUTES)
+        .copied()
+        .collect()
 }
 
 fn json_config() -> web::JsonConfig {
@@ -91,4 +123,18 @@ pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> String {
     req.peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default()
+}
+
+/// Where a request came from, for the audit log: the client address (as
+/// [`client_ip`] sees it) and the user agent.
+pub fn audit_client(req: &HttpRequest) -> crate::workflow::audit::Client {
+    let trust = req
+        .app_data::<web::Data<crate::state::AppState>>()
+        .is_some_and(|s| s.settings.trust_forwarded_for);
+    let ua = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    crate::workflow::audit::Client::new(&client_ip(req, trust), ua)
 }

@@ -1,14 +1,6 @@
 //! What a verifier may see of the holder's name: 张*伟, 欧**明, 王*.
 
-pub fn mask_name(name: &str) -> String {
-    let chars: Vec<char> = name.trim().chars().collect();
-    match chars.len() {
-        0 => String::new(),
-        1 => chars[0].to_string(),
-        2 => format!("{}*", chars[0]),
-        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
-    }
-}
+pub use crate::domain::text::mask_name;
 
 #[cfg(test)]
 mod tests {

@@ -4,13 +4,17 @@
 use crate::auth::CurrentUser;
 use crate::db::dispatches::DispatchScope;
 use crate::db::models::{new_id, now, Dispatch, DispatchEventRow};
-use crate::db::{applications, dispatches, DbConn};
-use crate::domain::dispatch::{next_dispatch_status, DispatchEvent, DispatchStatus, FailReason};
+use crate::db::{applications, dispatches, users, DbConn};
+use crate::domain::dispatch::{
+    after_wrong_code, code_locked, code_wrong, next_dispatch_status, DispatchEvent, DispatchStatus,
+    FailReason, MAX_CODE_FAILURES,
+};
 use crate::domain::role::Role;
 use crate::domain::status::{next_status, Action, ApplicationStatus};
 use crate::domain::{text, Invalid};
 use crate::error::{AppError, AppResult};
 
+use super::audit::{self, Client};
 use super::{save_transition, EventInput};
 
 pub struct CourierInput {
@@ -34,13 +38,37 @@ pub fn scope_of(user: &CurrentUser) -> DispatchScope {
     }
 }
 
+/// What [`record`] did: the event, or a refusal that still changed the dispatch (a
+/// wrong delivery code counts against it, and may lock it) and so must be committed.
+pub enum Recorded {
+    Done(Box<Dispatch>),
+    Refused(AppError),
+}
+
+/// Records one courier event in its own write transaction (a refused delivery code is
+/// committed, then answered as the error it is).
+pub fn run(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    dispatch_id: &str,
+    input: CourierInput,
+    max_attempts: i32,
+    client: &Client,
+) -> AppResult<Dispatch> {
+    match conn.write_tx(|c| record(c, user, dispatch_id, input, max_attempts, client))? {
+        Recorded::Done(d) => Ok(*d),
+        Recorded::Refused(e) => Err(e),
+    }
+}
+
 pub fn record(
     conn: &mut DbConn,
     user: &CurrentUser,
     dispatch_id: &str,
     input: CourierInput,
     max_attempts: i32,
-) -> AppResult<Dispatch> {
+    client: &Client,
+) -> AppResult<Recorded> {
     let mut d =
         dispatches::find(conn, dispatch_id, &scope_of(user))?.ok_or_else(AppError::not_found)?;
     user.require_role(&[Role::Courier])?;
@@ -76,14 +104,22 @@ pub fn record(
                     ),
                 ));
             }
+            // Each try is counted before the code is checked; a locked dispatch takes
+            // none, even with the right code.
+            if !dispatches::take_code_try(conn, &d.id, MAX_CODE_FAILURES)? {
+                return Ok(Recorded::Refused(AppError::TooManyRequests(code_locked())));
+            }
             if super::dispatch::code_hash(&d.id, code) != d.code_hash {
-                return Err(AppError::field(
-                    "code",
-                    Invalid::new(
-                        "投递验证码不正确，请核对收件人短信",
-                        "The delivery code is wrong; check the recipient's SMS",
-                    ),
-                ));
+                let (failures, locks) = after_wrong_code(d.code_failures);
+                if !locks {
+                    return Ok(Recorded::Refused(AppError::field(
+                        "code",
+                        code_wrong(MAX_CODE_FAILURES - failures),
+                    )));
+                }
+                dispatches::lock_codes(conn, &d.id, at)?;
+                tell_office_locked(conn, user, &d, client)?;
+                return Ok(Recorded::Refused(AppError::TooManyRequests(code_locked())));
             }
             let name = text::person_name(input.signer.as_deref().unwrap_or(""))
                 .map_err(|e| AppError::field("signer", e))?;
@@ -120,6 +156,104 @@ pub fn record(
     if to == DispatchStatus::Delivered {
         complete_application(conn, user, &d.application_id, d.signer.as_deref())?;
     }
+    Ok(Recorded::Done(Box::new(d)))
+}
+
+/// The 5th wrong code locked the dispatch: the officials of its township get an SMS,
+/// and the lock is in the audit log.
+fn tell_office_locked(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    d: &Dispatch,
+    client: &Client,
+) -> AppResult<()> {
+    let params = serde_json::json!({ "tracking_number": d.tracking_number });
+    for official in users::staff_in(conn, Role::Official.as_str(), &d.township_code)? {
+        if official.status == "active" {
+            crate::notify::outbox::queue(
+                conn,
+                "sms",
+                &official.phone,
+                crate::notify::outbox::DELIVERY_LOCKED,
+                &params,
+                Some(&d.application_id),
+            )?;
+        }
+    }
+    audit::record(
+        conn,
+        client,
+        audit::Entry {
+            user_id: Some(user.id.clone()),
+            action: audit::action::DELIVERY_LOCKED,
+            target_type: "dispatch",
+            target_id: d.id.clone(),
+            outcome: "refused",
+            application_id: Some(d.application_id.clone()),
+            detail: Some(d.tracking_number.clone()),
+            ..audit::Entry::default()
+        },
+    )
+}
+
+/// An official of the office sends the recipient a new delivery code (the old one
+/// stops working); this also unlocks a dispatch locked by wrong codes.
+pub fn reissue_code(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    dispatch_id: &str,
+    client: &Client,
+) -> AppResult<Dispatch> {
+    let mut d =
+        dispatches::find(conn, dispatch_id, &scope_of(user))?.ok_or_else(AppError::not_found)?;
+    user.require_role(&[Role::Official])?;
+    let status = DispatchStatus::parse(&d.status)
+        .ok_or_else(|| AppError::internal("bad dispatch status"))?;
+    if status.is_terminal() {
+        return Err(AppError::conflict(
+            "该投递已结束，无需重发验证码",
+            "This dispatch is finished; no new code is needed",
+        ));
+    }
+    let code = super::dispatch::new_code();
+    let version = d.version;
+    let was_locked = d.locked_at.is_some();
+    d.code_hash = super::dispatch::code_hash(&d.id, &code);
+    d.code_failures = 0;
+    d.locked_at = None;
+    d.version += 1;
+    d.updated_at = now();
+    if !dispatches::update_if_version(conn, &d, version)? {
+        return Err(AppError::stale());
+    }
+    let number = applications::find(conn, &d.application_id, &crate::auth::Scope::All)?
+        .map(|a| a.number)
+        .unwrap_or_default();
+    crate::notify::outbox::queue(
+        conn,
+        "sms",
+        &d.phone,
+        crate::notify::outbox::DELIVERY_CODE,
+        &serde_json::json!({
+            "number": number,
+            "tracking_number": d.tracking_number,
+            "code": code,
+        }),
+        Some(&d.application_id),
+    )?;
+    audit::record(
+        conn,
+        client,
+        audit::Entry {
+            user_id: Some(user.id.clone()),
+            action: audit::action::DELIVERY_CODE_REISSUED,
+            target_type: "dispatch",
+            target_id: d.id.clone(),
+            application_id: Some(d.application_id.clone()),
+            detail: Some(if was_locked { "unlocked" } else { "resent" }.to_owned()),
+            ..audit::Entry::default()
+        },
+    )?;
     Ok(d)
 }
 

@@ -20,6 +20,11 @@ pub fn code_hash(dispatch_id: &str, code: &str) -> String {
     hex::encode(Sha256::digest(format!("{dispatch_id}:{code}").as_bytes()))
 }
 
+/// A fresh 6-digit delivery code.
+pub fn new_code() -> String {
+    format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000))
+}
+
 pub fn create(conn: &mut DbConn, app: &mut Application) -> AppResult<Dispatch> {
     let cert = dispatches::certificate_of(conn, &app.id)?
         .ok_or_else(|| AppError::internal("no certificate"))?;
@@ -32,7 +37,7 @@ pub fn create(conn: &mut DbConn, app: &mut Application) -> AppResult<Dispatch> {
     };
     let at = now();
     let id = new_id();
-    let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000));
+    let code = new_code();
     let tracking = TrackingNumber::generate();
     let d = Dispatch {
         id: id.clone(),
@@ -54,6 +59,8 @@ pub fn create(conn: &mut DbConn, app: &mut Application) -> AppResult<Dispatch> {
         created_at: at,
         updated_at: at,
         delivered_at: None,
+        code_failures: 0,
+        locked_at: None,
     };
     dispatches::insert(conn, &d)?;
     // The code travels only in the outbox message to the recipient's phone.

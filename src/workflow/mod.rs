@@ -6,6 +6,7 @@
 //! rate limit and file handling.
 
 pub mod act;
+pub mod audit;
 pub mod calendar_watch;
 pub mod courier;
 pub mod dispatch;

@@ -19,6 +19,8 @@ pub struct SignIn {
     /// renewed this way (a token planted before sign-in is worth nothing); API clients
     /// pass none and keep their other tokens.
     pub replaces: Option<String>,
+    /// Where the attempt came from, for the audit log.
+    pub client: super::audit::Client,
 }
 
 pub struct SignedIn {
@@ -57,8 +59,9 @@ pub async fn sign_in(state: &AppState, input: SignIn) -> AppResult<SignedIn> {
         }
     })
     .await
-    .map_err(AppError::internal)?
-    .ok_or_else(bad_credentials)?;
+    .map_err(AppError::internal)?;
+    super::audit::sign_in(state, &input.client, &input.phone, user.as_ref()).await?;
+    let user = user.ok_or_else(bad_credentials)?;
 
     let token = new_token();
     let t = now();

@@ -779,7 +779,7 @@ impl TestApp {
         self.with_db(move |c| {
             t::access_log
                 .filter(t::target_id.eq(id))
-                .select((t::user_id, t::action, t::target_type))
+                .select((t::user_id.assume_not_null(), t::action, t::target_type))
                 .load::<(String, String, String)>(c)
                 .unwrap()
         })

@@ -200,9 +200,11 @@ async fn courier_prints_label_and_manifest(backend: Backend) {
     let tracking = done["dispatch"]["tracking_number"].as_str().unwrap();
     assert_eq!(decode_qr(&label), tracking);
     let text = crate::pdf_support::pdftotext(&label);
+    // The courier's label carries the recipient's name masked (least privilege).
     let recipient = done["dispatch"]["recipient"].as_str().unwrap();
+    assert_eq!(recipient, "王小明");
     assert!(
-        text.contains(tracking) && text.contains(recipient),
+        text.contains(tracking) && text.contains("王*明") && !text.contains(recipient),
         "{text}"
     );
 
@@ -210,6 +212,10 @@ async fn courier_prints_label_and_manifest(backend: Backend) {
     assert_eq!(r.status(), 200);
     let text = crate::pdf_support::pdftotext(&r.bytes().await.unwrap());
     assert!(text.contains(tracking) && text.contains("大山村"), "{text}");
+    assert!(
+        text.contains("王*明") && !text.contains(recipient),
+        "{text}"
+    );
     let r = get(
         "/api/v1/dispatches/manifest.pdf?date=2026-13-01".into(),
         courier.clone(),

@@ -57,7 +57,7 @@ pub async fn post(
         .db
         .with_writer(move |c| {
             act::run(c, &svc, &user, &id, input)?;
-            crate::read_model::detail::load(c, &user, &id, false)
+            crate::read_model::detail::load(c, &user, &id, None)
         })
         .await?;
     tracing::info!(action = action.as_str(), status = %detail.summary.status, "action applied");

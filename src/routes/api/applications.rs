@@ -1,6 +1,6 @@
 //! Applications: create, list, read, edit.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::NaiveDateTime;
@@ -97,7 +97,7 @@ pub async fn create(
                 delivery,
             };
             let app = drafts::create(c, &me, input)?;
-            detail::load(c, &me, &app.id, false)
+            detail::load(c, &me, &app.id, None)
         })
         .await?;
     Ok(HttpResponse::Created().json(detail))
@@ -134,12 +134,14 @@ fn decode_cursor(s: &str) -> Option<(NaiveDateTime, String)> {
 /// List applications: a resident's own (newest first) or the staff's queue in their
 /// jurisdiction (earliest node deadline first). Keyset pagination.
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications", params(ListQuery),
-    responses((status = 200, body = ApplicationList)), security(("bearer" = [])))]
+    responses((status = 200, body = ApplicationList), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
     q: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
+    user.require_role(Role::CASE_READERS)?;
     let q = q.into_inner();
     let mut statuses = Vec::new();
     for s in q
@@ -230,26 +232,30 @@ pub struct DetailQuery {
 
 /// One application with its form, trail, certificate and dispatch.
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = String, Path), DetailQuery),
-    responses((status = 200, body = ApplicationDetail), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, body = ApplicationDetail), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<String>,
     q: web::Query<DetailQuery>,
+    req: HttpRequest,
 ) -> AppResult<HttpResponse> {
+    user.require_role(Role::CASE_READERS)?;
     let id = path.into_inner();
     let reveal = q.reveal.unwrap_or(false);
     let detail = if reveal && user.role.is_staff() {
-        // Revealing personal data is written to the access log, so it goes via the writer.
+        // Revealing personal data is written to the audit log, so it goes via the writer.
+        let client = crate::routes::audit_client(&req);
         state
             .db
-            .write(move |c| detail::load(c, &user, &id, true))
+            .write(move |c| detail::load(c, &user, &id, Some(&client)))
             .await?
     } else {
         state
             .db
-            .read(move |c| detail::load(c, &user, &id, false))
+            .read(move |c| detail::load(c, &user, &id, None))
             .await?
     };
     Ok(HttpResponse::Ok().json(detail))
@@ -289,7 +295,7 @@ pub async fn patch(
         .db
         .write(move |c| {
             drafts::update(c, &user, &id, patch)?;
-            detail::load(c, &user, &id, false)
+            detail::load(c, &user, &id, None)
         })
         .await?;
     Ok(HttpResponse::Ok().json(detail))

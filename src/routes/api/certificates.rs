@@ -1,39 +1,65 @@
 //! The issued certificate as a PDF, for the owner and staff of the jurisdiction.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::auth::{CurrentUser, Scope};
 use crate::db::{applications, dispatches};
 use crate::domain::revocation::RevocationCode;
+use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::workflow::audit;
 
-/// Download the certificate PDF of an application.
+/// Download the certificate PDF of an application (the owner, or staff of its
+/// jurisdiction: each staff download is written to the audit log; couriers: 403).
 #[utoipa::path(get, path = "/api/v1/applications/{id}/certificate.pdf", tag = "certificates",
     params(("id" = String, Path)),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+              (status = 403, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn pdf(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<String>,
+    req: HttpRequest,
 ) -> AppResult<HttpResponse> {
+    user.require_role(Role::CASE_READERS)?;
     let id = path.into_inner();
     let scope = Scope::of(&user);
-    let cert = state
-        .db
-        .read(move |c| {
-            applications::find(c, &id, &scope)?.ok_or_else(AppError::not_found)?;
-            dispatches::certificate_of(c, &id)?.ok_or_else(|| {
-                AppError::NotFound(crate::domain::Invalid::new(
-                    "证明尚未出具",
-                    "The certificate has not been issued yet",
-                ))
-            })
-        })
-        .await?;
+    let client = crate::routes::audit_client(&req);
+    let staff = user.role.is_staff().then(|| user.id.clone());
+    let read = move |c: &mut crate::db::DbConn| {
+        applications::find(c, &id, &scope)?.ok_or_else(AppError::not_found)?;
+        let cert = dispatches::certificate_of(c, &id)?.ok_or_else(|| {
+            AppError::NotFound(crate::domain::Invalid::new(
+                "证明尚未出具",
+                "The certificate has not been issued yet",
+            ))
+        })?;
+        if let Some(user_id) = staff {
+            // The certificate holds the full ID number: a staff download is audited.
+            audit::record(
+                c,
+                &client,
+                audit::Entry {
+                    user_id: Some(user_id),
+                    action: audit::action::DOWNLOAD_CERTIFICATE,
+                    target_type: "certificate",
+                    target_id: cert.number.clone(),
+                    application_id: Some(id.clone()),
+                    ..audit::Entry::default()
+                },
+            )?;
+        }
+        Ok::<_, AppError>(cert)
+    };
+    let cert = if user.role.is_staff() {
+        state.db.write(read).await?
+    } else {
+        state.db.read(read).await?
+    };
     let bytes = state
         .services
         .blobs

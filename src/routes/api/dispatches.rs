@@ -1,6 +1,6 @@
 //! The courier's dispatch list and delivery events.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -16,7 +16,8 @@ use crate::pdf::manifest::{render_manifest, ManifestContent, ManifestStop};
 use crate::read_model;
 use crate::read_model::views::{DispatchList, DispatchView};
 use crate::state::AppState;
-use crate::workflow::courier::{record, scope_of, CourierInput};
+use crate::verify::mask::mask_name;
+use crate::workflow::courier::{reissue_code, run, scope_of, CourierInput};
 
 #[derive(Deserialize, IntoParams)]
 pub struct DispatchQuery {
@@ -76,13 +77,16 @@ pub struct DispatchEventRequest {
 #[utoipa::path(post, path = "/api/v1/dispatches/{id}/events", tag = "dispatches", params(("id" = String, Path)),
     request_body = DispatchEventRequest,
     responses((status = 200, body = DispatchView), (status = 404, body = crate::error::ErrorBody),
-              (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+              (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody),
+              (status = 429, description = "Too many wrong delivery codes: the dispatch is locked until the office sends a new code",
+               body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 #[tracing::instrument(name = "dispatch_event", skip_all, fields(user_id = %user.id, dispatch_id = %path))]
 pub async fn post_event(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<String>,
+    req: HttpRequest,
     body: web::Json<DispatchEventRequest>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
@@ -104,14 +108,46 @@ pub async fn post_event(
         signer: b.signer,
     };
     let max = state.services.max_delivery_attempts;
+    let client = crate::routes::audit_client(&req);
+    let view = state
+        .db
+        .with_writer(move |c| {
+            let d = run(c, &user, &id, input, max, &client)?;
+            let names = catalog::jurisdiction_names(c, &[&d.village_code])?;
+            Ok::<_, AppError>(DispatchView::for_role(
+                &d,
+                names.get(&d.village_code).cloned().unwrap_or_default(),
+                user.role,
+            ))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Send the recipient a new delivery code by SMS (an official of the dispatch's area):
+/// the old code stops working, and a dispatch locked by too many wrong codes unlocks.
+#[utoipa::path(post, path = "/api/v1/dispatches/{id}/code", tag = "dispatches", params(("id" = String, Path)),
+    responses((status = 200, body = DispatchView), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+#[tracing::instrument(name = "dispatch_code", skip_all, fields(user_id = %user.id, dispatch_id = %path))]
+pub async fn new_code(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let client = crate::routes::audit_client(&req);
     let view = state
         .db
         .write(move |c| {
-            let d = record(c, &user, &id, input, max)?;
+            let d = reissue_code(c, &user, &id, &client)?;
             let names = catalog::jurisdiction_names(c, &[&d.village_code])?;
-            Ok::<_, AppError>(DispatchView::new(
+            Ok::<_, AppError>(DispatchView::for_role(
                 &d,
                 names.get(&d.village_code).cloned().unwrap_or_default(),
+                user.role,
             ))
         })
         .await?;
@@ -153,6 +189,7 @@ pub async fn label(
     user.require_role(&[Role::Courier, Role::Official, Role::Supervisor, Role::Admin])?;
     let id = path.into_inner();
     let scope = scope_of(&user);
+    let courier = user.role == Role::Courier;
     let content = state
         .db
         .read(move |c| {
@@ -166,7 +203,12 @@ pub async fn label(
             let name = |k: &str| names.get(k).cloned().unwrap_or_default();
             Ok::<_, AppError>(LabelContent {
                 tracking_number: d.tracking_number.clone(),
-                recipient: d.recipient.clone(),
+                // A courier carries the masked name (least privilege, issue 14).
+                recipient: if courier {
+                    mask_name(&d.recipient)
+                } else {
+                    d.recipient.clone()
+                },
                 phone: d.phone.clone(),
                 address: d.address.clone(),
                 village: name(&d.village_code),
@@ -218,6 +260,7 @@ pub async fn manifest(
     };
     let until = end_of_china_day(day).naive_utc();
     let scope = scope_of(&user);
+    let masked = user.role == Role::Courier;
     let courier = user.name.clone();
     let content = state
         .db
@@ -236,7 +279,11 @@ pub async fn manifest(
                 let village = names.get(&d.village_code).cloned().unwrap_or_default();
                 let stop = ManifestStop {
                     tracking_number: d.tracking_number,
-                    recipient: d.recipient,
+                    recipient: if masked {
+                        mask_name(&d.recipient)
+                    } else {
+                        d.recipient
+                    },
                     phone: d.phone,
                     address: d.address,
                     status_zh: status.map(|s| s.label_zh()).unwrap_or("").to_owned(),

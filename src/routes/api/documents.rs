@@ -3,19 +3,20 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{CurrentUser, Scope};
-use crate::db::models::{new_id, now, AccessLogRow, Document};
-use crate::db::{access_log, applications, documents};
+use crate::db::models::Document;
+use crate::db::{applications, documents};
 use crate::domain::role::Role;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
 use crate::read_model::views::{DocumentList, DocumentView};
 use crate::routes::upload::read_upload;
 use crate::state::AppState;
+use crate::workflow::audit;
 use crate::workflow::documents::discard;
 use crate::workflow::drafts::load_type;
 use crate::workflow::intake;
@@ -59,13 +60,15 @@ pub async fn upload(
 /// List an application's documents (owner, or staff of its jurisdiction).
 #[utoipa::path(get, path = "/api/v1/applications/{id}/documents", tag = "documents",
     params(("id" = String, Path)),
-    responses((status = 200, body = DocumentList), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, body = DocumentList), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
+    user.require_role(Role::CASE_READERS)?;
     let id = path.into_inner();
     let scope = Scope::of(&user);
     let items = state
@@ -95,6 +98,7 @@ pub struct FileQuery {
 #[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents",
     params(("id" = String, Path), FileQuery),
     responses((status = 200, content_type = "image/jpeg", body = Vec<u8>),
+              (status = 403, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get(
@@ -102,7 +106,9 @@ pub async fn get(
     user: CurrentUser,
     path: web::Path<String>,
     query: web::Query<FileQuery>,
+    req: HttpRequest,
 ) -> AppResult<HttpResponse> {
+    user.require_role(Role::CASE_READERS)?;
     let id = path.into_inner();
     let thumb = matches!(query.thumb.as_deref(), Some("1" | "true"));
     let scope = Scope::of(&user);
@@ -126,23 +132,20 @@ pub async fn get(
         doc.blob_key.clone()
     };
     if user.role != Role::Resident {
-        let row = AccessLogRow {
-            id: new_id(),
-            user_id: user.id.clone(),
+        let entry = audit::Entry {
+            user_id: Some(user.id.clone()),
             action: if thumb {
-                "view_document_thumb"
+                audit::action::VIEW_DOCUMENT_THUMB
             } else {
-                "view_document"
-            }
-            .into(),
-            target_type: "document".into(),
+                audit::action::VIEW_DOCUMENT
+            },
+            target_type: "document",
             target_id: doc.id.clone(),
-            created_at: now(),
+            application_id: Some(doc.application_id.clone()),
+            detail: Some(doc.kind.clone()),
+            ..audit::Entry::default()
         };
-        state
-            .db
-            .write(move |c| access_log::insert(c, &row).map_err(AppError::from))
-            .await?;
+        audit::record_now(&state, &crate::routes::audit_client(&req), entry).await?;
     }
     let bytes = state
         .services

@@ -13,6 +13,7 @@ use crate::domain::Invalid;
 use crate::error::Fields;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::workflow::audit;
 
 #[derive(Serialize, ToSchema)]
 pub struct MeView {
@@ -75,6 +76,7 @@ pub async fn patch(
     state: web::Data<AppState>,
     user: CurrentUser,
     body: web::Json<MePatch>,
+    req: actix_web::HttpRequest,
 ) -> AppResult<HttpResponse> {
     let b = body.into_inner();
     let current = load(&state, &user).await?;
@@ -99,17 +101,36 @@ pub async fn patch(
     let opt_out = b.email_opt_out.unwrap_or(current.email_opt_out);
     let id = user.id.clone();
     let (e, l) = (email.clone(), language.clone());
+    // The audit names the fields that changed, not their values.
+    let changed: Vec<&str> = [
+        ("email", email != current.email),
+        ("email_opt_out", opt_out != current.email_opt_out),
+        ("language", language != current.language),
+    ]
+    .into_iter()
+    .filter_map(|(name, changed)| changed.then_some(name))
+    .collect();
+    let changed = changed.join(",");
+    let client = crate::routes::audit_client(&req);
     state
         .db
         .write(move |c| {
-            Ok::<_, AppError>(notifications::set_contact(
-                c,
-                &id,
-                e.as_deref(),
-                opt_out,
-                &l,
-                now(),
-            )?)
+            notifications::set_contact(c, &id, e.as_deref(), opt_out, &l, now())?;
+            if !changed.is_empty() {
+                audit::record(
+                    c,
+                    &client,
+                    audit::Entry {
+                        user_id: Some(id.clone()),
+                        action: audit::action::ACCOUNT_UPDATE,
+                        target_type: "user",
+                        target_id: id.clone(),
+                        detail: Some(changed),
+                        ..audit::Entry::default()
+                    },
+                )?;
+            }
+            Ok::<_, AppError>(())
         })
         .await?;
     let c = Contact {

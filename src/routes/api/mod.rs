@@ -2,6 +2,7 @@
 //! documented from one list, `routes::documented`.
 
 pub mod actions;
+pub mod admin_audit;
 pub mod admin_jobs;
 pub mod applications;
 pub mod catalog;

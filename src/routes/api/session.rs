@@ -1,6 +1,6 @@
 //! Sign in and out.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -31,6 +31,7 @@ pub struct SessionResponse {
 #[tracing::instrument(name = "sign_in", skip_all)]
 pub async fn create(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<SessionRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
@@ -38,6 +39,7 @@ pub async fn create(
         phone: body.phone.unwrap_or_default(),
         password: body.password.unwrap_or_default(),
         replaces: None,
+        client: crate::routes::audit_client(&req),
     };
     let s = session::sign_in(&state, input).await?;
     let user = UserView::new(

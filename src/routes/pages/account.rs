@@ -44,6 +44,7 @@ pub async fn signin(ctx: Ctx, form: Form) -> PageResult {
         password: raw_field(&form, "password"),
         // Renew: the session the browser came with (if any) ends here.
         replaces: request_token(&ctx.req),
+        client: crate::routes::audit_client(&ctx.req),
     };
     let signed_in = match session::sign_in(&ctx.state, input).await {
         Ok(s) => s,

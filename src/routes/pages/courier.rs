@@ -12,7 +12,7 @@ use crate::auth::CurrentUser;
 use crate::domain::dispatch::{allowed_events, DispatchEvent, DispatchStatus, FailReason};
 use crate::domain::role::Role;
 use crate::read_model::dispatches;
-use crate::workflow::courier::{record, CourierInput};
+use crate::workflow::courier::{run, CourierInput};
 
 type Form = web::Form<Vec<(String, String)>>;
 
@@ -103,10 +103,11 @@ pub async fn event(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult 
                         "code": opt("code"), "signer": opt("signer")});
     let max = ctx.state.services.max_delivery_attempts;
     let (u, id2) = (user.clone(), id.clone());
+    let client = crate::routes::audit_client(&ctx.req);
     match ctx
         .state
         .db
-        .write(move |c| record(c, &u, &id2, input, max))
+        .with_writer(move |c| run(c, &u, &id2, input, max, &client))
         .await
     {
         Ok(_) => Ok(ctx.redirect("/courier", Some(("ok", event.as_str())))),

@@ -2,6 +2,7 @@
 //! page group). Handlers call the workflows directly, like the API handlers do.
 
 pub mod account;
+mod admin_audit;
 mod admin_holidays;
 pub mod assets;
 pub mod courier;
@@ -34,39 +35,42 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 _ => e.into(),
             }),
     )
-    .route("/", web::get().to(public::home))
-    .route("/guide/{code}", web::get().to(public::guide))
-    .route("/lang/{lang}", web::get().to(public::switch_lang))
-    .route("/static/app.css", web::get().to(assets::css))
-    .route("/static/app.js", web::get().to(assets::js))
-    .route("/static/verify.css", web::get().to(assets::verify_css))
-    .route("/static/docs.css", web::get().to(assets::docs_css))
-    .route("/track", web::get().to(track::page))
-    .route("/signin", web::get().to(account::signin_form))
-    .route("/signin", web::post().to(account::signin))
-    .route("/register", web::get().to(account::register_form))
-    .route("/register", web::post().to(account::register))
-    .route("/signout", web::post().to(account::signout))
-    .route("/apply/{code}", web::get().to(resident::apply_form))
-    .route("/apply/{code}", web::post().to(resident::apply))
-    .route("/my", web::get().to(resident::my_list))
-    .route("/my/{id}", web::get().to(resident::case))
-    .route("/my/{id}/edit", web::get().to(resident::edit_form))
-    .route("/my/{id}/edit", web::post().to(resident::edit))
-    .route("/my/{id}/action", web::post().to(resident::act))
-    .route("/my/{id}/documents", web::post().to(documents::upload))
-    .route(
-        "/my/{id}/documents/{doc}/delete",
-        web::post().to(documents::delete),
-    )
-    .route("/office", web::get().to(office::queue))
-    .route("/office/{id}", web::get().to(office::case))
-    .route("/office/{id}/action", web::post().to(office::act))
-    .route("/office/{id}/revoke", web::post().to(office::revoke))
-    .route("/admin/holidays", web::get().to(admin_holidays::page))
-    .route("/admin/holidays", web::post().to(admin_holidays::submit))
-    .route("/courier", web::get().to(courier::list))
-    .route("/courier/{id}/event", web::post().to(courier::event));
+    .configure(register);
+}
+
+route_list! {
+    get "/" => public::home;
+    get "/guide/{code}" => public::guide;
+    get "/lang/{lang}" => public::switch_lang;
+    get "/static/app.css" => assets::css;
+    get "/static/app.js" => assets::js;
+    get "/static/verify.css" => assets::verify_css;
+    get "/static/docs.css" => assets::docs_css;
+    get "/track" => track::page;
+    get "/signin" => account::signin_form;
+    post "/signin" => account::signin;
+    get "/register" => account::register_form;
+    post "/register" => account::register;
+    post "/signout" => account::signout;
+    get "/apply/{code}" => resident::apply_form;
+    post "/apply/{code}" => resident::apply;
+    get "/my" => resident::my_list;
+    get "/my/{id}" => resident::case;
+    get "/my/{id}/edit" => resident::edit_form;
+    post "/my/{id}/edit" => resident::edit;
+    post "/my/{id}/action" => resident::act;
+    post "/my/{id}/documents" => documents::upload;
+    post "/my/{id}/documents/{doc}/delete" => documents::delete;
+    get "/office" => office::queue;
+    get "/office/{id}" => office::case;
+    post "/office/{id}/action" => office::act;
+    post "/office/{id}/revoke" => office::revoke;
+    post "/office/{id}/dispatch-code" => office::new_dispatch_code;
+    get "/admin/holidays" => admin_holidays::page;
+    post "/admin/holidays" => admin_holidays::submit;
+    get "/admin/audit" => admin_audit::page;
+    get "/courier" => courier::list;
+    post "/courier/{id}/event" => courier::event;
 }
 
 /// One action through [`act::run`] on the writer connection.

@@ -131,7 +131,7 @@ async fn render_case(
         .state
         .db
         .read(move |c| {
-            let d = crate::read_model::detail::load(c, &u, &id, false)?;
+            let d = crate::read_model::detail::load(c, &u, &id, None)?;
             let t = crate::workflow::drafts::load_type(c, &d.summary.type_code)?;
             Ok::<_, AppError>((d, t))
         })
@@ -235,6 +235,31 @@ pub async fn revoke(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult
                 "values": {"revoke": reason, "reason_code": code.as_str()},
             });
             render_case(&ctx, &user, id, status, extra).await
+        }
+    }
+}
+
+/// Sends the recipient a new delivery code (and lifts a lock from too many wrong ones).
+pub async fn new_dispatch_code(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
+    let user = ctx.require(&[Role::Official])?.clone();
+    ctx.check_csrf(&form)?;
+    let id = path.into_inner();
+    let dispatch = field(&form, "dispatch").to_owned();
+    let client = crate::routes::audit_client(&ctx.req);
+    let u = user.clone();
+    let done = ctx
+        .state
+        .db
+        .write(move |c| crate::workflow::courier::reissue_code(c, &u, &dispatch, &client))
+        .await;
+    match done {
+        Ok(_) => Ok(ctx.redirect(&format!("/office/{id}"), Some(("ok", "dispatch_code")))),
+        Err(e) => {
+            let Some(problem) = ctx.problem(&e) else {
+                return Err(ctx.fail(e));
+            };
+            let status = refused_status(&e);
+            render_case(&ctx, &user, id, status, json!({"problem": problem})).await
         }
     }
 }

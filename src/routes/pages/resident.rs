@@ -272,7 +272,7 @@ async fn load_case(
         .state
         .db
         .read(move |c| {
-            let d = crate::read_model::detail::load(c, &u, &id, false)?;
+            let d = crate::read_model::detail::load(c, &u, &id, None)?;
             let t = drafts::load_type(c, &d.summary.type_code)?;
             Ok::<_, AppError>((d, t))
         })

@@ -186,6 +186,9 @@ pub fn case(lang: Lang, d: &ApplicationDetail, t: &CertificateType) -> Value {
             "valid_until": i18n::date(lang, c.valid_until.naive_utc()),
         })),
         "dispatch": d.dispatch.as_ref().map(|x| json!({
+            "id": x.id,
+            "locked": x.locked,
+            "open": !DispatchStatus::parse(&x.status).is_some_and(|s| s.is_terminal()),
             "tracking_number": x.tracking_number,
             "status_label": dispatch_status(lang, &x.status),
         })),

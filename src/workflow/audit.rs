@@ -1,0 +1,144 @@
+//! The audit log (`access_log`): who did what to personal data or to an account, when,
+//! from where and with what outcome — sign-ins (failed ones too), staff downloads of a
+//! certificate, reveals of an ID number, staff views of a document, account changes.
+//! It never holds an ID number (docs/architecture.md §4).
+
+use crate::db::models::{new_id, now, AccessLogRow, User};
+use crate::db::{access_log, users, DbConn};
+use crate::domain::phone::Phone;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Where a request came from: the client address and its user agent (routes fill it in;
+/// the CLI says `cli`).
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub addr: String,
+    pub user_agent: String,
+}
+
+impl Client {
+    pub const USER_AGENT_MAX_CHARS: usize = 200;
+
+    pub fn new(addr: &str, user_agent: &str) -> Client {
+        Client {
+            addr: addr.chars().take(64).collect(),
+            user_agent: user_agent
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(Self::USER_AGENT_MAX_CHARS)
+                .collect(),
+        }
+    }
+
+    /// A command run on the server (`zhengming user add` …), with the operating-system
+    /// user who ran it when the environment says.
+    pub fn cli() -> Client {
+        let who = std::env::var("USER").unwrap_or_default();
+        Client::new("cli", format!("zhengming-cli {who}").trim())
+    }
+}
+
+/// Audited actions (the `action` column).
+pub mod action {
+    pub const SIGN_IN: &str = "sign_in";
+    pub const REVEAL_ID_NUMBER: &str = "reveal_id_number";
+    pub const VIEW_DOCUMENT: &str = "view_document";
+    pub const VIEW_DOCUMENT_THUMB: &str = "view_document_thumb";
+    pub const DOWNLOAD_CERTIFICATE: &str = "download_certificate";
+    pub const USER_ADD: &str = "user_add";
+    pub const ACCOUNT_UPDATE: &str = "account_update";
+    pub const DELIVERY_LOCKED: &str = "delivery_locked";
+    pub const DELIVERY_CODE_REISSUED: &str = "delivery_code_reissued";
+}
+
+/// One entry, before it is written.
+#[derive(Debug, Clone, Default)]
+pub struct Entry {
+    pub user_id: Option<String>,
+    pub action: &'static str,
+    pub target_type: &'static str,
+    pub target_id: String,
+    /// `ok` when empty.
+    pub outcome: &'static str,
+    pub phone: Option<String>,
+    pub application_id: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// Writes one entry in the caller's transaction.
+pub fn record(conn: &mut DbConn, client: &Client, e: Entry) -> AppResult<()> {
+    let outcome = if e.outcome.is_empty() {
+        "ok"
+    } else {
+        e.outcome
+    };
+    access_log::insert(
+        conn,
+        &AccessLogRow {
+            id: new_id(),
+            user_id: e.user_id,
+            action: e.action.to_owned(),
+            target_type: e.target_type.to_owned(),
+            target_id: e.target_id,
+            created_at: now(),
+            outcome: outcome.to_owned(),
+            phone: e.phone,
+            application_id: e.application_id,
+            client_addr: Some(client.addr.clone()).filter(|a| !a.is_empty()),
+            user_agent: Some(client.user_agent.clone()).filter(|a| !a.is_empty()),
+            detail: e.detail,
+        },
+    )?;
+    Ok(())
+}
+
+/// Writes one entry in its own write transaction.
+pub async fn record_now(state: &AppState, client: &Client, e: Entry) -> AppResult<()> {
+    let client = client.clone();
+    state.db.write(move |c| record(c, &client, e)).await
+}
+
+/// A sign-in attempt with `phone` (as typed): `signed_in` is the account on success.
+/// A failure names the account when the phone has one, and why (`wrong_password`,
+/// `unknown_phone`, `disabled`) — for the audit only, never in the answer.
+pub async fn sign_in(
+    state: &AppState,
+    client: &Client,
+    phone: &str,
+    signed_in: Option<&User>,
+) -> AppResult<()> {
+    let phone = Phone::parse(phone)
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|_| phone.chars().take(20).collect());
+    let ok = signed_in.map(|u| u.id.clone());
+    let client = client.clone();
+    state
+        .db
+        .write(move |c| {
+            let (user_id, outcome, detail) = match ok {
+                Some(id) => (Some(id), "ok", None),
+                None => match users::by_phone(c, &phone)? {
+                    Some(u) if u.status != "active" => (Some(u.id), "failed", Some("disabled")),
+                    Some(u) => (Some(u.id), "failed", Some("wrong_password")),
+                    None => (None, "failed", Some("unknown_phone")),
+                },
+            };
+            record(
+                c,
+                &client,
+                Entry {
+                    target_id: user_id.clone().unwrap_or_default(),
+                    user_id,
+                    action: action::SIGN_IN,
+                    target_type: "user",
+                    outcome,
+                    phone: Some(phone),
+                    detail: detail.map(str::to_owned),
+                    ..Entry::default()
+                },
+            )
+        })
+        .await
+        .map_err(|e: AppError| e)
+}

@@ -119,6 +119,10 @@ impl Application {
                 settings.verify_per_minute,
             ),
             image_work: tokio::sync::Semaphore::new(crate::workflow::IMAGE_WORKERS),
+            quotas: crate::workflow::quota::Quotas {
+                drafts_per_day: settings.drafts_per_day,
+                submits_per_day: settings.submits_per_day,
+            },
         });
         let mut settings = settings;
         settings.base_url = base_url.clone();

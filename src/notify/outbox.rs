@@ -29,8 +29,19 @@ pub const ESCALATED: &str = "overdue_escalated";
 /// To an admin: next year's holiday calendar is not loaded yet (weekly from October).
 pub const CALENDAR_MISSING: &str = "calendar_missing";
 
+/// SMS verification codes (`workflow::sms_codes`), one template per answer: the code
+/// itself is the `code` parameter. The `*_KNOWN`/`*_UNKNOWN`/`*_TAKEN` texts carry no
+/// code; they tell the phone's owner what was asked and why nothing can be done.
+pub const CODE_REGISTER: &str = "code_register";
+pub const CODE_REGISTER_KNOWN: &str = "code_register_known";
+pub const CODE_RESET_PASSWORD: &str = "code_reset_password";
+pub const CODE_RESET_UNKNOWN: &str = "code_reset_unknown";
+pub const CODE_CHANGE_PHONE: &str = "code_change_phone";
+pub const CODE_CHANGE_PHONE_TAKEN: &str = "code_change_phone_taken";
+pub const CODE_CONSENT: &str = "code_consent";
+
 /// Every template code, for checks over templates/.
-pub const ALL: [&str; 8] = [
+pub const ALL: [&str; 15] = [
     SUBMITTED,
     RETURNED,
     REJECTED,
@@ -39,9 +50,27 @@ pub const ALL: [&str; 8] = [
     DELIVERED,
     ESCALATED,
     CALENDAR_MISSING,
+    CODE_REGISTER,
+    CODE_REGISTER_KNOWN,
+    CODE_RESET_PASSWORD,
+    CODE_RESET_UNKNOWN,
+    CODE_CHANGE_PHONE,
+    CODE_CHANGE_PHONE_TAKEN,
+    CODE_CONSENT,
 ];
 /// Codes sent by SMS only (no email templates).
-pub const SMS_ONLY: [&str; 3] = [DISPATCHED, ESCALATED, CALENDAR_MISSING];
+pub const SMS_ONLY: [&str; 10] = [
+    DISPATCHED,
+    ESCALATED,
+    CALENDAR_MISSING,
+    CODE_REGISTER,
+    CODE_REGISTER_KNOWN,
+    CODE_RESET_PASSWORD,
+    CODE_RESET_UNKNOWN,
+    CODE_CHANGE_PHONE,
+    CODE_CHANGE_PHONE_TAKEN,
+    CODE_CONSENT,
+];
 
 /// Queues one message and the job that sends it.
 pub fn queue(

@@ -88,3 +88,11 @@ pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> String {
         .map(|a| a.ip().to_string())
         .unwrap_or_default()
 }
+
+/// The request's `User-Agent`, if readable (stored only coarsely, with a session).
+pub fn user_agent(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}

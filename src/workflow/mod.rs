@@ -5,6 +5,7 @@
 //! (docs/architecture.md §4); sign-in, the track lookup and document intake also own their hashing,
 //! rate limit and file handling.
 
+pub mod account;
 pub mod act;
 pub mod calendar_watch;
 pub mod courier;
@@ -16,9 +17,11 @@ pub mod figures;
 pub mod holidays;
 pub mod intake;
 pub mod issue;
+pub mod quota;
 pub mod register;
 pub mod revoke;
 pub mod session;
+pub mod sms_codes;
 pub mod track;
 
 use std::sync::Arc;
@@ -49,6 +52,8 @@ pub struct Services {
     /// Photos being normalised at once: each needs ~70 MB for a 12 MP photo, so a burst
     /// of uploads queues here instead of exhausting a small machine's memory.
     pub image_work: tokio::sync::Semaphore,
+    /// Daily quotas per account (drafts, submissions).
+    pub quotas: quota::Quotas,
 }
 
 /// See [`Services::image_work`].

@@ -1,13 +1,13 @@
 //! Sign in and out.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::CurrentUser;
 use crate::error::AppResult;
 use crate::read_model::views::{utc, JurisdictionRef, UserView};
-use crate::routes::cookies;
+use crate::routes::{client_ip, cookies, user_agent};
 use crate::state::AppState;
 use crate::workflow::session::{self, SignIn};
 
@@ -25,12 +25,17 @@ pub struct SessionResponse {
     pub user: UserView,
 }
 
-/// Sign in with phone and password.
+/// Sign in with phone and password. Failed attempts are throttled per phone and per
+/// client address: after a few, each further attempt must wait a growing delay, then
+/// the phone is locked for a while (a password reset by SMS unlocks it); a refusal is
+/// a 429 saying when to try again, with `Retry-After`.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SessionRequest,
-    responses((status = 200, body = SessionResponse), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = SessionResponse), (status = 401, body = crate::error::ErrorBody),
+              (status = 429, description = "too many failed sign-ins; `Retry-After` says when to try again", body = crate::error::ErrorBody)))]
 #[tracing::instrument(name = "sign_in", skip_all)]
 pub async fn create(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<SessionRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
@@ -38,6 +43,8 @@ pub async fn create(
         phone: body.phone.unwrap_or_default(),
         password: body.password.unwrap_or_default(),
         replaces: None,
+        client: client_ip(&req, state.settings.trust_forwarded_for),
+        user_agent: user_agent(&req),
     };
     let s = session::sign_in(&state, input).await?;
     let user = UserView::new(

@@ -305,7 +305,8 @@ impl Ctx {
             | AppError::Unprocessable(m)
             | AppError::TooLarge(m)
             | AppError::UnsupportedMedia(m)
-            | AppError::TooManyRequests(m) => (self.t("error_generic_title"), self.msg(m)),
+            | AppError::TooManyRequests(m)
+            | AppError::RetryAfter(m, _) => (self.t("error_generic_title"), self.msg(m)),
         };
         self.error_page(status, title, text)
     }
@@ -334,7 +335,9 @@ impl Ctx {
             AppError::Conflict(m)
             | AppError::Forbidden(m)
             | AppError::BadRequest(m)
-            | AppError::Unprocessable(m) => Some(self.msg(m)),
+            | AppError::Unprocessable(m)
+            | AppError::TooManyRequests(m)
+            | AppError::RetryAfter(m, _) => Some(self.msg(m)),
             _ => None,
         }
     }

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod office;
 pub mod public;
 pub mod resident;
+mod settings;
 mod track;
 pub mod view;
 
@@ -34,6 +35,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/register", web::get().to(account::register_form))
         .route("/register", web::post().to(account::register))
         .route("/signout", web::post().to(account::signout))
+        .route("/forgot", web::get().to(account::forgot_form))
+        .route("/forgot", web::post().to(account::forgot))
+        .route("/account", web::get().to(settings::page))
+        .route("/account/password", web::post().to(settings::password))
+        .route("/account/phone", web::post().to(settings::phone))
+        .route(
+            "/account/sessions/end-others",
+            web::post().to(settings::end_others),
+        )
+        .route(
+            "/account/sessions/{id}/end",
+            web::post().to(settings::end_session),
+        )
         .route("/apply/{code}", web::get().to(resident::apply_form))
         .route("/apply/{code}", web::post().to(resident::apply))
         .route("/my", web::get().to(resident::my_list))

@@ -22,6 +22,29 @@ pub struct Settings {
     pub db_timeout_secs: u64,
     /// How long a sign-in lasts, in hours.
     pub session_hours: i64,
+    /// A staff session unused this many minutes ends (besides `session_hours`).
+    pub session_idle_minutes_staff: i64,
+    /// A resident's session unused this many minutes ends.
+    pub session_idle_minutes_resident: i64,
+    /// SMS verification codes one phone may receive per 24 hours (all purposes).
+    pub sms_code_daily_per_phone: i64,
+    /// SMS verification codes one client address may ask for per 24 hours.
+    pub sms_code_daily_per_client: i64,
+    /// Failed sign-ins of one phone before each further attempt must wait (first
+    /// `sign_in_delay_secs`, doubling with every failure) …
+    pub sign_in_free_failures: i32,
+    /// … and before the phone is locked for `sign_in_lock_minutes` (a password reset
+    /// by SMS unlocks it).
+    pub sign_in_lock_failures: i32,
+    pub sign_in_delay_secs: i64,
+    pub sign_in_lock_minutes: i64,
+    /// The same two thresholds per client address (many people may share one).
+    pub sign_in_client_free_failures: i32,
+    pub sign_in_client_lock_failures: i32,
+    /// Applications (drafts) one account may create per 24 hours.
+    pub drafts_per_day: i32,
+    /// Submissions (each sends an SMS) one account may make per 24 hours.
+    pub submits_per_day: i32,
     /// Failed delivery attempts before the certificate goes back to the office.
     pub max_delivery_attempts: i32,
     /// The CJK font embedded (as a subset) in certificate PDFs.
@@ -111,6 +134,18 @@ impl Default for Settings {
             pool_size: 4,
             db_timeout_secs: 30,
             session_hours: 24 * 7,
+            session_idle_minutes_staff: 120,
+            session_idle_minutes_resident: 30 * 24 * 60,
+            sms_code_daily_per_phone: 10,
+            sms_code_daily_per_client: 50,
+            sign_in_free_failures: 5,
+            sign_in_lock_failures: 10,
+            sign_in_delay_secs: 2,
+            sign_in_lock_minutes: 15,
+            sign_in_client_free_failures: 20,
+            sign_in_client_lock_failures: 100,
+            drafts_per_day: 20,
+            submits_per_day: 20,
             max_delivery_attempts: crate::domain::dispatch::DEFAULT_MAX_ATTEMPTS,
             font_path: default_font_path(),
             font_index: 0,

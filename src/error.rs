@@ -36,6 +36,10 @@ pub enum AppError {
     /// The request body stopped arriving (see `body_timeout_secs`).
     #[error("request timeout: {0}")]
     RequestTimeout(Invalid),
+    /// A 429 that knows when to come back: the message says it, and `Retry-After`
+    /// carries the seconds.
+    #[error("too many requests; retry after {1} s")]
+    RetryAfter(Invalid, u64),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -94,7 +98,7 @@ impl AppError {
             AppError::Unprocessable(_) => "unprocessable",
             AppError::TooLarge(_) => "payload_too_large",
             AppError::UnsupportedMedia(_) => "unsupported_media_type",
-            AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::TooManyRequests(_) | AppError::RetryAfter(..) => "too_many_requests",
             AppError::RequestTimeout(_) => "request_timeout",
             AppError::Internal(_) => "internal",
         }
@@ -114,7 +118,8 @@ impl AppError {
             | AppError::TooLarge(m)
             | AppError::UnsupportedMedia(m)
             | AppError::TooManyRequests(m)
-            | AppError::RequestTimeout(m) => m.clone(),
+            | AppError::RequestTimeout(m)
+            | AppError::RetryAfter(m, _) => m.clone(),
             AppError::Internal(_) => Invalid::new(
                 "系统繁忙，请稍后再试",
                 "The service had a problem; please try again later",
@@ -155,7 +160,9 @@ impl ResponseError for AppError {
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests(_) | AppError::RetryAfter(..) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -173,7 +180,11 @@ impl ResponseError for AppError {
             ),
             _ => (BTreeMap::new(), BTreeMap::new()),
         };
-        HttpResponse::build(self.status_code()).json(ErrorBody {
+        let mut resp = HttpResponse::build(self.status_code());
+        if let AppError::RetryAfter(_, secs) = self {
+            resp.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        resp.json(ErrorBody {
             error: ErrorDetail {
                 code: self.code().to_owned(),
                 message: m.zh,

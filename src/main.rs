@@ -309,7 +309,11 @@ fn user_add(settings: &Settings, a: UserAdd) -> Result<(), String> {
         }
         (None, false) => return Err("give --password or --password-stdin".into()),
     };
-    let password_hash = hash_password(&password).map_err(describe)?;
+    let personal = [
+        phone.as_str(),
+        id_number.as_ref().map(|i| i.as_str()).unwrap_or(""),
+    ];
+    let password_hash = hash_password(&password, &personal).map_err(describe)?;
     let db = prepare_database(settings)?;
     let mut conn = db.write_conn().map_err(|e| e.to_string())?;
     let account = NewAccount {

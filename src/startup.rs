@@ -138,6 +138,10 @@ impl Application {
             ),
             image_work: tokio::sync::Semaphore::new(crate::workflow::IMAGE_WORKERS),
             upload_slots: crate::workflow::intake::UploadSlots::new(settings.uploads_per_account),
+            quotas: crate::workflow::quota::Quotas {
+                drafts_per_day: settings.drafts_per_day,
+                submits_per_day: settings.submits_per_day,
+            },
         });
         let mut settings = settings;
         settings.base_url = base_url.clone();

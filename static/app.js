@@ -53,4 +53,19 @@
       img.style.transform = "rotate(" + turns * 90 + "deg)";
     });
   });
+
+  // After a code was sent, 获取验证码 counts the minute down (the server refuses an
+  // earlier resend anyway).
+  document.querySelectorAll("button[data-countdown]").forEach(function (btn) {
+    var left = parseInt(btn.getAttribute("data-countdown"), 10) || 0;
+    var label = btn.textContent;
+    function tick() {
+      if (left <= 0) { btn.disabled = false; btn.textContent = label; return; }
+      btn.disabled = true;
+      btn.textContent = label + " (" + left + ")";
+      left -= 1;
+      setTimeout(tick, 1000);
+    }
+    tick();
+  });
 })();

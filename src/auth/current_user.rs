@@ -21,6 +21,8 @@ pub struct CurrentUser {
     pub jurisdiction: Option<(String, Level)>,
     /// The hash of the token this request came with (for sign-out).
     pub token_hash: String,
+    /// The id of this session (shown in the list of the user's sessions).
+    pub session_id: String,
 }
 
 impl CurrentUser {
@@ -53,6 +55,17 @@ pub fn request_token(req: &HttpRequest) -> Option<String> {
     req.cookie(&name).map(|c| c.value().to_owned())
 }
 
+/// How often a session's `last_seen_at` is written at most.
+pub const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
+
+/// The idle timeouts of the settings.
+pub fn idle_of(s: &crate::config::Settings) -> crate::db::users::Idle {
+    crate::db::users::Idle {
+        resident: chrono::Duration::minutes(s.session_idle_minutes_resident.max(1)),
+        staff: chrono::Duration::minutes(s.session_idle_minutes_staff.max(1)),
+    }
+}
+
 impl FromRequest for CurrentUser {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -67,10 +80,12 @@ impl FromRequest for CurrentUser {
             let state = state.ok_or_else(|| AppError::internal("app state missing"))?;
             let hash = token_hash(&token);
             let lookup = hash.clone();
-            let user = state
+            let idle = idle_of(&state.settings);
+            let t = now();
+            let (user, session) = state
                 .db
                 .read(move |c| {
-                    crate::db::users::by_session(c, &lookup, now()).map_err(AppError::from)
+                    crate::db::users::by_session(c, &lookup, t, idle).map_err(AppError::from)
                 })
                 .await?
                 .ok_or_else(|| {
@@ -79,6 +94,17 @@ impl FromRequest for CurrentUser {
                         "Your session has expired; please sign in again",
                     ))
                 })?;
+            // The idle clock restarts, written at most once a minute per session.
+            if session.last_seen_at < t - TOUCH_EVERY {
+                let id = session.id.clone();
+                state
+                    .db
+                    .with_writer(move |c| {
+                        crate::db::users::touch_session(c, &id, t, TOUCH_EVERY)
+                            .map_err(AppError::from)
+                    })
+                    .await?;
+            }
             let role =
                 Role::parse(&user.role).map_err(|_| AppError::internal("stored role unknown"))?;
             let jurisdiction = user
@@ -91,6 +117,7 @@ impl FromRequest for CurrentUser {
                 name: user.name,
                 jurisdiction,
                 token_hash: hash,
+                session_id: session.id,
             })
         })
     }

@@ -19,6 +19,8 @@ pub mod jobs;
 pub mod models;
 pub mod notifications;
 pub mod rate_limits;
+pub mod sign_in_failures;
+pub mod sms_codes;
 pub mod stats;
 mod stats_rows;
 pub mod track;

@@ -34,10 +34,39 @@ pub struct User {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions)]
 pub struct Session {
+    /// Random, shown to the owner to end the session by (never the token's hash).
+    pub id: String,
     pub token_hash: String,
     pub user_id: String,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    /// Refreshed at most once a minute; the idle timeout counts from here.
+    pub last_seen_at: NaiveDateTime,
+    /// Coarse: browser and system (`Chrome · Android`), or `API`.
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sms_codes)]
+pub struct SmsCode {
+    pub id: String,
+    pub phone: String,
+    pub purpose: String,
+    pub code_hash: String,
+    pub client_key: String,
+    pub tries: i32,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub consumed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sign_in_failures)]
+pub struct SignInFailures {
+    pub key: String,
+    pub failures: i32,
+    pub last_failure_at: NaiveDateTime,
+    pub locked_until: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -57,3 +57,12 @@ pub fn hit(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -
 pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(rate_limits::table.filter(rate_limits::window_start.lt(before))).execute(conn)
 }
+
+/// When the current window of `key` started, if it has one.
+pub fn window_start(conn: &mut DbConn, key: &str) -> QueryResult<Option<NaiveDateTime>> {
+    rate_limits::table
+        .find(key)
+        .select(rate_limits::window_start)
+        .first(conn)
+        .optional()
+}

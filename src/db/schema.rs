@@ -29,11 +29,37 @@ diesel::table! {
 }
 
 diesel::table! {
-    sessions (token_hash) {
+    sessions (id) {
+        id -> Text,
         token_hash -> Text,
         user_id -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        user_agent -> Text,
+    }
+}
+
+diesel::table! {
+    sign_in_failures (key) {
+        key -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sms_codes (id) {
+        id -> Text,
+        phone -> Text,
+        purpose -> Text,
+        code_hash -> Text,
+        client_key -> Text,
+        tries -> Integer,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        consumed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -276,6 +302,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     jurisdictions,
     users,
     sessions,
+    sign_in_failures,
+    sms_codes,
     certificate_types,
     counters,
     holidays,

@@ -17,6 +17,7 @@ pub mod scope;
 pub mod status;
 pub mod statutory;
 pub mod text;
+pub mod throttle;
 pub mod tracking;
 
 /// Why a value was refused, in the user's two languages (Chinese first).

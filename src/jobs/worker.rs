@@ -123,6 +123,8 @@ impl Worker {
                 let t = now();
                 jobs::purge_done(c, t - chrono::Duration::days(days))?;
                 rate_limits::purge(c, t - chrono::Duration::days(1))?;
+                // Sign-in failures count for a day (`domain::throttle::FORGET_AFTER`).
+                crate::db::sign_in_failures::purge(c, t - chrono::Duration::days(2))?;
                 Ok::<_, DbError>(())
             })
             .await;

@@ -34,8 +34,19 @@ pub const DELIVERY_CODE: &str = "delivery_code";
 /// To an admin: next year's holiday calendar is not loaded yet (weekly from October).
 pub const CALENDAR_MISSING: &str = "calendar_missing";
 
+/// SMS verification codes (`workflow::sms_codes`), one template per answer: the code
+/// itself is the `code` parameter. The `*_KNOWN`/`*_UNKNOWN`/`*_TAKEN` texts carry no
+/// code; they tell the phone's owner what was asked and why nothing can be done.
+pub const CODE_REGISTER: &str = "code_register";
+pub const CODE_REGISTER_KNOWN: &str = "code_register_known";
+pub const CODE_RESET_PASSWORD: &str = "code_reset_password";
+pub const CODE_RESET_UNKNOWN: &str = "code_reset_unknown";
+pub const CODE_CHANGE_PHONE: &str = "code_change_phone";
+pub const CODE_CHANGE_PHONE_TAKEN: &str = "code_change_phone_taken";
+pub const CODE_CONSENT: &str = "code_consent";
+
 /// Every template code, for checks over templates/.
-pub const ALL: [&str; 10] = [
+pub const ALL: [&str; 17] = [
     SUBMITTED,
     RETURNED,
     REJECTED,
@@ -46,14 +57,28 @@ pub const ALL: [&str; 10] = [
     CALENDAR_MISSING,
     DELIVERY_LOCKED,
     DELIVERY_CODE,
+    CODE_REGISTER,
+    CODE_REGISTER_KNOWN,
+    CODE_RESET_PASSWORD,
+    CODE_RESET_UNKNOWN,
+    CODE_CHANGE_PHONE,
+    CODE_CHANGE_PHONE_TAKEN,
+    CODE_CONSENT,
 ];
 /// Codes sent by SMS only (no email templates).
-pub const SMS_ONLY: [&str; 5] = [
+pub const SMS_ONLY: [&str; 12] = [
     DISPATCHED,
     ESCALATED,
     CALENDAR_MISSING,
     DELIVERY_LOCKED,
     DELIVERY_CODE,
+    CODE_REGISTER,
+    CODE_REGISTER_KNOWN,
+    CODE_RESET_PASSWORD,
+    CODE_RESET_UNKNOWN,
+    CODE_CHANGE_PHONE,
+    CODE_CHANGE_PHONE_TAKEN,
+    CODE_CONSENT,
 ];
 
 /// Queues one message and the job that sends it.

@@ -28,6 +28,8 @@ documented_routes! {
     post "/api/v1/session" => super::api::session::create;
     delete "/api/v1/session" => super::api::session::delete;
     post "/api/v1/residents" => super::api::residents::register;
+    post "/api/v1/sms-codes" => super::api::accounts::send_code;
+    post "/api/v1/password-reset" => super::api::accounts::reset_password;
     get "/api/v1/certificate-types" => super::api::catalog::types;
     get "/api/v1/jurisdictions" => super::api::catalog::jurisdictions;
     post "/api/v1/applications" => super::api::applications::create;
@@ -46,6 +48,11 @@ documented_routes! {
     post "/api/v1/dispatches/{id}/code" => super::api::dispatches::new_code;
     get "/api/v1/me" => super::api::me::get;
     patch "/api/v1/me" => super::api::me::patch;
+    post "/api/v1/me/password" => super::api::me::change_password;
+    post "/api/v1/me/phone" => super::api::me::change_phone;
+    get "/api/v1/me/sessions" => super::api::me::sessions;
+    delete "/api/v1/me/sessions" => super::api::me::end_other_sessions;
+    delete "/api/v1/me/sessions/{id}" => super::api::me::end_session;
     get "/api/v1/track" => super::api::track::get;
     get "/api/v1/admin/jobs" => super::api::admin_jobs::list;
     post "/api/v1/admin/jobs/{id}/retry" => super::api::admin_jobs::retry;

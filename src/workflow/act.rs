@@ -102,6 +102,9 @@ pub fn act(
             if !missing.is_empty() {
                 return Err(AppError::Validation(missing));
             }
+            // Each submission sends an SMS: a daily quota per account.
+            let quota = svc.quotas.submits_per_day;
+            super::quota::take(conn, super::quota::Kind::Submit, &user.id, quota, at)?;
             // The office's clock (re)starts now: time with the resident does not count.
             app.current_step = 0;
             app.submitted_at = Some(at);

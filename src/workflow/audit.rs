@@ -142,3 +142,29 @@ pub async fn sign_in(
         .await
         .map_err(|e: AppError| e)
 }
+
+/// A sign-in attempt refused by the throttle before the password was checked.
+pub async fn sign_in_throttled(state: &AppState, client: &Client, phone: &str) -> AppResult<()> {
+    let phone = phone.to_owned();
+    let client = client.clone();
+    state
+        .db
+        .write(move |c| {
+            let user_id = users::by_phone(c, &phone)?.map(|u| u.id);
+            record(
+                c,
+                &client,
+                Entry {
+                    target_id: user_id.clone().unwrap_or_default(),
+                    user_id,
+                    action: action::SIGN_IN,
+                    target_type: "user",
+                    outcome: "refused",
+                    phone: Some(phone),
+                    detail: Some("throttled".to_owned()),
+                    ..Entry::default()
+                },
+            )
+        })
+        .await
+}

@@ -181,7 +181,13 @@ fn apply_delivery(app: &mut Application, d: Delivery) {
     }
 }
 
-pub fn create(conn: &mut DbConn, user: &CurrentUser, input: DraftInput) -> AppResult<Application> {
+/// Creates the draft; `drafts_per_day` is the account's daily quota (429 beyond).
+pub fn create(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    input: DraftInput,
+    drafts_per_day: i32,
+) -> AppResult<Application> {
     user.require_role(&[Role::Resident])?;
     // The subject defaults to the resident themself, as registered.
     let account = users::by_id(conn, &user.id)?.ok_or_else(AppError::unauthorized)?;
@@ -208,6 +214,13 @@ pub fn create(conn: &mut DbConn, user: &CurrentUser, input: DraftInput) -> AppRe
     }
     let form_data = check_form(&t, &input.form)?;
     let at = now();
+    super::quota::take(
+        conn,
+        super::quota::Kind::Draft,
+        &user.id,
+        drafts_per_day,
+        at,
+    )?;
     let year = chrono::Datelike::year(&crate::domain::calendar::china_date(at.and_utc()));
     let seq = catalog::next_counter(conn, &format!("application:{year}"))?;
     let mut app = Application {

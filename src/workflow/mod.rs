@@ -5,6 +5,7 @@
 //! (docs/architecture.md §4); sign-in, the track lookup and document intake also own their hashing,
 //! rate limit and file handling.
 
+pub mod account;
 pub mod act;
 pub mod audit;
 pub mod calendar_watch;
@@ -17,9 +18,11 @@ pub mod figures;
 pub mod holidays;
 pub mod intake;
 pub mod issue;
+pub mod quota;
 pub mod register;
 pub mod revoke;
 pub mod session;
+pub mod sms_codes;
 pub mod sweep;
 pub mod track;
 
@@ -53,6 +56,8 @@ pub struct Services {
     pub image_work: tokio::sync::Semaphore,
     /// Uploads in progress per account (`uploads_per_account`, per instance).
     pub upload_slots: intake::UploadSlots,
+    /// Daily quotas per account (drafts, submissions).
+    pub quotas: quota::Quotas,
 }
 
 /// See [`Services::image_work`].

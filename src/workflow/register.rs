@@ -9,6 +9,7 @@ use crate::domain::role::Role;
 use crate::domain::{text, Invalid};
 use crate::error::{AppError, AppResult, Fields};
 use crate::state::AppState;
+use crate::workflow::sms_codes::{self, Purpose};
 
 /// A resident's registration as typed.
 pub struct Registration {
@@ -18,16 +19,23 @@ pub struct Registration {
     pub password: String,
     /// The page asks for the password twice; the API does not.
     pub password_again: Option<String>,
+    /// The `register` code sent by SMS to the phone (`workflow::sms_codes`).
+    pub code: String,
 }
 
 /// Checks every field (all problems reported at once), hashes the password off the
-/// executor and creates the resident's account.
+/// executor, then checks the SMS code and creates the resident's account in one
+/// transaction. A phone that already has an account was never sent a registration
+/// code, so its answer is the same "code wrong or expired" as any bad code: the
+/// answer does not tell whether a phone is registered.
 pub async fn register_resident(state: &AppState, r: Registration) -> AppResult<User> {
     let mut f = Fields::default();
     let phone = f.take("phone", Phone::parse(&r.phone));
+    let code = f.take("code", sms_codes::parse_code(&r.code));
     let name = f.take("name", text::person_name(&r.name));
     let id = f.take("id_number", IdNumber::parse(&r.id_number));
-    let strong = f.take("password", password::check_strength(&r.password));
+    let personal = [r.phone.trim(), r.id_number.trim()];
+    let strong = f.take("password", password::check_policy(&r.password, &personal));
     if strong.is_some() && r.password_again.is_some_and(|again| again != r.password) {
         f.add(
             "password2",
@@ -35,11 +43,11 @@ pub async fn register_resident(state: &AppState, r: Registration) -> AppResult<U
         );
     }
     f.finish()?;
-    let (Some(phone), Some(name), Some(id)) = (phone, name, id) else {
+    let (Some(phone), Some(name), Some(id), Some(code)) = (phone, name, id, code) else {
         return Err(AppError::internal("validated fields missing"));
     };
     let pw = r.password;
-    let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pw).map_err(AppError::internal))
         .await
         .map_err(AppError::internal)??;
     let account = NewAccount {
@@ -50,7 +58,15 @@ pub async fn register_resident(state: &AppState, r: Registration) -> AppResult<U
         id_number: Some(id),
         jurisdiction: None,
     };
-    let user = state.db.write(move |c| create_account(c, account)).await?;
+    let user = state
+        .db
+        .with_writer(move |c| {
+            let phone = account.phone.as_str().to_owned();
+            sms_codes::with_code(c, &phone, Purpose::Register, &code, |c, _| {
+                create_account(c, account)
+            })
+        })
+        .await?;
     tracing::info!(user_id = %user.id, "resident registered");
     Ok(user)
 }
@@ -108,8 +124,9 @@ pub fn create_account(conn: &mut DbConn, a: NewAccount) -> AppResult<User> {
     Ok(user)
 }
 
-/// Hashes outside any transaction (argon2 takes tens of milliseconds by design).
-pub fn hash_password(pw: &str) -> AppResult<String> {
-    password::check_strength(pw).map_err(|e| AppError::field("password", e))?;
+/// Checks the password policy (`personal`: the account's phone and ID number) and
+/// hashes, outside any transaction (argon2 takes tens of milliseconds by design).
+pub fn hash_password(pw: &str, personal: &[&str]) -> AppResult<String> {
+    password::check_policy(pw, personal).map_err(|e| AppError::field("password", e))?;
     password::hash(pw).map_err(AppError::internal)
 }

@@ -251,14 +251,16 @@ impl TestApp {
         .clone()
     }
 
-    /// Registers a new resident and signs in; returns (token, phone, id_number).
+    /// Registers a new resident (with the SMS code, as a person would) and signs in;
+    /// returns (token, phone, id_number).
     pub async fn new_resident(&self, name: &str) -> (String, String, String) {
         let (phone, id) = (phone(), id_number());
+        let code = self.sms_code(&phone, "register").await;
         let r = self
             .post(
                 "/api/v1/residents",
                 None,
-                json!({"phone": phone, "password": "secret-pass-1", "name": name, "id_number": id}),
+                json!({"phone": phone, "password": "secret-pass-1", "name": name, "id_number": id, "code": code}),
             )
             .await;
         assert_eq!(r.status, 201, "register: {}", r.body);
@@ -556,14 +558,72 @@ impl TestApp {
         self.send(Method::PATCH, path, token, Some(body)).await
     }
 
-    /// `POST /api/v1/residents`.
+    /// `POST /api/v1/residents` with the code sent for it: asks for a `register` code
+    /// first and sends whatever code reached the phone (`000000` when none did: a bad
+    /// phone, a phone with an account).
     pub async fn register(&self, phone: &str, password: &str, id_number: &str) -> Resp {
+        let r = self.request_code(phone, "register").await;
+        let code = match r.status {
+            202 => self.sent_code(phone, "code_register").await,
+            _ => None,
+        };
         self.post(
             "/api/v1/residents",
             None,
-            json!({"phone": phone, "password": password, "name": "测试人", "id_number": id_number}),
+            json!({"phone": phone, "password": password, "name": "测试人", "id_number": id_number,
+                   "code": code.unwrap_or_else(|| "000000".into())}),
         )
         .await
+    }
+
+    /// `POST /api/v1/sms-codes`.
+    pub async fn request_code(&self, phone: &str, purpose: &str) -> Resp {
+        self.post(
+            "/api/v1/sms-codes",
+            None,
+            json!({"phone": phone, "purpose": purpose}),
+        )
+        .await
+    }
+
+    /// The newest SMS-code message to `phone` (as typed), read from the outbox as the
+    /// SMS gateway gets it: (template, params).
+    pub async fn last_code_sms(&self, phone: &str) -> Option<(String, Value)> {
+        use diesel::prelude::*;
+        use zhengming::db::schema::notifications::dsl as n;
+        let to = zhengming::domain::phone::Phone::parse(phone)
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|_| phone.to_owned());
+        let row: Option<(String, String)> = self
+            .with_db(move |c| {
+                n::notifications
+                    .filter(n::recipient.eq(to))
+                    .filter(n::template_code.like("code_%"))
+                    .order(n::id.desc())
+                    .select((n::template_code, n::params))
+                    .first(c)
+                    .optional()
+                    .unwrap()
+            })
+            .await;
+        row.map(|(t, p)| (t, serde_json::from_str(&p).unwrap()))
+    }
+
+    /// The code in the newest SMS-code message to `phone`, if that message is
+    /// `template` (e.g. `code_register`).
+    pub async fn sent_code(&self, phone: &str, template: &str) -> Option<String> {
+        let (t, params) = self.last_code_sms(phone).await?;
+        (t == template).then(|| params["code"].as_str().map(str::to_owned))?
+    }
+
+    /// Asks for a code for `purpose` and returns the code the phone received.
+    pub async fn sms_code(&self, phone: &str, purpose: &str) -> String {
+        let r = self.request_code(phone, purpose).await;
+        assert_eq!(r.status, 202, "sms code for {phone}: {}", r.body);
+        let template = format!("code_{purpose}");
+        self.sent_code(phone, &template)
+            .await
+            .unwrap_or_else(|| panic!("no {template} SMS to {phone}"))
     }
 
     /// `POST /api/v1/session` without insisting on success.

@@ -2,6 +2,7 @@
 //! file and a fresh PostgreSQL database.
 
 mod access;
+mod accounts;
 mod admin_jobs;
 mod catalog;
 mod concurrency;

@@ -121,23 +121,36 @@ async fn whole_journey(width: u32) {
     assert!(guide.contains("法律依据") && guide.contains("承诺时限") && guide.contains("所需材料"));
     b.screenshot("guide").await;
 
-    // A resident registers (a mistake first: the error shows next to the field and
-    // the typed values stay), then signs in.
+    // A resident registers: 获取验证码 sends the SMS code and shows the form again
+    // with what was typed; a mistake next (the error shows next to the field and the
+    // typed values stay), then it works and they sign in.
     let (phone, id) = (helpers::phone(), helpers::id_number());
     b.goto(&app.url("/register")).await;
     b.fill("#in-name", "李秀兰").await;
     b.fill("#in-phone", &phone).await;
+    b.submit("button[value=send_code]").await;
+    assert!(b.body().await.contains("验证码已发送"), "the code note");
+    assert_eq!(b.value("#in-name").await, "李秀兰");
+    assert_eq!(b.value("#in-phone").await, phone);
+    assert_fits_screen(&b).await;
+    b.screenshot("register-code-sent").await;
+    let code = app
+        .sent_code(&phone, "code_register")
+        .await
+        .expect("a registration code by SMS");
+    b.fill("#in-code", &code).await;
     b.fill("#in-id_number", "123").await;
     b.fill("#in-password", "secret-pass-1").await;
     b.fill("#in-password2", "secret-pass-1").await;
-    b.submit("form.form button[type=submit]").await;
+    b.submit("form.form button.big").await;
     assert!(!b.text("#err-id_number").await.is_empty());
     assert_eq!(b.value("#in-name").await, "李秀兰");
+    assert_eq!(b.value("#in-code").await, code);
     b.screenshot("register-error").await;
     b.fill("#in-id_number", &id).await;
     b.fill("#in-password", "secret-pass-1").await;
     b.fill("#in-password2", "secret-pass-1").await;
-    b.submit("form.form button[type=submit]").await;
+    b.submit("form.form button.big").await;
     assert!(b.body().await.contains("注册成功"));
     sign_in(&b, &app, &phone, "secret-pass-1").await;
 

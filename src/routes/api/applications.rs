@@ -85,6 +85,7 @@ pub async fn create(
     };
     let form = b.form.unwrap_or_else(|| serde_json::json!({}));
     let me = user.clone();
+    let per_day = state.services.quotas.drafts_per_day;
     let detail = state
         .db
         .write(move |c| {
@@ -96,7 +97,7 @@ pub async fn create(
                 form,
                 delivery,
             };
-            let app = drafts::create(c, &me, input)?;
+            let app = drafts::create(c, &me, input, per_day)?;
             detail::load(c, &me, &app.id, None)
         })
         .await?;

@@ -1,6 +1,7 @@
 //! JSON API v1 (docs/architecture.md §8), one module per resource. The routes are registered and
 //! documented from one list, `routes::documented`.
 
+pub mod accounts;
 pub mod actions;
 pub mod admin_audit;
 pub mod admin_jobs;

@@ -25,9 +25,13 @@ pub struct SessionResponse {
     pub user: UserView,
 }
 
-/// Sign in with phone and password.
+/// Sign in with phone and password. Failed attempts are throttled per phone and per
+/// client address: after a few, each further attempt must wait a growing delay, then
+/// the phone is locked for a while (a password reset by SMS unlocks it); a refusal is
+/// a 429 saying when to try again, with `Retry-After`.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SessionRequest,
-    responses((status = 200, body = SessionResponse), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = SessionResponse), (status = 401, body = crate::error::ErrorBody),
+              (status = 429, description = "too many failed sign-ins; `Retry-After` says when to try again", body = crate::error::ErrorBody)))]
 #[tracing::instrument(name = "sign_in", skip_all)]
 pub async fn create(
     state: web::Data<AppState>,

@@ -299,7 +299,8 @@ impl Ctx {
             | AppError::TooLarge(m)
             | AppError::UnsupportedMedia(m)
             | AppError::TooManyRequests(m)
-            | AppError::RequestTimeout(m) => (self.t("error_generic_title"), self.msg(m)),
+            | AppError::RequestTimeout(m)
+            | AppError::RetryAfter(m, _) => (self.t("error_generic_title"), self.msg(m)),
         };
         self.error_page(status, title, text)
     }
@@ -328,7 +329,9 @@ impl Ctx {
             AppError::Conflict(m)
             | AppError::Forbidden(m)
             | AppError::BadRequest(m)
-            | AppError::Unprocessable(m) => Some(self.msg(m)),
+            | AppError::Unprocessable(m)
+            | AppError::TooManyRequests(m)
+            | AppError::RetryAfter(m, _) => Some(self.msg(m)),
             _ => None,
         }
     }

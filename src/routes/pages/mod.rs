@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod office;
 pub mod public;
 pub mod resident;
+mod settings;
 mod track;
 pub mod view;
 
@@ -52,6 +53,13 @@ route_list! {
     get "/register" => account::register_form;
     post "/register" => account::register;
     post "/signout" => account::signout;
+    get "/forgot" => account::forgot_form;
+    post "/forgot" => account::forgot;
+    get "/account" => settings::page;
+    post "/account/password" => settings::password;
+    post "/account/phone" => settings::phone;
+    post "/account/sessions/end-others" => settings::end_others;
+    post "/account/sessions/{id}/end" => settings::end_session;
     get "/apply/{code}" => resident::apply_form;
     post "/apply/{code}" => resident::apply;
     get "/my" => resident::my_list;

@@ -164,6 +164,7 @@ pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult 
     let typed = typed_values(&form);
     let form_vec = form.into_inner();
     let me = user.clone();
+    let per_day = ctx.state.services.quotas.drafts_per_day;
     let result = ctx
         .state
         .db
@@ -179,7 +180,7 @@ pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult 
                 form: form_value,
                 delivery: delivery.ok_or_else(|| AppError::internal("delivery missing"))?,
             };
-            drafts::create(c, &me, input)
+            drafts::create(c, &me, input, per_day)
         })
         .await;
     match result {

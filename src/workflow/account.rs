@@ -1,0 +1,195 @@
+//! The account's own secrets: a forgotten password reset by SMS code, a password
+//! changed while signed in, the account moved to a new phone (proven by a code sent
+//! there). The page and the API call the same functions.
+
+use crate::auth::{password, CurrentUser};
+use crate::db::{sign_in_failures, users};
+use crate::domain::phone::Phone;
+use crate::domain::Invalid;
+use crate::error::{AppError, AppResult, Fields};
+use crate::state::AppState;
+use crate::workflow::session::{phone_key, verify_password};
+use crate::workflow::sms_codes::{self, bad_code, Purpose};
+
+fn hash(pw: String) -> impl FnOnce() -> AppResult<String> {
+    move || password::hash(&pw).map_err(AppError::internal)
+}
+
+fn same_as_id() -> AppError {
+    AppError::field(
+        "new_password",
+        Invalid::new(
+            "密码不能与手机号或身份证号相同",
+            "The password must not be your phone number or ID number",
+        ),
+    )
+}
+
+fn wrong_current() -> AppError {
+    AppError::field(
+        "current_password",
+        Invalid::new("当前密码不正确", "The current password is wrong"),
+    )
+}
+
+/// `POST /api/v1/password-reset`: a new password for the account of `phone`, proven
+/// by a `reset_password` code. The answer is the same whether or not the phone has an
+/// account (an unknown phone was never sent a code that works). Every session of the
+/// account ends and its sign-in lock is lifted.
+pub async fn reset_password(
+    state: &AppState,
+    phone: &str,
+    code: &str,
+    new_password: String,
+) -> AppResult<()> {
+    let mut f = Fields::default();
+    let phone = f.take("phone", Phone::parse(phone));
+    let code = f.take("code", sms_codes::parse_code(code));
+    let personal = [phone.as_ref().map(|p| p.as_str()).unwrap_or("")];
+    f.take(
+        "new_password",
+        password::check_policy(&new_password, &personal),
+    );
+    f.finish()?;
+    let (Some(phone), Some(code)) = (phone, code) else {
+        return Err(AppError::internal("validated fields missing"));
+    };
+    let check = new_password.clone();
+    let hashed = tokio::task::spawn_blocking(hash(new_password))
+        .await
+        .map_err(AppError::internal)??;
+    let user_id = state
+        .db
+        .with_writer(move |c| {
+            sms_codes::with_code(c, phone.as_str(), Purpose::ResetPassword, &code, |c, t| {
+                let user = users::by_phone(c, phone.as_str())?.ok_or_else(bad_code)?;
+                let id = user.id_number.as_deref().unwrap_or("");
+                if password::check_policy(&check, &[id]).is_err() {
+                    return Err(same_as_id());
+                }
+                users::set_password(c, &user.id, &hashed, t)?;
+                users::delete_sessions_of(c, &user.id, None)?;
+                sign_in_failures::delete(c, &phone_key(&phone))?;
+                Ok(user.id)
+            })
+        })
+        .await?;
+    tracing::info!(user_id = %user_id, "password reset by SMS code");
+    Ok(())
+}
+
+/// `POST /api/v1/me/password`: the current password, then the new one. Every other
+/// session of the account ends; this one stays.
+pub async fn change_password(
+    state: &AppState,
+    user: &CurrentUser,
+    current: String,
+    new_password: String,
+) -> AppResult<()> {
+    let uid = user.id.clone();
+    let account = state
+        .db
+        .read(move |c| Ok::<_, AppError>(users::by_id(c, &uid)?))
+        .await?
+        .ok_or_else(AppError::unauthorized)?;
+    let personal = [
+        account.phone.as_str(),
+        account.id_number.as_deref().unwrap_or(""),
+    ];
+    let mut f = Fields::default();
+    if current.is_empty() {
+        f.add(
+            "current_password",
+            Invalid::new("请输入当前密码", "Enter the current password"),
+        );
+    }
+    f.take(
+        "new_password",
+        password::check_policy(&new_password, &personal),
+    );
+    if current == new_password && !current.is_empty() {
+        f.add(
+            "new_password",
+            Invalid::new(
+                "新密码不能与当前密码相同",
+                "The new password must differ from the current one",
+            ),
+        );
+    }
+    f.finish()?;
+    let phone = Phone::parse(&account.phone).map_err(AppError::internal)?;
+    if !verify_password(state, &phone, current, account.password_hash.clone()).await? {
+        return Err(wrong_current());
+    }
+    let hashed = tokio::task::spawn_blocking(hash(new_password))
+        .await
+        .map_err(AppError::internal)??;
+    let (uid, keep) = (user.id.clone(), user.session_id.clone());
+    state
+        .db
+        .write(move |c| {
+            let t = crate::db::models::now();
+            users::set_password(c, &uid, &hashed, t)?;
+            users::delete_sessions_of(c, &uid, Some(&keep))?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    tracing::info!(user_id = %user.id, "password changed");
+    Ok(())
+}
+
+/// `POST /api/v1/me/phone`: moves the account to `new_phone`, proven by the
+/// `change_phone` code sent there, with the current password. Returns the new phone.
+pub async fn change_phone(
+    state: &AppState,
+    user: &CurrentUser,
+    new_phone: &str,
+    code: &str,
+    current: String,
+) -> AppResult<String> {
+    let mut f = Fields::default();
+    let new_phone = f.take("phone", Phone::parse(new_phone));
+    let code = f.take("code", sms_codes::parse_code(code));
+    if current.is_empty() {
+        f.add(
+            "current_password",
+            Invalid::new("请输入当前密码", "Enter the current password"),
+        );
+    }
+    f.finish()?;
+    let (Some(new_phone), Some(code)) = (new_phone, code) else {
+        return Err(AppError::internal("validated fields missing"));
+    };
+    let uid = user.id.clone();
+    let account = state
+        .db
+        .read(move |c| Ok::<_, AppError>(users::by_id(c, &uid)?))
+        .await?
+        .ok_or_else(AppError::unauthorized)?;
+    let phone = Phone::parse(&account.phone).map_err(AppError::internal)?;
+    if !verify_password(state, &phone, current, account.password_hash).await? {
+        return Err(wrong_current());
+    }
+    let uid = user.id.clone();
+    let moved = new_phone.as_str().to_owned();
+    state
+        .db
+        .with_writer(move |c| {
+            sms_codes::with_code(
+                c,
+                new_phone.as_str(),
+                Purpose::ChangePhone,
+                &code,
+                |c, t| {
+                    if users::phone_taken(c, new_phone.as_str())? {
+                        return Err(bad_code());
+                    }
+                    users::set_phone(c, &uid, new_phone.as_str(), t)?;
+                    Ok(())
+                },
+            )
+        })
+        .await?;
+    tracing::info!(user_id = %user.id, "account phone changed");
+    Ok(moved)
+}

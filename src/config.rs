@@ -263,3 +263,21 @@ impl Settings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Settings;
+
+    #[test]
+    fn cookies_are_host_prefixed_only_over_https() {
+        let mut s = Settings {
+            base_url: "http://127.0.0.1:8080".into(),
+            ..Settings::default()
+        };
+        assert!(!s.https());
+        assert_eq!(s.cookie_name("zm_session"), "zm_session");
+        s.base_url = "https://zm.example.gov.cn".into();
+        assert!(s.https());
+        assert_eq!(s.cookie_name("zm_session"), "__Host-zm_session");
+    }
+}

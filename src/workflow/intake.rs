@@ -227,3 +227,23 @@ async fn store_and_record(
     let (u, r) = (user.clone(), row.clone());
     db.write(move |c| attach(c, &u, &r, max_files)).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::UploadSlots;
+
+    #[test]
+    fn an_account_holds_at_most_max_slots_and_gets_them_back() {
+        let slots = UploadSlots::new(2);
+        let a1 = slots.acquire("a").unwrap();
+        let _a2 = slots.acquire("a").unwrap();
+        let e = slots.acquire("a").err().expect("a third is refused");
+        assert!(matches!(e, crate::error::AppError::TooManyRequests(_)));
+        let _b = slots.acquire("b").expect("another account is not affected");
+        drop(a1);
+        let _a3 = slots
+            .acquire("a")
+            .expect("a slot comes back when an upload ends");
+        assert!(slots.acquire("a").is_err());
+    }
+}

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::both_backends;
-use crate::helpers::{accounts, spawn_app, Backend};
+use crate::helpers::{accounts, spawn_app, spawn_app_with, Backend};
 
 /// Rounds per backend: each races a fresh case, so a lost race shows up reliably.
 const ROUNDS: usize = 5;
@@ -85,7 +85,9 @@ both_backends!(one_official_approving_twice_at_once_issues_one_certificate);
 
 async fn concurrent_drafts_get_distinct_numbers(backend: Backend) {
     const DRAFTS: usize = 20;
-    let app = Arc::new(spawn_app(backend).await);
+    // Each draft uploads its documents at once: lift the per-account upload limit (2),
+    // which is not what this test is about.
+    let app = Arc::new(spawn_app_with(backend, |s| s.uploads_per_account = DRAFTS).await);
     let (a, _, _) = app.new_resident("孙一").await;
     let (b, _, _) = app.new_resident("孙二").await;
     let mut tasks = tokio::task::JoinSet::new();

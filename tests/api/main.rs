@@ -3,8 +3,10 @@
 
 mod access;
 mod admin_jobs;
+mod audit;
 mod catalog;
 mod concurrency;
+mod delivery_lock;
 mod documents;
 mod fixtures;
 mod helpers;
@@ -14,6 +16,7 @@ mod openapi;
 #[allow(dead_code)]
 #[path = "../pdf/support.rs"]
 mod pdf_support;
+mod privilege;
 mod scenario;
 mod schema;
 mod smtp_sink;

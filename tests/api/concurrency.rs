@@ -94,9 +94,7 @@ async fn concurrent_drafts_get_distinct_numbers(backend: Backend) {
     for i in 0..DRAFTS {
         let app = Arc::clone(&app);
         let token = if i % 2 == 0 { a.clone() } else { b.clone() };
-        // Without documents: an account uploads at most two files at once (issue 14),
-        // and what races here is the numbering, not the uploads.
-        tasks.spawn(async move { app.bare_draft(&token, "pickup").await });
+        tasks.spawn(async move { app.draft(&token, "pickup").await });
     }
     let mut numbers = HashSet::new();
     let mut ids = HashSet::new();

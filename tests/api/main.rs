@@ -4,8 +4,10 @@
 mod access;
 mod accounts;
 mod admin_jobs;
+mod audit;
 mod catalog;
 mod concurrency;
+mod delivery_lock;
 mod documents;
 mod fixtures;
 mod hardening;
@@ -16,6 +18,7 @@ mod openapi;
 #[allow(dead_code)]
 #[path = "../pdf/support.rs"]
 mod pdf_support;
+mod privilege;
 mod scenario;
 mod schema;
 mod smtp_sink;

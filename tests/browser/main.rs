@@ -625,4 +625,53 @@ async fn pages_work_under_the_content_security_policy() {
         )
         .await;
     assert_eq!(weight, json!("700"), "the API index is styled");
+
+/// The admin reads the audit log on a phone: a failed and a successful sign-in of an
+/// official, found by the official's phone, newest first, nothing wider than the
+/// screen (long user agents wrap); then by case number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_reads_the_audit_log_on_a_phone() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let official = app.staff_phone("official", accounts::TOWNSHIP).await;
+    assert_eq!(
+        app.try_login(&official, "not-the-password").await.status,
+        401
+    );
+    app.login(&official, DEMO_PASSWORD).await;
+    let (resident, _, _) = app.new_resident("孙八").await;
+    let case = app.issued(&resident, "pickup").await;
+    let township = app.login_staff("official", accounts::TOWNSHIP).await;
+    let id = case["id"].as_str().unwrap();
+    let number = case["number"].as_str().unwrap();
+    let r = app
+        .get(
+            &format!("/api/v1/applications/{id}?reveal=true"),
+            Some(&township),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+
+    let mut b = Browser::launch(360, "audit").await;
+    let admin_phone = app.admin_phone().await;
+    sign_in(&b, &app, &admin_phone, DEMO_PASSWORD).await;
+    b.goto(&app.url("/")).await;
+    b.submit("a[href='/admin/audit']").await;
+    b.fill("#audit-user", &official).await;
+    b.submit("#audit-filter button").await;
+    let rows = b.text("#audit-rows").await;
+    assert!(rows.contains("登录") && rows.contains("失败"), "{rows}");
+    assert!(rows.contains("雁鸣湖镇经办人"), "{rows}");
+    assert!(rows.contains("127.0.0.1"), "{rows}");
+    assert_fits_screen(&b).await;
+    b.screenshot("audit-person").await;
+
+    b.goto(&app.url(&format!("/admin/audit?case={number}")))
+        .await;
+    let rows = b.text("#audit-rows").await;
+    assert!(
+        rows.contains("查看完整身份证号") && rows.contains(number),
+        "{rows}"
+    );
+    assert_fits_screen(&b).await;
+    b.screenshot("audit-case").await;
 }

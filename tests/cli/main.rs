@@ -210,5 +210,36 @@ async fn user_add_creates_staff_who_can_sign_in() {
             "{phone} was not created"
         );
     }
+
+    // The audit log: the account added from the shell and the sign-ins just made,
+    // read by person; `audit` without a filter is refused.
+    let out = zhengming(dir.path(), &["audit", "--user", "13600001111"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("time"), "{table}");
+    assert!(
+        lines[1].contains("sign_in") && lines[1].contains("ok"),
+        "newest first: {table}"
+    );
+    assert!(lines[1].contains("韩梅梅 (official)"), "{table}");
+    assert!(
+        lines.iter().any(|l| l.contains("user_add")
+            && l.contains("cli")
+            && l.contains("role=official jurisdiction=222403108")),
+        "{table}"
+    );
+    let out = zhengming(dir.path(), &["audit", "--user", "13600004444"], None);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("sign_in") && table.contains("failed") && table.contains("unknown_phone"),
+        "a sign-in with a phone that has no account: {table}"
+    );
+    let out = zhengming(dir.path(), &["audit"], None);
+    assert!(!out.status.success());
 }
 mod worker;

@@ -36,6 +36,7 @@ async fn render(ctx: &Ctx, user: &CurrentUser, status: StatusCode, extra: Value)
             "recipient": d.recipient, "phone": d.phone, "address": d.address,
             "status_label": view::dispatch_status(lang, &d.status),
             "failed_attempts": d.failed_attempts,
+            "locked": d.locked,
             "events": st
                 .map(|s| allowed_events(s, d.failed_attempts, max))
                 .unwrap_or_default()

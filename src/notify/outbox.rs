@@ -39,9 +39,11 @@ pub const CODE_RESET_UNKNOWN: &str = "code_reset_unknown";
 pub const CODE_CHANGE_PHONE: &str = "code_change_phone";
 pub const CODE_CHANGE_PHONE_TAKEN: &str = "code_change_phone_taken";
 pub const CODE_CONSENT: &str = "code_consent";
+/// To the old phone of an account moved to a new one (`phone`: the new one, masked).
+pub const PHONE_CHANGED: &str = "phone_changed";
 
 /// Every template code, for checks over templates/.
-pub const ALL: [&str; 15] = [
+pub const ALL: [&str; 16] = [
     SUBMITTED,
     RETURNED,
     REJECTED,
@@ -57,9 +59,10 @@ pub const ALL: [&str; 15] = [
     CODE_CHANGE_PHONE,
     CODE_CHANGE_PHONE_TAKEN,
     CODE_CONSENT,
+    PHONE_CHANGED,
 ];
 /// Codes sent by SMS only (no email templates).
-pub const SMS_ONLY: [&str; 10] = [
+pub const SMS_ONLY: [&str; 11] = [
     DISPATCHED,
     ESCALATED,
     CALENDAR_MISSING,
@@ -70,6 +73,7 @@ pub const SMS_ONLY: [&str; 10] = [
     CODE_CHANGE_PHONE,
     CODE_CHANGE_PHONE_TAKEN,
     CODE_CONSENT,
+    PHONE_CHANGED,
 ];
 
 /// Queues one message and the job that sends it.

@@ -27,11 +27,26 @@ pub fn latest(conn: &mut DbConn, phone: &str, purpose: &str) -> QueryResult<Opti
         .optional()
 }
 
-/// One more wrong try on the code.
-pub fn add_try(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
-    diesel::update(sms_codes::table.find(id))
-        .set(sms_codes::tries.eq(sms_codes::tries + 1))
-        .execute(conn)
+/// Counts one try on the code if it can still be tried (fewer than `max_tries`, not
+/// used, not expired); `false` when it cannot. Counted before the code is compared, in
+/// the caller's transaction: the update holds the row, so parallel guesses are counted
+/// one after the other and never more than `max_tries` are compared.
+pub fn take_try(
+    conn: &mut DbConn,
+    id: &str,
+    max_tries: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        sms_codes::table
+            .find(id)
+            .filter(sms_codes::tries.lt(max_tries))
+            .filter(sms_codes::consumed_at.is_null())
+            .filter(sms_codes::expires_at.gt(now)),
+    )
+    .set(sms_codes::tries.eq(sms_codes::tries + 1))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// Uses the code up; conditional, so two requests with the same code succeed once.

@@ -44,9 +44,11 @@ pub const CODE_RESET_UNKNOWN: &str = "code_reset_unknown";
 pub const CODE_CHANGE_PHONE: &str = "code_change_phone";
 pub const CODE_CHANGE_PHONE_TAKEN: &str = "code_change_phone_taken";
 pub const CODE_CONSENT: &str = "code_consent";
+/// To the old phone of an account moved to a new one (`phone`: the new one, masked).
+pub const PHONE_CHANGED: &str = "phone_changed";
 
 /// Every template code, for checks over templates/.
-pub const ALL: [&str; 17] = [
+pub const ALL: [&str; 18] = [
     SUBMITTED,
     RETURNED,
     REJECTED,
@@ -64,9 +66,10 @@ pub const ALL: [&str; 17] = [
     CODE_CHANGE_PHONE,
     CODE_CHANGE_PHONE_TAKEN,
     CODE_CONSENT,
+    PHONE_CHANGED,
 ];
 /// Codes sent by SMS only (no email templates).
-pub const SMS_ONLY: [&str; 12] = [
+pub const SMS_ONLY: [&str; 13] = [
     DISPATCHED,
     ESCALATED,
     CALENDAR_MISSING,
@@ -79,6 +82,7 @@ pub const SMS_ONLY: [&str; 12] = [
     CODE_CHANGE_PHONE,
     CODE_CHANGE_PHONE_TAKEN,
     CODE_CONSENT,
+    PHONE_CHANGED,
 ];
 
 /// Queues one message and the job that sends it.

@@ -7,6 +7,7 @@ use crate::db::{sign_in_failures, users};
 use crate::domain::phone::Phone;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult, Fields};
+use crate::notify::{mask, outbox};
 use crate::state::AppState;
 use crate::workflow::session::{phone_key, verify_password};
 use crate::workflow::sms_codes::{self, bad_code, Purpose};
@@ -172,22 +173,21 @@ pub async fn change_phone(
     }
     let uid = user.id.clone();
     let moved = new_phone.as_str().to_owned();
+    let old = phone.as_str().to_owned();
     state
         .db
         .with_writer(move |c| {
-            sms_codes::with_code(
-                c,
-                new_phone.as_str(),
-                Purpose::ChangePhone,
-                &code,
-                |c, t| {
-                    if users::phone_taken(c, new_phone.as_str())? {
-                        return Err(bad_code());
-                    }
-                    users::set_phone(c, &uid, new_phone.as_str(), t)?;
-                    Ok(())
-                },
-            )
+            let to = new_phone.as_str();
+            sms_codes::with_code(c, to, Purpose::ChangePhone, &code, |c, t| {
+                if users::phone_taken(c, to)? {
+                    return Err(bad_code());
+                }
+                users::set_phone(c, &uid, to, t)?;
+                // The old phone is told, in case it was not its owner's doing.
+                let params = serde_json::json!({"phone": mask::phone(to)});
+                outbox::queue(c, "sms", &old, outbox::PHONE_CHANGED, &params, None)?;
+                Ok(())
+            })
         })
         .await?;
     tracing::info!(user_id = %user.id, "account phone changed");

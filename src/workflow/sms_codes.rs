@@ -219,7 +219,8 @@ fn issue(
     Ok(())
 }
 
-/// Checks `code` against the newest code sent to `phone` for `purpose` and uses it up.
+/// Checks `code` against the newest code sent to `phone` for `purpose` and uses it up
+/// (at most [`MAX_TRIES`] tries, the right one included).
 /// `Ok(Err(bad_code()))` when it does not match: the caller commits anyway, so the
 /// wrong try counts (see [`with_code`]).
 pub fn check(
@@ -232,12 +233,12 @@ pub fn check(
     let Some(row) = sms_codes::latest(c, phone, purpose.as_str())? else {
         return Ok(Err(bad_code()));
     };
-    if row.consumed_at.is_some() || row.expires_at <= t || row.tries >= MAX_TRIES {
+    // Every try counts, the right one too (at most five comparisons per code).
+    if !sms_codes::take_try(c, &row.id, MAX_TRIES, t)? {
         return Ok(Err(bad_code()));
     }
     let typed = code_hash(&row.id, code);
     if !constant_time_eq(typed.as_bytes(), row.code_hash.as_bytes()) {
-        sms_codes::add_try(c, &row.id)?;
         return Ok(Err(bad_code()));
     }
     if !sms_codes::consume(c, &row.id, t)? {

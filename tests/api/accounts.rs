@@ -408,6 +408,22 @@ async fn the_phone_changes_with_a_code_sent_to_the_new_one(backend: Backend) {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["phone"], new.as_str());
     assert_eq!(app.try_login(&old, "secret-pass-1").await.status, 401);
+    // The old phone is told (the new number masked).
+    let told: Vec<String> = {
+        use zhengming::db::schema::notifications::dsl as n;
+        let to = old.clone();
+        app.with_db(move |c| {
+            n::notifications
+                .filter(n::recipient.eq(to))
+                .filter(n::template_code.eq("phone_changed"))
+                .select(n::params)
+                .load(c)
+                .unwrap()
+        })
+        .await
+    };
+    assert_eq!(told.len(), 1);
+    assert!(told[0].contains(&new[7..]) && !told[0].contains(&new));
     app.login(&new, "secret-pass-1").await;
 }
 both_backends!(the_phone_changes_with_a_code_sent_to_the_new_one);

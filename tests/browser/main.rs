@@ -479,6 +479,75 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     assert_eq!(r.status, 401, "no account was created");
 }
 
+/// 忘记密码 from the sign-in page: phone, 获取验证码, the code and a new password (a
+/// common one refused first); then 账号安全 lists the devices, changes the password
+/// and signs the other devices out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forgotten_password_is_reset_by_sms_and_devices_are_managed() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (elsewhere, phone, _) = app.new_resident("赵小红").await;
+    let mut b = Browser::launch(360, "accounts").await;
+    b.goto(&app.url("/signin")).await;
+    b.submit("a[href='/forgot']").await;
+    b.fill("#in-phone", &phone).await;
+    b.submit("button[value=send_code]").await;
+    assert!(b.body().await.contains("验证码已发送"));
+    assert_eq!(b.value("#in-phone").await, phone);
+    let code = app
+        .sent_code(&phone, "code_reset_password")
+        .await
+        .expect("a reset code by SMS");
+    b.fill("#in-code", &code).await;
+    b.fill("#in-new_password", "password").await;
+    b.fill("#in-new_password2", "password").await;
+    b.submit("form.form button.big").await;
+    assert!(b.text("#err-new_password").await.contains("常见"));
+    assert_eq!(b.value("#in-code").await, code, "the code stays");
+    b.fill("#in-new_password", "reset-by-sms-1").await;
+    b.fill("#in-new_password2", "reset-by-sms-1").await;
+    b.submit("form.form button.big").await;
+    assert!(b.body().await.contains("密码已重新设置"));
+    assert_eq!(
+        app.get("/api/v1/me", Some(&elsewhere)).await.status,
+        401,
+        "the reset ended the other sessions"
+    );
+    sign_in(&b, &app, &phone, "reset-by-sms-1").await;
+
+    // Another device signs in; the page lists both and signs the other out.
+    let other = app.login(&phone, "reset-by-sms-1").await;
+    b.goto(&app.url("/account")).await;
+    let page = b.body().await;
+    assert!(
+        page.contains("已登录的设备") && page.contains("本设备"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Chrome"),
+        "the browser is named coarsely: {page}"
+    );
+    assert_fits_screen(&b).await;
+    b.screenshot("account").await;
+    b.fill("#in-current_password", "reset-by-sms-1").await;
+    b.fill("#in-new_password", "changed-on-page-2").await;
+    b.fill("#in-new_password2", "changed-on-page-2").await;
+    b.submit("form[action='/account/password'] button[type=submit]")
+        .await;
+    assert!(b.body().await.contains("密码已修改"));
+    assert_eq!(app.get("/api/v1/me", Some(&other)).await.status, 401);
+    let third = app.login(&phone, "changed-on-page-2").await;
+    b.goto(&app.url("/account")).await;
+    b.submit("form[action='/account/sessions/end-others'] button")
+        .await;
+    assert!(b.body().await.contains("其他设备已全部退出登录"));
+    assert_eq!(app.get("/api/v1/me", Some(&third)).await.status, 401);
+    b.goto(&app.url("/my")).await;
+    assert!(
+        b.url().await.ends_with("/my"),
+        "this device stays signed in"
+    );
+}
+
 /// The admin loads next year's holiday calendar from the page: the banner says it is
 /// missing (from October), a contradictory paste is refused with its line named, the
 /// preview shows the working days, and confirming stores it.

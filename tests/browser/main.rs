@@ -694,6 +694,7 @@ async fn pages_work_under_the_content_security_policy() {
         )
         .await;
     assert_eq!(weight, json!("700"), "the API index is styled");
+}
 
 /// The admin reads the audit log on a phone: a failed and a successful sign-in of an
 /// official, found by the official's phone, newest first, nothing wider than the

@@ -95,6 +95,13 @@ pub struct Settings {
     pub image_max_side: u32,
     /// Long side of a thumbnail, in pixels.
     pub thumb_side: u32,
+    /// Data keys for ID numbers at rest: 64-hex-digit AES-256 keys separated by commas,
+    /// the first one encrypts new values. Empty: the keys in `<data_dir>/keys/` (made on
+    /// first start). Set it (with `blind_index_key`) when several instances share one
+    /// PostgreSQL, so they all hold the same keys.
+    pub data_keys: String,
+    /// The blind-index key (64 hex digits) for exact look-ups by ID number.
+    pub blind_index_key: String,
 }
 
 impl Default for Settings {
@@ -145,6 +152,8 @@ impl Default for Settings {
             upload_max_pdf_pages: 50,
             image_max_side: 2400,
             thumb_side: 320,
+            data_keys: String::new(),
+            blind_index_key: String::new(),
         }
     }
 }

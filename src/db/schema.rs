@@ -25,6 +25,7 @@ diesel::table! {
         updated_at -> Timestamp,
         email_opt_out -> Bool,
         language -> Text,
+        id_number_bidx -> Nullable<Text>,
     }
 }
 
@@ -91,6 +92,7 @@ diesel::table! {
         node_deadline -> Timestamp,
         overall_deadline -> Nullable<Timestamp>,
         deadline_provisional -> Bool,
+        subject_id_bidx -> Nullable<Text>,
     }
 }
 

@@ -16,6 +16,7 @@ use crate::workflow::act::allowed_actions;
 /// shows the full ID number and writes the access to the log; the owner always sees it.
 pub fn load(
     conn: &mut DbConn,
+    keys: &crate::crypto::DataKeys,
     user: &CurrentUser,
     id: &str,
     reveal: bool,
@@ -27,6 +28,7 @@ pub fn load(
     let t0 = now();
     let mut summary = ApplicationSummary::new(
         &app,
+        keys,
         t.name_zh.clone(),
         names.get(&app.village_code).cloned().unwrap_or_default(),
         t0,
@@ -35,7 +37,9 @@ pub fn load(
     summary.flag_at_risk(&app, t0, until);
     let owner = matches!(scope, Scope::Own(_));
     if owner || reveal {
-        summary.subject_id_number = app.subject_id_number.clone();
+        summary.subject_id_number = keys
+            .open(&app.subject_id_number)
+            .map_err(AppError::internal)?;
     }
     if reveal && !owner {
         crate::db::access_log::insert(

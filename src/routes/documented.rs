@@ -28,6 +28,7 @@ documented_routes! {
     post "/api/v1/session" => super::api::session::create;
     delete "/api/v1/session" => super::api::session::delete;
     post "/api/v1/residents" => super::api::residents::register;
+    post "/api/v1/admin/residents/rebind" => super::api::residents::rebind;
     get "/api/v1/certificate-types" => super::api::catalog::types;
     get "/api/v1/jurisdictions" => super::api::catalog::jurisdictions;
     post "/api/v1/applications" => super::api::applications::create;

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::auth::{CurrentUser, Scope};
+use crate::crypto::DataKeys;
 use crate::db::models::{new_id, now, Application};
 use crate::db::{applications, catalog, users, DbConn};
 use crate::domain::cert_type::CertificateType;
@@ -181,15 +182,28 @@ fn apply_delivery(app: &mut Application, d: Delivery) {
     }
 }
 
-pub fn create(conn: &mut DbConn, user: &CurrentUser, input: DraftInput) -> AppResult<Application> {
+pub fn create(
+    conn: &mut DbConn,
+    keys: &DataKeys,
+    user: &CurrentUser,
+    input: DraftInput,
+) -> AppResult<Application> {
     user.require_role(&[Role::Resident])?;
     // The subject defaults to the resident themself, as registered.
     let account = users::by_id(conn, &user.id)?.ok_or_else(AppError::unauthorized)?;
     let subject_name = input.subject_name.unwrap_or(account.name);
     let subject_id = match input.subject_id {
         Some(i) => i,
-        None => IdNumber::parse(account.id_number.as_deref().unwrap_or(""))
-            .map_err(|e| AppError::field("subject.id_number", e))?,
+        None => IdNumber::parse(
+            &account
+                .id_number
+                .as_deref()
+                .map(|v| keys.open(v))
+                .transpose()
+                .map_err(AppError::internal)?
+                .unwrap_or_default(),
+        )
+        .map_err(|e| AppError::field("subject.id_number", e))?,
     };
     let t = load_type(conn, &input.type_code)?;
     let unknown_village = || {
@@ -216,7 +230,7 @@ pub fn create(conn: &mut DbConn, user: &CurrentUser, input: DraftInput) -> AppRe
         type_code: t.code.clone(),
         applicant_id: user.id.clone(),
         subject_name,
-        subject_id_number: subject_id.as_str().to_owned(),
+        subject_id_number: keys.seal(subject_id.as_str()),
         form_data,
         county_code: county.to_owned(),
         township_code: township.to_owned(),
@@ -236,6 +250,7 @@ pub fn create(conn: &mut DbConn, user: &CurrentUser, input: DraftInput) -> AppRe
         node_deadline: at,
         overall_deadline: None,
         deadline_provisional: false,
+        subject_id_bidx: Some(keys.blind_index(subject_id.as_str())),
     };
     apply_delivery(&mut app, input.delivery);
     applications::insert(conn, &app)?;
@@ -259,6 +274,7 @@ pub fn create(conn: &mut DbConn, user: &CurrentUser, input: DraftInput) -> AppRe
 
 pub fn update(
     conn: &mut DbConn,
+    keys: &DataKeys,
     user: &CurrentUser,
     id: &str,
     patch: DraftPatch,
@@ -288,7 +304,8 @@ pub fn update(
         app.subject_name = n;
     }
     if let Some(i) = patch.subject_id {
-        app.subject_id_number = i.as_str().to_owned();
+        app.subject_id_number = keys.seal(i.as_str());
+        app.subject_id_bidx = Some(keys.blind_index(i.as_str()));
     }
     if let Some(d) = patch.delivery {
         apply_delivery(&mut app, d);

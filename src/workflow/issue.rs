@@ -145,7 +145,12 @@ pub fn issue(
     let mut values = t.template_values(&form);
     let purpose = values.get("purpose").cloned().unwrap_or_default();
     values.insert("subject_name".into(), app.subject_name.clone());
-    values.insert("subject_id_number".into(), app.subject_id_number.clone());
+    values.insert(
+        "subject_id_number".into(),
+        svc.data_keys
+            .open(&app.subject_id_number)
+            .map_err(AppError::internal)?,
+    );
     values.insert("county_name".into(), name(&app.county_code));
     values.insert("township_name".into(), name(&app.township_code));
     values.insert("village_name".into(), name(&app.village_code));

@@ -8,6 +8,7 @@ mod concurrency;
 mod documents;
 mod fixtures;
 mod helpers;
+mod id_crypto;
 mod lifecycle;
 mod notify;
 mod openapi;

@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{CurrentUser, Scope};
 use crate::db::applications::{self, ListFilter};
 use crate::db::models::now;
+use crate::domain::id_number::IdNumber;
 use crate::domain::role::Role;
 use crate::domain::status::ApplicationStatus;
 use crate::domain::{text, Invalid};
@@ -85,6 +86,7 @@ pub async fn create(
     };
     let form = b.form.unwrap_or_else(|| serde_json::json!({}));
     let me = user.clone();
+    let keys = state.services.data_keys.clone();
     let detail = state
         .db
         .write(move |c| {
@@ -96,8 +98,8 @@ pub async fn create(
                 form,
                 delivery,
             };
-            let app = drafts::create(c, &me, input)?;
-            detail::load(c, &me, &app.id, false)
+            let app = drafts::create(c, &keys, &me, input)?;
+            detail::load(c, &keys, &me, &app.id, false)
         })
         .await?;
     Ok(HttpResponse::Created().json(detail))
@@ -115,6 +117,9 @@ pub struct ListQuery {
     pub overdue: Option<bool>,
     /// `true`: only open cases with one working day or less left (not yet overdue).
     pub at_risk: Option<bool>,
+    /// Only cases about the person with this ID number (exact; looked up by its keyed
+    /// blind index, as the numbers are stored encrypted).
+    pub id_number: Option<String>,
     pub cursor: Option<String>,
     /// Page size, 1–100 (default 50).
     pub limit: Option<i64>,
@@ -171,6 +176,16 @@ pub async fn list(
         None => None,
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 100);
+    let subject_index = match q.id_number.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => Some(
+            state.services.data_keys.blind_index(
+                IdNumber::parse(s)
+                    .map_err(|e| AppError::field("id_number", e))?
+                    .as_str(),
+            ),
+        ),
+        None => None,
+    };
     let t = now();
     let filter = ListFilter {
         statuses,
@@ -179,11 +194,13 @@ pub async fn list(
         overdue_at: q.overdue.unwrap_or(false).then_some(t),
         at_risk: None,
         after,
+        subject_index,
         limit,
     };
     let want_at_risk = q.at_risk.unwrap_or(false);
     let scope = Scope::of(&user);
     let own = matches!(scope, Scope::Own(_));
+    let keys = state.services.data_keys.clone();
     let (rows, until) = state
         .db
         .read(move |c| {
@@ -214,7 +231,7 @@ pub async fn list(
     let items = rows
         .into_iter()
         .map(|r| {
-            let mut s = ApplicationSummary::new(&r.app, r.type_name, r.village_name, t);
+            let mut s = ApplicationSummary::new(&r.app, &keys, r.type_name, r.village_name, t);
             s.flag_at_risk(&r.app, t, until);
             s
         })
@@ -240,16 +257,17 @@ pub async fn get(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let reveal = q.reveal.unwrap_or(false);
+    let keys = state.services.data_keys.clone();
     let detail = if reveal && user.role.is_staff() {
         // Revealing personal data is written to the access log, so it goes via the writer.
         state
             .db
-            .write(move |c| detail::load(c, &user, &id, true))
+            .write(move |c| detail::load(c, &keys, &user, &id, true))
             .await?
     } else {
         state
             .db
-            .read(move |c| detail::load(c, &user, &id, false))
+            .read(move |c| detail::load(c, &keys, &user, &id, false))
             .await?
     };
     Ok(HttpResponse::Ok().json(detail))
@@ -285,11 +303,12 @@ pub async fn patch(
     patch.form = b.form;
     f.finish()?;
     patch.version = version.unwrap_or_default();
+    let keys = state.services.data_keys.clone();
     let detail = state
         .db
         .write(move |c| {
-            drafts::update(c, &user, &id, patch)?;
-            detail::load(c, &user, &id, false)
+            drafts::update(c, &keys, &user, &id, patch)?;
+            detail::load(c, &keys, &user, &id, false)
         })
         .await?;
     Ok(HttpResponse::Ok().json(detail))

@@ -126,11 +126,12 @@ async fn render_case(
     extra: Value,
 ) -> PageResult {
     let u = user.clone();
+    let keys = ctx.state.services.data_keys.clone();
     let (d, t) = ctx
         .state
         .db
         .read(move |c| {
-            let d = crate::read_model::detail::load(c, &u, &id, false)?;
+            let d = crate::read_model::detail::load(c, &keys, &u, &id, false)?;
             let t = crate::workflow::drafts::load_type(c, &d.summary.type_code)?;
             Ok::<_, AppError>((d, t))
         })

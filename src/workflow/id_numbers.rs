@@ -1,0 +1,292 @@
+//! ID numbers at rest: the data migration (values in clear → encrypted), key rotation
+//! (re-encrypted under the active key), the count per key, and re-binding an ID number
+//! to the account of the person it belongs to.
+//!
+//! The batches read by keyset outside any transaction and write each batch in its own
+//! short write transaction, so the SQLite writer is never held for long; each row is
+//! replaced only if it still holds the value read (a concurrent edit wins).
+
+use crate::auth::CurrentUser;
+use crate::crypto::{self, DataKeys};
+use crate::db::id_numbers::{self as store, Column};
+use crate::db::models::{new_id, now, AccessLogRow, User};
+use crate::db::{users, Db, DbConn};
+use crate::domain::id_number::IdNumber;
+use crate::domain::phone::Phone;
+use crate::domain::role::{Level, Role};
+use crate::domain::Invalid;
+use crate::error::{AppError, AppResult};
+
+/// Rows per transaction in the migration and the rotation.
+pub const BATCH: i64 = 500;
+
+fn db_err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// Encrypts every ID number still in clear and sets its blind index. Idempotent: an
+/// encrypted value is recognised by its prefix. Returns how many values it encrypted.
+///
+/// Accounts that share one ID number (possible before one ID number, one account) keep
+/// their numbers, encrypted; only the oldest gets the blind index, the others are
+/// logged (by account id) for an official to settle with a re-bind.
+pub fn seal_plaintext(db: &Db, keys: &DataKeys, batch: i64) -> Result<usize, String> {
+    let mut conn = db.write_conn().map_err(db_err)?;
+    let mut done = 0;
+    for col in Column::ALL {
+        let mut after = String::new();
+        loop {
+            let rows = store::batch(&mut conn, col, &after, &crypto::like_sealed(), batch)
+                .map_err(db_err)?;
+            let Some(last) = rows.last() else { break };
+            after = last.0.clone();
+            done += conn
+                .write_tx(|c| {
+                    let mut n = 0;
+                    for (id, plain, _) in &rows {
+                        // A stored number is normally valid; keep an odd one as typed.
+                        let normal = IdNumber::parse(plain)
+                            .map(|i| i.as_str().to_owned())
+                            .unwrap_or_else(|_| plain.trim().to_owned());
+                        let mut index = Some(keys.blind_index(&normal));
+                        if col == Column::Users {
+                            let holder = store::user_with_index(c, index.as_deref().unwrap_or(""))?;
+                            if holder.is_some_and(|u| u.id != *id) {
+                                tracing::warn!(
+                                    user_id = %id,
+                                    "an ID number is bound to an earlier account too: re-bind it"
+                                );
+                                index = None;
+                            }
+                        }
+                        let sealed = keys.seal(&normal);
+                        if store::replace(c, col, id, plain, &sealed, Some(index.as_deref()))? {
+                            n += 1;
+                        }
+                    }
+                    Ok::<_, diesel::result::Error>(n)
+                })
+                .map_err(db_err)?;
+        }
+    }
+    Ok(done)
+}
+
+/// Re-encrypts every value not under the active key. Values under a key that is
+/// missing are left (and counted by [`usage`]). Returns how many it re-encrypted.
+pub fn reencrypt(db: &Db, keys: &DataKeys, batch: i64) -> Result<usize, String> {
+    let mut conn = db.write_conn().map_err(db_err)?;
+    let current = crypto::like_kid(&keys.active_kid());
+    let mut done = 0;
+    for col in Column::ALL {
+        let mut after = String::new();
+        loop {
+            let rows = store::batch(&mut conn, col, &after, &current, batch).map_err(db_err)?;
+            let Some(last) = rows.last() else { break };
+            after = last.0.clone();
+            done += conn
+                .write_tx(|c| {
+                    let mut n = 0;
+                    for (id, old, _) in &rows {
+                        // Values in clear are `seal_plaintext`'s (run at every start).
+                        if !crypto::is_sealed(old) {
+                            continue;
+                        }
+                        let plain = match keys.open(old) {
+                            Ok(p) => p,
+                            Err(e) => {
+                                tracing::warn!(row = %id, column = col.name(), error = %e, "left as it is");
+                                continue;
+                            }
+                        };
+                        if store::replace(c, col, id, old, &keys.seal(&plain), None)? {
+                            n += 1;
+                        }
+                    }
+                    Ok::<_, diesel::result::Error>(n)
+                })
+                .map_err(db_err)?;
+        }
+    }
+    Ok(done)
+}
+
+/// How many stored values one key encrypts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyUsage {
+    /// A kid, or `"plaintext"` for values in clear.
+    pub kid: String,
+    pub active: bool,
+    pub users: i64,
+    pub applications: i64,
+}
+
+/// Values per data key (every key this process knows), and those still in clear.
+pub fn usage(conn: &mut DbConn, keys: &DataKeys) -> Result<Vec<KeyUsage>, String> {
+    let active = keys.active_kid();
+    let mut out = Vec::new();
+    for kid in keys.kids() {
+        let like = crypto::like_kid(&kid);
+        out.push(KeyUsage {
+            active: kid == active,
+            users: store::count(conn, Column::Users, &like, false).map_err(db_err)?,
+            applications: store::count(conn, Column::Applications, &like, false).map_err(db_err)?,
+            kid,
+        });
+    }
+    let sealed = crypto::like_sealed();
+    out.push(KeyUsage {
+        kid: "plaintext".into(),
+        active: false,
+        users: store::count(conn, Column::Users, &sealed, true).map_err(db_err)?,
+        applications: store::count(conn, Column::Applications, &sealed, true).map_err(db_err)?,
+    });
+    Ok(out)
+}
+
+/// The refusal of a second account for one ID number.
+pub fn id_in_use() -> AppError {
+    AppError::field(
+        "id_number",
+        Invalid::new(
+            "该身份证号已绑定其他账号。如是您本人的身份证号，请携带身份证到村（社区）或乡镇便民服务中心办理",
+            "This ID number is already bound to an account. If it is yours, go to the village office with your ID card",
+        ),
+    )
+}
+
+/// Re-binding as asked at the office.
+pub struct Rebind {
+    pub id_number: IdNumber,
+    /// The account the number moves to; made if there is none.
+    pub phone: Phone,
+    /// For a new account: the person's name.
+    pub name: Option<String>,
+    /// For a new account: the hash of the password the person typed at the counter.
+    /// Without it the person sets one with 忘记密码 (a code by SMS).
+    pub password_hash: Option<String>,
+}
+
+/// What a re-bind did.
+pub struct Rebound {
+    pub user: User,
+    pub previous_user_id: String,
+    pub created: bool,
+}
+
+/// Who may re-bind: township- or county-level officials (a resident has no area, so
+/// not a village official alone) and admins.
+pub fn may_rebind(user: &CurrentUser) -> AppResult<()> {
+    let ok = match user.role {
+        Role::Admin => true,
+        Role::Official => matches!(
+            user.jurisdiction,
+            Some((_, Level::Township | Level::County))
+        ),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "只有乡镇（街道）或县级经办人、管理员可以改绑身份证号",
+            "Only township or county officials and admins may re-bind an ID number",
+        ))
+    }
+}
+
+/// Moves an ID number from the account it is bound to onto the account with `phone`
+/// (made if there is none); the old account is deactivated and signed out everywhere.
+/// Both are written to the access log. One transaction.
+pub fn rebind(
+    conn: &mut DbConn,
+    keys: &DataKeys,
+    actor: &CurrentUser,
+    r: Rebind,
+) -> AppResult<Rebound> {
+    may_rebind(actor)?;
+    let index = keys.blind_index(r.id_number.as_str());
+    let old = store::user_with_index(conn, &index)?.ok_or_else(|| {
+        AppError::NotFound(Invalid::new(
+            "该身份证号没有绑定任何账号，本人可直接注册",
+            "No account holds this ID number; the person can register",
+        ))
+    })?;
+    let at = now();
+    let (target, created) = match users::by_phone(conn, r.phone.as_str())? {
+        Some(t) if t.id == old.id => {
+            return Err(AppError::conflict(
+                "该身份证号已绑定在这个手机号的账号上",
+                "The ID number is already bound to this phone's account",
+            ))
+        }
+        Some(t) if t.role != Role::Resident.as_str() || t.id_number.is_some() => {
+            return Err(AppError::field(
+                "phone",
+                Invalid::new(
+                    "该手机号的账号不是未绑定身份证号的群众账号",
+                    "This phone's account is not a resident account without an ID number",
+                ),
+            ))
+        }
+        Some(t) => (t, false),
+        None => {
+            let name = r.name.clone().ok_or_else(|| {
+                AppError::field(
+                    "name",
+                    Invalid::new(
+                        "该手机号尚未注册，请填写本人姓名以新建账号",
+                        "No account has this phone yet: give the person's name to make one",
+                    ),
+                )
+            })?;
+            let user = User {
+                id: new_id(),
+                role: Role::Resident.as_str().into(),
+                phone: r.phone.as_str().into(),
+                name,
+                // No password yet unless typed at the counter: "!" never verifies.
+                password_hash: r.password_hash.clone().unwrap_or_else(|| "!".into()),
+                jurisdiction_code: None,
+                id_number: None,
+                id_number_bidx: None,
+                email: None,
+                status: "active".into(),
+                created_at: at,
+                updated_at: at,
+            };
+            users::insert(conn, &user)?;
+            (user, true)
+        }
+    };
+    store::bind(conn, &old.id, None, at)?;
+    store::deactivate(conn, &old.id, at)?;
+    let sealed = keys.seal_id(&r.id_number);
+    store::bind(conn, &target.id, Some((&sealed.stored, &sealed.index)), at)?;
+    for (action, target_id) in [
+        ("rebind_id_number", &target.id),
+        ("deactivate_account", &old.id),
+    ] {
+        crate::db::access_log::insert(
+            conn,
+            &AccessLogRow {
+                id: new_id(),
+                user_id: actor.id.clone(),
+                action: action.into(),
+                target_type: "user".into(),
+                target_id: target_id.clone(),
+                created_at: at,
+            },
+        )?;
+    }
+    tracing::info!(
+        actor = %actor.id, from = %old.id, to = %target.id, created,
+        "ID number re-bound"
+    );
+    let user = users::by_id(conn, &target.id)?.ok_or_else(AppError::not_found)?;
+    Ok(Rebound {
+        user,
+        previous_user_id: old.id,
+        created,
+    })
+}

@@ -325,9 +325,13 @@ fn worker(settings: Settings) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let s = settings.clone();
-        let db = tokio::task::spawn_blocking(move || prepare_database(&s))
-            .await
-            .map_err(|e| e.to_string())??;
+        let db = tokio::task::spawn_blocking(move || {
+            let (db, keys) = zhengming::startup::prepare(&s)?;
+            id_numbers::check_keys(&db, &keys)?;
+            Ok::<_, String>(db)
+        })
+        .await
+        .map_err(|e| e.to_string())??;
         let base_url = if settings.base_url.trim().is_empty() {
             format!("http://{}", settings.listen)
         } else {
@@ -474,7 +478,7 @@ fn print_data_keys(
     let mut conn = db.read_conn().map_err(|e| e.to_string())?;
     println!("数据密钥 / data keys (kid, users, applications; 0 + 0: no longer used):");
     for u in id_numbers::usage(&mut conn, keys)? {
-        if u.kid == "plaintext" && u.users + u.applications == 0 {
+        if (u.kid == "plaintext" || u.kid == id_numbers::UNKNOWN) && u.users + u.applications == 0 {
             continue;
         }
         let mark = if u.active { " *" } else { "" };

@@ -108,9 +108,13 @@ pub fn prepare(settings: &Settings) -> Result<(Db, crate::crypto::DataKeys), Str
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, String> {
         let s = settings.clone();
-        let (db, data_keys) = tokio::task::spawn_blocking(move || prepare(&s))
-            .await
-            .map_err(|e| e.to_string())??;
+        let (db, data_keys) = tokio::task::spawn_blocking(move || {
+            let (db, keys) = prepare(&s)?;
+            crate::workflow::id_numbers::check_keys(&db, &keys)?;
+            Ok::<_, String>((db, keys))
+        })
+        .await
+        .map_err(|e| e.to_string())??;
         let font = CertFont::load(&settings.font_path).map_err(|e| {
             format!(
                 "cannot load the certificate font {}: {e}",

@@ -121,7 +121,31 @@ pub struct KeyUsage {
     pub applications: i64,
 }
 
-/// Values per data key (every key this process knows), and those still in clear.
+/// The `usage` line of values under keys this process does not have.
+pub const UNKNOWN: &str = "unknown";
+
+/// Refuses to serve when stored ID numbers are encrypted under data keys this process
+/// lacks: typically a second instance that made its own keys instead of sharing them.
+pub fn check_keys(db: &Db, keys: &DataKeys) -> Result<(), String> {
+    let mut conn = db.read_conn().map_err(db_err)?;
+    let missing: i64 = usage(&mut conn, keys)?
+        .iter()
+        .filter(|u| u.kid == UNKNOWN)
+        .map(|u| u.users + u.applications)
+        .sum();
+    if missing > 0 {
+        return Err(format!(
+            "数据库中有{missing}个身份证号由本实例没有的数据密钥加密：请从生成它们的实例复制 keys/data-*.key 与 index.key，\
+             或在每个实例配置相同的 data_keys 与 blind_index_key / {missing} stored ID numbers are encrypted under \
+             data keys this instance lacks: copy keys/data-*.key and index.key from the instance that made them, \
+             or set the same data_keys and blind_index_key on every instance"
+        ));
+    }
+    Ok(())
+}
+
+/// Values per data key (every key this process knows), under keys it lacks, and those
+/// still in clear.
 pub fn usage(conn: &mut DbConn, keys: &DataKeys) -> Result<Vec<KeyUsage>, String> {
     let active = keys.active_kid();
     let mut out = Vec::new();
@@ -135,6 +159,16 @@ pub fn usage(conn: &mut DbConn, keys: &DataKeys) -> Result<Vec<KeyUsage>, String
         });
     }
     let sealed = crypto::like_sealed();
+    let (users, applications) = (
+        store::count(conn, Column::Users, &sealed, false).map_err(db_err)?,
+        store::count(conn, Column::Applications, &sealed, false).map_err(db_err)?,
+    );
+    out.push(KeyUsage {
+        kid: UNKNOWN.into(),
+        active: false,
+        users: users - out.iter().map(|u| u.users).sum::<i64>(),
+        applications: applications - out.iter().map(|u| u.applications).sum::<i64>(),
+    });
     out.push(KeyUsage {
         kid: "plaintext".into(),
         active: false,
@@ -142,6 +176,23 @@ pub fn usage(conn: &mut DbConn, keys: &DataKeys) -> Result<Vec<KeyUsage>, String
         applications: store::count(conn, Column::Applications, &sealed, true).map_err(db_err)?,
     });
     Ok(out)
+}
+
+/// A staff search by ID number, for the access log: the target is the number's blind
+/// index (never the number), so searches for one person can be found together.
+pub fn log_search(conn: &mut DbConn, actor: &CurrentUser, index: &str) -> AppResult<()> {
+    crate::db::access_log::insert(
+        conn,
+        &AccessLogRow {
+            id: new_id(),
+            user_id: actor.id.clone(),
+            action: "search_id_number".into(),
+            target_type: "id_number_index".into(),
+            target_id: index.to_owned(),
+            created_at: now(),
+        },
+    )?;
+    Ok(())
 }
 
 /// The refusal of a second account for one ID number.

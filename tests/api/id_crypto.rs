@@ -347,6 +347,20 @@ async fn staff_find_cases_by_id_number(backend: Backend) {
         .await,
     );
     assert_eq!(hit, vec![mine["id"].as_str().unwrap().to_owned()]);
+    // The search is in the access log, under the number's blind index, not the number.
+    let searches: Vec<(String, String)> = app
+        .with_db(|c| {
+            use zhengming::db::schema::access_log::dsl as l;
+            l::access_log
+                .filter(l::action.eq("search_id_number"))
+                .select((l::target_type, l::target_id))
+                .load(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(searches.len(), 1, "{searches:?}");
+    assert_eq!(searches[0].0, "id_number_index");
+    assert_eq!(searches[0].1.len(), 64);
     let none = found(
         app.get(
             &format!("/api/v1/applications?id_number={}", id_number()),

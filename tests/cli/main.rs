@@ -347,4 +347,19 @@ async fn rotate_data_reencrypts_and_old_values_stay_readable() {
             );
         }
     }
+
+    // A second instance on the same database that made its own keys refuses to start.
+    let other = tempfile::tempdir().unwrap();
+    let second = Settings {
+        data_dir: other.path().to_owned(),
+        database_url: format!("sqlite://{}", dir.path().join("zhengming.db").display()),
+        listen: "127.0.0.1:0".into(),
+        log: "warn".into(),
+        ..Settings::default()
+    };
+    let err = match Application::build(second).await {
+        Ok(_) => panic!("a second instance without the data keys started"),
+        Err(e) => e,
+    };
+    assert!(err.contains("data keys this instance lacks"), "{err}");
 }

@@ -186,6 +186,13 @@ pub async fn list(
         ),
         None => None,
     };
+    if let (Some(ix), true) = (&subject_index, user.role.is_staff()) {
+        let (ix, me) = (ix.clone(), user.clone());
+        state
+            .db
+            .write(move |c| crate::workflow::id_numbers::log_search(c, &me, &ix))
+            .await?;
+    }
     let t = now();
     let filter = ListFilter {
         statuses,

@@ -11,6 +11,7 @@ pub mod error;
 pub mod i18n;
 pub mod office;
 pub mod public;
+mod rebind;
 pub mod resident;
 mod track;
 pub mod view;
@@ -46,6 +47,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/my/{id}/documents/{doc}/delete",
             web::post().to(documents::delete),
         )
+        .route("/office/rebind", web::get().to(rebind::form))
+        .route("/office/rebind", web::post().to(rebind::submit))
         .route("/office", web::get().to(office::queue))
         .route("/office/{id}", web::get().to(office::case))
         .route("/office/{id}/action", web::post().to(office::act))

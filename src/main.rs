@@ -454,6 +454,12 @@ fn keys(settings: &Settings, command: KeysCommand) -> Result<(), String> {
             }
             let n = id_numbers::reencrypt(&db, &data, id_numbers::BATCH)?;
             println!("已重新加密 / re-encrypted: {n}");
+            let blobs = zhengming::storage::BlobStore::from_url(
+                &settings.storage_url,
+                &settings.blob_dir(),
+            )?;
+            let files = id_numbers::seal_certificates(&db, &data, &blobs, true, id_numbers::BATCH)?;
+            println!("证明文件已重新加密 / certificate files re-encrypted: {files}");
             print_data_keys(&db, &data)?;
         }
         KeysCommand::List => {
@@ -476,13 +482,20 @@ fn print_data_keys(
     keys: &zhengming::crypto::DataKeys,
 ) -> Result<(), String> {
     let mut conn = db.read_conn().map_err(|e| e.to_string())?;
-    println!("数据密钥 / data keys (kid, users, applications; 0 + 0: no longer used):");
+    println!(
+        "数据密钥 / data keys (kid, users, applications, certificate files; all 0: no longer used):"
+    );
     for u in id_numbers::usage(&mut conn, keys)? {
-        if (u.kid == "plaintext" || u.kid == id_numbers::UNKNOWN) && u.users + u.applications == 0 {
+        if (u.kid == "plaintext" || u.kid == id_numbers::UNKNOWN)
+            && u.users + u.applications + u.certificates == 0
+        {
             continue;
         }
         let mark = if u.active { " *" } else { "" };
-        println!("{}{mark}\t{}\t{}", u.kid, u.users, u.applications);
+        println!(
+            "{}{mark}\t{}\t{}\t{}",
+            u.kid, u.users, u.applications, u.certificates
+        );
     }
     Ok(())
 }

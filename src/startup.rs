@@ -88,6 +88,19 @@ pub fn prepare(settings: &Settings) -> Result<(Db, crate::crypto::DataKeys), Str
     if sealed > 0 {
         tracing::info!(values = sealed, "ID numbers encrypted");
     }
+    // Certificate PDFs stored in clear by an older version.
+    let blobs = BlobStore::from_url(&settings.storage_url, &settings.blob_dir())?;
+    let files = crate::workflow::id_numbers::seal_certificates(
+        &db,
+        &keys,
+        &blobs,
+        false,
+        crate::workflow::id_numbers::BATCH,
+    )
+    .map_err(|e| format!("encrypting certificate files failed: {e}"))?;
+    if files > 0 {
+        tracing::info!(files, "certificate files encrypted");
+    }
     let mut conn = db.write_conn().map_err(|e| e.to_string())?;
     conn.write_tx(|c| {
         catalog::seed_types(c, &seed_types())?;

@@ -37,6 +37,9 @@ use sha2::{Digest, Sha256};
 pub const PREFIX: &str = "enc:v1:";
 /// Bound into every ciphertext: a value is an ID number of this service.
 const AAD: &[u8] = b"zhengming:id_number:v1";
+/// An encrypted file starts with this, then `<kid>:`, the nonce and the ciphertext.
+pub const BLOB_MAGIC: &[u8] = b"zmenc:v1:";
+const BLOB_AAD: &[u8] = b"zhengming:blob:v1";
 const ACTIVE_FILE: &str = "data.active";
 const INDEX_FILE: &str = "index.key";
 
@@ -384,6 +387,66 @@ impl DataKeys {
         hex::encode(mac.finalize().into_bytes())
     }
 
+    /// Encrypts a file (a certificate PDF, which prints the full ID number): returns the
+    /// kid used and `zmenc:v1:<kid>:` ‖ nonce ‖ ciphertext.
+    pub fn seal_bytes(&self, data: &[u8]) -> (String, Vec<u8>) {
+        let ring = self.ring.read().unwrap_or_else(|e| e.into_inner());
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let ct = ring.ciphers[&ring.active]
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: data,
+                    aad: BLOB_AAD,
+                },
+            )
+            .expect("AES-GCM encrypts any message under 64 GB");
+        let mut out = Vec::with_capacity(BLOB_MAGIC.len() + 9 + 12 + ct.len());
+        out.extend_from_slice(BLOB_MAGIC);
+        out.extend_from_slice(ring.active.as_bytes());
+        out.push(b':');
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        (ring.active.clone(), out)
+    }
+
+    /// The kid an encrypted file names, or `None` for a file in clear.
+    pub fn blob_kid(blob: &[u8]) -> Option<&str> {
+        let rest = blob.strip_prefix(BLOB_MAGIC)?;
+        let end = rest.iter().position(|b| *b == b':')?;
+        std::str::from_utf8(&rest[..end]).ok()
+    }
+
+    /// The file in a stored blob; a file in clear (stored before) is returned as it is.
+    pub fn open_bytes(&self, blob: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
+        let Some(kid) = Self::blob_kid(&blob).map(str::to_owned) else {
+            return Ok(blob);
+        };
+        let body = &blob[BLOB_MAGIC.len() + kid.len() + 1..];
+        if body.len() < 12 + 16 {
+            return Err(CryptoError::Damaged);
+        }
+        if !self.kids().contains(&kid) {
+            self.reload()?;
+        }
+        let ring = self.ring.read().unwrap_or_else(|e| e.into_inner());
+        let c = ring
+            .ciphers
+            .get(&kid)
+            .ok_or_else(|| CryptoError::UnknownKey(kid.clone()))?;
+        let (nonce, ct) = body.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| CryptoError::Damaged)?;
+        c.decrypt(
+            &Nonce::from(nonce),
+            Payload {
+                msg: ct,
+                aad: BLOB_AAD,
+            },
+        )
+        .map_err(|_| CryptoError::Damaged)
+    }
+
     /// A checked ID number, encrypted and indexed for storing.
     pub fn seal_id(&self, id: &crate::domain::id_number::IdNumber) -> SealedId {
         SealedId {
@@ -436,6 +499,22 @@ mod tests {
         let other = DataKeys::from_keys([8; 32], [9; 32]);
         assert!(matches!(other.open(&v), Err(CryptoError::UnknownKey(_))));
         assert_eq!(other.open_or_stars(&v), "*".repeat(18));
+    }
+
+    #[test]
+    fn files_round_trip_and_files_in_clear_read_as_they_are() {
+        let k = DataKeys::from_keys([7; 32], [9; 32]);
+        let pdf = b"%PDF-1.7 ... 22240319800101002X ...".to_vec();
+        let (kid, sealed) = k.seal_bytes(&pdf);
+        assert_eq!(kid, k.active_kid());
+        assert_eq!(DataKeys::blob_kid(&sealed), Some(kid.as_str()));
+        assert!(!sealed.windows(ID.len()).any(|w| w == ID.as_bytes()));
+        assert_eq!(k.open_bytes(sealed.clone()).unwrap(), pdf);
+        assert_eq!(k.open_bytes(pdf.clone()).unwrap(), pdf);
+        let mut bad = sealed;
+        let n = bad.len() - 1;
+        bad[n] ^= 1;
+        assert!(matches!(k.open_bytes(bad), Err(CryptoError::Damaged)));
     }
 
     #[test]

@@ -166,3 +166,58 @@ pub fn deactivate(conn: &mut DbConn, user_id: &str, at: chrono::NaiveDateTime) -
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
     Ok(())
 }
+
+/// Certificates after `after` (by id) whose PDF is stored in clear (`under: None`) or
+/// under another key than `under`: (id, blob key, kid).
+pub fn certificates_batch(
+    conn: &mut DbConn,
+    after: &str,
+    not_under: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<(String, String, Option<String>)>> {
+    use super::schema::certificates as c;
+    let q = c::table
+        .filter(c::id.gt(after))
+        .order(c::id.asc())
+        .limit(limit)
+        .select((c::id, c::pdf_key, c::pdf_data_kid));
+    match not_under {
+        None => q.filter(c::pdf_data_kid.is_null()).load(conn),
+        Some(kid) => q
+            .filter(c::pdf_data_kid.is_not_null())
+            .filter(c::pdf_data_kid.ne(kid))
+            .load(conn),
+    }
+}
+
+/// Records the key a certificate's PDF is now stored under.
+pub fn set_certificate_kid(conn: &mut DbConn, id: &str, kid: &str) -> QueryResult<usize> {
+    use super::schema::certificates as c;
+    diesel::update(c::table.filter(c::id.eq(id)))
+        .set(c::pdf_data_kid.eq(kid))
+        .execute(conn)
+}
+
+/// Certificates whose PDF is stored under `kid` (`None`: in clear).
+pub fn count_certificates(conn: &mut DbConn, kid: Option<&str>) -> QueryResult<i64> {
+    use super::schema::certificates as c;
+    match kid {
+        None => c::table
+            .filter(c::pdf_data_kid.is_null())
+            .count()
+            .get_result(conn),
+        Some(k) => c::table
+            .filter(c::pdf_data_kid.eq(k))
+            .count()
+            .get_result(conn),
+    }
+}
+
+/// Certificates whose PDF is stored encrypted, under any key.
+pub fn count_sealed_certificates(conn: &mut DbConn) -> QueryResult<i64> {
+    use super::schema::certificates as c;
+    c::table
+        .filter(c::pdf_data_kid.is_not_null())
+        .count()
+        .get_result(conn)
+}

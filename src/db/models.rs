@@ -163,6 +163,9 @@ pub struct Certificate {
     pub status: String,
     pub revoked_at: Option<NaiveDateTime>,
     pub revocation_reason: Option<String>,
+    /// The data key the stored PDF is encrypted under (`crypto::DataKeys::seal_bytes`);
+    /// `None`: stored in clear by an older version.
+    pub pdf_data_kid: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]

@@ -146,6 +146,7 @@ diesel::table! {
         status -> Text,
         revoked_at -> Nullable<Timestamp>,
         revocation_reason -> Nullable<Text>,
+        pdf_data_kid -> Nullable<Text>,
     }
 }
 

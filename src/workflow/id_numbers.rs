@@ -111,6 +111,54 @@ pub fn reencrypt(db: &Db, keys: &DataKeys, batch: i64) -> Result<usize, String> 
     Ok(done)
 }
 
+/// Certificate PDFs (which print the full number) in the blob store: those stored in
+/// clear (`to_active: false`, the data migration) or under an older key (`true`, the
+/// rotation) are (re-)encrypted under the active key, one file at a time, and the key
+/// recorded. A crash between the file and the row leaves a file that names its own key,
+/// so it stays readable and the next run finishes it. Returns how many it wrote.
+pub fn seal_certificates(
+    db: &Db,
+    keys: &DataKeys,
+    blobs: &crate::storage::BlobStore,
+    to_active: bool,
+    batch: i64,
+) -> Result<usize, String> {
+    let mut conn = db.write_conn().map_err(db_err)?;
+    let active = keys.active_kid();
+    let mut after = String::new();
+    let mut done = 0;
+    loop {
+        let not_under = to_active.then_some(active.as_str());
+        let rows =
+            store::certificates_batch(&mut conn, &after, not_under, batch).map_err(db_err)?;
+        let Some(last) = rows.last() else {
+            return Ok(done);
+        };
+        after = last.0.clone();
+        for (id, blob_key, _) in &rows {
+            let stored = match blobs.get(blob_key) {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(certificate = %id, error = %e, "certificate file unreadable; left");
+                    continue;
+                }
+            };
+            let kid = match DataKeys::blob_kid(&stored) {
+                Some(k) if k == active => k.to_owned(),
+                _ => {
+                    let plain = keys.open_bytes(stored).map_err(|e| e.to_string())?;
+                    let (kid, sealed) = keys.seal_bytes(&plain);
+                    blobs.put(blob_key, &sealed).map_err(db_err)?;
+                    kid
+                }
+            };
+            conn.write_tx(|c| store::set_certificate_kid(c, id, &kid))
+                .map_err(db_err)?;
+            done += 1;
+        }
+    }
+}
+
 /// How many stored values one key encrypts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyUsage {
@@ -119,6 +167,8 @@ pub struct KeyUsage {
     pub active: bool,
     pub users: i64,
     pub applications: i64,
+    /// Certificate PDFs stored under this key.
+    pub certificates: i64,
 }
 
 /// The `usage` line of values under keys this process does not have.
@@ -131,7 +181,7 @@ pub fn check_keys(db: &Db, keys: &DataKeys) -> Result<(), String> {
     let missing: i64 = usage(&mut conn, keys)?
         .iter()
         .filter(|u| u.kid == UNKNOWN)
-        .map(|u| u.users + u.applications)
+        .map(|u| u.users + u.applications + u.certificates)
         .sum();
     if missing > 0 {
         return Err(format!(
@@ -155,25 +205,27 @@ pub fn usage(conn: &mut DbConn, keys: &DataKeys) -> Result<Vec<KeyUsage>, String
             active: kid == active,
             users: store::count(conn, Column::Users, &like, false).map_err(db_err)?,
             applications: store::count(conn, Column::Applications, &like, false).map_err(db_err)?,
+            certificates: store::count_certificates(conn, Some(&kid)).map_err(db_err)?,
             kid,
         });
     }
     let sealed = crypto::like_sealed();
-    let (users, applications) = (
-        store::count(conn, Column::Users, &sealed, false).map_err(db_err)?,
-        store::count(conn, Column::Applications, &sealed, false).map_err(db_err)?,
-    );
+    let users = store::count(conn, Column::Users, &sealed, false).map_err(db_err)?;
+    let applications = store::count(conn, Column::Applications, &sealed, false).map_err(db_err)?;
+    let certificates = store::count_sealed_certificates(conn).map_err(db_err)?;
     out.push(KeyUsage {
         kid: UNKNOWN.into(),
         active: false,
         users: users - out.iter().map(|u| u.users).sum::<i64>(),
         applications: applications - out.iter().map(|u| u.applications).sum::<i64>(),
+        certificates: certificates - out.iter().map(|u| u.certificates).sum::<i64>(),
     });
     out.push(KeyUsage {
         kid: "plaintext".into(),
         active: false,
         users: store::count(conn, Column::Users, &sealed, true).map_err(db_err)?,
         applications: store::count(conn, Column::Applications, &sealed, true).map_err(db_err)?,
+        certificates: store::count_certificates(conn, None).map_err(db_err)?,
     });
     Ok(out)
 }

@@ -174,7 +174,9 @@ pub fn issue(
     let (pdf, hash) = (signed.pdf, signed.sha256);
     let cert_id = new_id();
     let key = format!("certificates/{year}/{cert_id}.pdf");
-    svc.blobs.put(&key, &pdf).map_err(AppError::internal)?;
+    // The PDF prints the full ID number: stored encrypted like the number itself.
+    let (pdf_data_kid, sealed) = svc.data_keys.seal_bytes(&pdf);
+    svc.blobs.put(&key, &sealed).map_err(AppError::internal)?;
     written.push(key.clone());
 
     dispatches::insert_certificate(
@@ -193,6 +195,7 @@ pub fn issue(
             status: "valid".into(),
             revoked_at: None,
             revocation_reason: None,
+            pdf_data_kid: Some(pdf_data_kid),
         },
     )?;
     system_transition(conn, app, Action::Issue)

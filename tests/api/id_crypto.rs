@@ -383,3 +383,91 @@ async fn staff_find_cases_by_id_number(backend: Backend) {
     assert!(found(r).is_empty());
 }
 both_backends!(staff_find_cases_by_id_number);
+
+async fn certificate_files_are_encrypted(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (resident, _, _) = app.new_resident("吴十一").await;
+    let issued = app.issued(&resident, "pickup").await;
+    let app_id = issued["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/applications/{app_id}/certificate.pdf");
+    let download = || async {
+        let r = app
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&resident)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.bytes().await.unwrap().to_vec()
+    };
+    let pdf = download().await;
+    assert!(pdf.starts_with(b"%PDF"), "the download is the PDF");
+    let id = app_id.clone();
+    let (blob_key, kid): (String, Option<String>) = app
+        .with_db(move |c| {
+            use zhengming::db::schema::certificates::dsl as t;
+            t::certificates
+                .filter(t::application_id.eq(id))
+                .select((t::pdf_key, t::pdf_data_kid))
+                .first(c)
+                .unwrap()
+        })
+        .await;
+    let file = app.data_dir().join("blobs").join(&blob_key);
+    let stored = std::fs::read(&file).unwrap();
+    assert!(stored.starts_with(b"zmenc:v1:"), "stored encrypted");
+    assert_eq!(
+        zhengming::crypto::DataKeys::blob_kid(&stored),
+        kid.as_deref()
+    );
+
+    // A file an older version stored in clear is encrypted at the next start.
+    std::fs::write(&file, &pdf).unwrap();
+    let id = app_id.clone();
+    app.with_writer(move |c| {
+        use zhengming::db::schema::certificates::dsl as t;
+        diesel::update(t::certificates.filter(t::application_id.eq(id)))
+            .set(t::pdf_data_kid.eq(None::<String>))
+            .execute(c)
+            .unwrap();
+    })
+    .await;
+    assert_eq!(download().await, pdf, "a file in clear still downloads");
+    let settings = zhengming::config::Settings {
+        database_url: app.database_url.clone(),
+        data_dir: app.data_dir().to_owned(),
+        ..Default::default()
+    };
+    tokio::task::spawn_blocking(move || zhengming::startup::prepare(&settings))
+        .await
+        .unwrap()
+        .expect("prepare");
+    assert!(std::fs::read(&file).unwrap().starts_with(b"zmenc:v1:"));
+    assert_eq!(download().await, pdf);
+
+    // Rotation (what `keys rotate-data` runs) moves the file to the new key, and the
+    // server started before reads it.
+    let (db, dir) = (app.app_db.clone(), app.data_dir().to_owned());
+    let new_kid = tokio::task::spawn_blocking(move || {
+        use zhengming::workflow::id_numbers::{reencrypt, seal_certificates, BATCH};
+        let kid = zhengming::crypto::DataKeys::new_dir_key(&dir).unwrap();
+        let keys = zhengming::crypto::DataKeys::load(&dir, "", "").unwrap();
+        let blobs = zhengming::storage::BlobStore::open(&dir.join("blobs")).unwrap();
+        reencrypt(&db, &keys, BATCH).unwrap();
+        assert_eq!(
+            seal_certificates(&db, &keys, &blobs, true, BATCH).unwrap(),
+            1
+        );
+        kid
+    })
+    .await
+    .unwrap();
+    let stored = std::fs::read(&file).unwrap();
+    assert_eq!(
+        zhengming::crypto::DataKeys::blob_kid(&stored),
+        Some(new_kid.as_str())
+    );
+    assert_eq!(download().await, pdf);
+}
+both_backends!(certificate_files_are_encrypted);

@@ -336,8 +336,8 @@ async fn rotate_data_reencrypts_and_old_values_stay_readable() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains(&format!("{new_kid} *\t3\t0")), "{text}");
-    assert!(text.contains(&format!("{old_kid}\t0\t1")), "{text}");
+    assert!(text.contains(&format!("{new_kid} *\t3\t0\t0")), "{text}");
+    assert!(text.contains(&format!("{old_kid}\t0\t1\t0")), "{text}");
     // No ID number in clear in the database file.
     for name in ["zhengming.db", "zhengming.db-wal"] {
         if let Ok(bytes) = std::fs::read(dir.path().join(name)) {

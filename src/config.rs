@@ -122,6 +122,13 @@ pub struct Settings {
     pub body_timeout_secs: u64,
     /// Uploads one account may have in progress at once (per instance; 429 beyond).
     pub uploads_per_account: usize,
+    /// Data keys for ID numbers at rest: 64-hex-digit AES-256 keys separated by commas,
+    /// the first one encrypts new values. Empty: the keys in `<data_dir>/keys/` (made on
+    /// first start). Set it (with `blind_index_key`) when several instances share one
+    /// PostgreSQL, so they all hold the same keys.
+    pub data_keys: String,
+    /// The blind-index key (64 hex digits) for exact look-ups by ID number.
+    pub blind_index_key: String,
 }
 
 impl Default for Settings {
@@ -186,6 +193,8 @@ impl Default for Settings {
             thumb_side: 320,
             body_timeout_secs: 30,
             uploads_per_account: 2,
+            data_keys: String::new(),
+            blind_index_key: String::new(),
         }
     }
 }

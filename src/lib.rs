@@ -1,5 +1,6 @@
 pub mod auth;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod devtools;
 pub mod documents;

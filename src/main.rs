@@ -8,6 +8,7 @@ use zhengming::config::Settings;
 use zhengming::domain::{id_number::IdNumber, phone::Phone, role::Role, text};
 use zhengming::startup::{prepare_database, Application};
 use zhengming::workflow::audit;
+use zhengming::workflow::id_numbers;
 use zhengming::workflow::register::{create_account, hash_password, NewAccount};
 
 #[derive(Parser)]
@@ -63,7 +64,8 @@ enum Command {
         /// The certificate PDF.
         file: PathBuf,
     },
-    /// Manage the certificate signing keys in `<data_dir>/keys/`.
+    /// Manage the certificate signing keys and the data keys (ID numbers at rest) in
+    /// `<data_dir>/keys/`.
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
@@ -123,7 +125,11 @@ enum HolidaysCommand {
 enum KeysCommand {
     /// Make a new signing key the active one; older public keys stay trusted.
     Rotate,
-    /// List the trusted key ids and the active one.
+    /// Make a new data key the active one and re-encrypt every stored ID number under
+    /// it, in batches (with `data_keys` in the settings: put the new key first there,
+    /// then run this to re-encrypt). Older keys stay readable.
+    RotateData,
+    /// List the signing keys, and the data keys with how many values each encrypts.
     List,
 }
 
@@ -170,8 +176,8 @@ fn main() {
         }
         Command::Demo { scale } => demo(&settings).and_then(|()| match scale {
             Some(n) => {
-                let db = prepare_database(&settings)?;
-                zhengming::devtools::demo_scale::seed(&db, n)
+                let (db, keys) = zhengming::startup::prepare(&settings)?;
+                zhengming::devtools::demo_scale::seed(&db, &keys, n)
             }
             None => Ok(()),
         }),
@@ -210,8 +216,8 @@ fn fail(msg: &str) -> ! {
 }
 
 fn demo(settings: &Settings) -> Result<(), String> {
-    let db = prepare_database(settings)?;
-    let accounts = zhengming::devtools::demo::seed(&db)?;
+    let (db, keys) = zhengming::startup::prepare(settings)?;
+    let accounts = zhengming::devtools::demo::seed(&db, &keys)?;
     zhengming::devtools::demo::print_accounts(&accounts);
     Ok(())
 }
@@ -314,7 +320,8 @@ fn user_add(settings: &Settings, a: UserAdd) -> Result<(), String> {
         id_number.as_ref().map(|i| i.as_str()).unwrap_or(""),
     ];
     let password_hash = hash_password(&password, &personal).map_err(describe)?;
-    let db = prepare_database(settings)?;
+    let (db, keys) = zhengming::startup::prepare(settings)?;
+    let id_number = id_number.map(|i| keys.seal_id(&i));
     let mut conn = db.write_conn().map_err(|e| e.to_string())?;
     let account = NewAccount {
         role,
@@ -360,9 +367,13 @@ fn worker(settings: Settings) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let s = settings.clone();
-        let db = tokio::task::spawn_blocking(move || prepare_database(&s))
-            .await
-            .map_err(|e| e.to_string())??;
+        let db = tokio::task::spawn_blocking(move || {
+            let (db, keys) = zhengming::startup::prepare(&s)?;
+            id_numbers::check_keys(&db, &keys)?;
+            Ok::<_, String>(db)
+        })
+        .await
+        .map_err(|e| e.to_string())??;
         let base_url = if settings.base_url.trim().is_empty() {
             format!("http://{}", settings.listen)
         } else {
@@ -501,13 +512,63 @@ fn keys(settings: &Settings, command: KeysCommand) -> Result<(), String> {
                 "新签名密钥 / new signing key: {kid}（重启服务后生效 / takes effect on restart）"
             );
         }
+        KeysCommand::RotateData => {
+            let (db, mut data) = zhengming::startup::prepare(settings)?;
+            if data.in_key_dir() {
+                let kid = zhengming::crypto::DataKeys::new_dir_key(&settings.data_dir)
+                    .map_err(|e| e.to_string())?;
+                data = zhengming::startup::data_keys(settings)?;
+                println!("新数据密钥 / new data key: {kid}");
+            } else {
+                println!(
+                    "数据密钥来自配置，使用第一个 / data keys from the settings; the first is active: {}",
+                    data.active_kid()
+                );
+            }
+            let n = id_numbers::reencrypt(&db, &data, id_numbers::BATCH)?;
+            println!("已重新加密 / re-encrypted: {n}");
+            let blobs = zhengming::storage::BlobStore::from_url(
+                &settings.storage_url,
+                &settings.blob_dir(),
+            )?;
+            let files = id_numbers::seal_certificates(&db, &data, &blobs, true, id_numbers::BATCH)?;
+            println!("证明文件已重新加密 / certificate files re-encrypted: {files}");
+            print_data_keys(&db, &data)?;
+        }
         KeysCommand::List => {
             let ring = KeyRing::load_public(&settings.data_dir).map_err(|e| e.to_string())?;
+            println!("签名密钥 / signing keys:");
             for kid in ring.kids() {
                 let mark = if kid == ring.active_kid() { " *" } else { "" };
                 println!("{kid}{mark}");
             }
+            let (db, data) = zhengming::startup::prepare(settings)?;
+            print_data_keys(&db, &data)?;
         }
+    }
+    Ok(())
+}
+
+/// One line per data key: kid, `*` if active, values in users and in applications.
+fn print_data_keys(
+    db: &zhengming::db::Db,
+    keys: &zhengming::crypto::DataKeys,
+) -> Result<(), String> {
+    let mut conn = db.read_conn().map_err(|e| e.to_string())?;
+    println!(
+        "数据密钥 / data keys (kid, users, applications, certificate files; all 0: no longer used):"
+    );
+    for u in id_numbers::usage(&mut conn, keys)? {
+        if (u.kid == "plaintext" || u.kid == id_numbers::UNKNOWN)
+            && u.users + u.applications + u.certificates == 0
+        {
+            continue;
+        }
+        let mark = if u.active { " *" } else { "" };
+        println!(
+            "{}{mark}\t{}\t{}\t{}",
+            u.kid, u.users, u.applications, u.certificates
+        );
     }
     Ok(())
 }

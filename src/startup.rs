@@ -24,6 +24,7 @@ pub struct Application {
     port: u16,
     base_url: String,
     db: Db,
+    data_keys: crate::crypto::DataKeys,
     server: Server,
     worker: Option<Worker>,
 }
@@ -55,6 +56,24 @@ pub fn build_worker(db: &Db, settings: &Settings, base_url: &str) -> Result<Work
 /// Connects, applies migrations and seeds the reference data (certificate types and
 /// the holiday calendar) that the service cannot run without. Idempotent.
 pub fn prepare_database(settings: &Settings) -> Result<Db, String> {
+    prepare(settings).map(|(db, _)| db)
+}
+
+/// The data keys of these settings (`data_keys`, or `<data_dir>/keys/`, made on first
+/// start).
+pub fn data_keys(settings: &Settings) -> Result<crate::crypto::DataKeys, String> {
+    crate::crypto::DataKeys::load(
+        &settings.data_dir,
+        &settings.data_keys,
+        &settings.blind_index_key,
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// [`prepare_database`], also giving the data keys: right after the schema migrations,
+/// ID numbers still in clear are encrypted (the data migration; idempotent).
+pub fn prepare(settings: &Settings) -> Result<(Db, crate::crypto::DataKeys), String> {
+    let keys = data_keys(settings)?;
     let db = Db::connect_with_timeout(
         &settings.database_url,
         settings.pool_size,
@@ -64,6 +83,25 @@ pub fn prepare_database(settings: &Settings) -> Result<Db, String> {
     let ran = db.migrate().map_err(|e| e.to_string())?;
     if ran > 0 {
         tracing::info!(migrations = ran, "database migrated");
+    }
+    let sealed =
+        crate::workflow::id_numbers::seal_plaintext(&db, &keys, crate::workflow::id_numbers::BATCH)
+            .map_err(|e| format!("encrypting ID numbers failed: {e}"))?;
+    if sealed > 0 {
+        tracing::info!(values = sealed, "ID numbers encrypted");
+    }
+    // Certificate PDFs stored in clear by an older version.
+    let blobs = BlobStore::from_url(&settings.storage_url, &settings.blob_dir())?;
+    let files = crate::workflow::id_numbers::seal_certificates(
+        &db,
+        &keys,
+        &blobs,
+        false,
+        crate::workflow::id_numbers::BATCH,
+    )
+    .map_err(|e| format!("encrypting certificate files failed: {e}"))?;
+    if files > 0 {
+        tracing::info!(files, "certificate files encrypted");
     }
     let mut conn = db.write_conn().map_err(|e| e.to_string())?;
     conn.write_tx(|c| {
@@ -79,15 +117,19 @@ pub fn prepare_database(settings: &Settings) -> Result<Db, String> {
     if filled > 0 {
         tracing::info!(cases = filled, "case figures computed from the trails");
     }
-    Ok(db)
+    Ok((db, keys))
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, String> {
         let s = settings.clone();
-        let db = tokio::task::spawn_blocking(move || prepare_database(&s))
-            .await
-            .map_err(|e| e.to_string())??;
+        let (db, data_keys) = tokio::task::spawn_blocking(move || {
+            let (db, keys) = prepare(&s)?;
+            crate::workflow::id_numbers::check_keys(&db, &keys)?;
+            Ok::<_, String>((db, keys))
+        })
+        .await
+        .map_err(|e| e.to_string())??;
         let font = CertFont::load(&settings.font_path).map_err(|e| {
             format!(
                 "cannot load the certificate font {}: {e}",
@@ -132,6 +174,7 @@ impl Application {
             templates: crate::templates::Templates::new(&settings.templates_dir),
             layouts,
             keys,
+            data_keys: data_keys.clone(),
             verify_limiter: crate::verify::rate_limit::RateLimiter::new(
                 settings.verify_burst,
                 settings.verify_per_minute,
@@ -178,6 +221,7 @@ impl Application {
             port: addr.port(),
             base_url,
             db,
+            data_keys,
             server,
             worker,
         })
@@ -193,6 +237,10 @@ impl Application {
 
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    pub fn data_keys(&self) -> &crate::crypto::DataKeys {
+        &self.data_keys
     }
 
     /// Serves until SIGTERM / Ctrl-C (actix stops accepting and drains requests), then

@@ -77,6 +77,8 @@ pub struct ListFilter {
     pub at_risk: Option<(NaiveDateTime, NaiveDateTime)>,
     /// Keyset cursor: the sort key and id of the last row already seen.
     pub after: Option<(NaiveDateTime, String)>,
+    /// Only cases about this person: the blind index of their ID number.
+    pub subject_index: Option<String>,
     pub limit: i64,
 }
 
@@ -98,6 +100,9 @@ pub fn list(conn: &mut DbConn, scope: &Scope, f: &ListFilter) -> QueryResult<Vec
     }
     if let Some(v) = &f.village {
         q = q.filter(applications::village_code.eq(v.clone()));
+    }
+    if let Some(ix) = &f.subject_index {
+        q = q.filter(applications::subject_id_bidx.eq(ix.clone()));
     }
     if let Some(at) = f.overdue_at {
         q = q

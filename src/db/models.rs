@@ -24,7 +24,10 @@ pub struct User {
     pub name: String,
     pub password_hash: String,
     pub jurisdiction_code: Option<String>,
+    /// Encrypted (`enc:v1:…`, see `crypto`); never in clear.
     pub id_number: Option<String>,
+    /// Blind index of the ID number (`crypto::DataKeys::blind_index`), unique.
+    pub id_number_bidx: Option<String>,
     pub email: Option<String>,
     pub status: String,
     pub created_at: NaiveDateTime,
@@ -111,6 +114,7 @@ pub struct Application {
     pub type_code: String,
     pub applicant_id: String,
     pub subject_name: String,
+    /// Encrypted (`enc:v1:…`, see `crypto`); never in clear.
     pub subject_id_number: String,
     pub form_data: String,
     pub county_code: String,
@@ -133,6 +137,8 @@ pub struct Application {
     /// Node or overall deadline counted on provisional working days (a year without
     /// its holiday notice); recomputed when that year is loaded.
     pub deadline_provisional: bool,
+    /// Blind index of the subject's ID number, for an exact search by staff.
+    pub subject_id_bidx: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -189,6 +195,9 @@ pub struct Certificate {
     /// The public reason (`domain::revocation::RevocationCode`); the free text above
     /// is for staff only.
     pub revocation_code: Option<String>,
+    /// The data key the stored PDF is encrypted under (`crypto::DataKeys::seal_bytes`);
+    /// `None`: stored in clear by an older version.
+    pub pdf_data_kid: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]

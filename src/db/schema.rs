@@ -25,6 +25,7 @@ diesel::table! {
         updated_at -> Timestamp,
         email_opt_out -> Bool,
         language -> Text,
+        id_number_bidx -> Nullable<Text>,
     }
 }
 
@@ -117,6 +118,7 @@ diesel::table! {
         node_deadline -> Timestamp,
         overall_deadline -> Nullable<Timestamp>,
         deadline_provisional -> Bool,
+        subject_id_bidx -> Nullable<Text>,
     }
 }
 
@@ -171,6 +173,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
         revocation_reason -> Nullable<Text>,
         revocation_code -> Nullable<Text>,
+        pdf_data_kid -> Nullable<Text>,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::jurisdiction_seed::seed_demo_jurisdictions;
 use crate::auth::password;
+use crate::crypto::DataKeys;
 use crate::db::models::{new_id, now, User};
 use crate::db::{catalog, users, Db, DbConn};
 use crate::domain::id_number::mod11_2_check;
@@ -24,14 +25,18 @@ fn demo_id_number(area: &str, birth: &str, seq: &str) -> String {
     format!("{body}{check}")
 }
 
-pub fn seed(db: &Db) -> Result<Vec<DemoAccount>, String> {
+pub fn seed(db: &Db, keys: &DataKeys) -> Result<Vec<DemoAccount>, String> {
     let hash = password::hash(DEMO_PASSWORD)?;
     let mut conn = db.write_conn().map_err(|e| e.to_string())?;
-    conn.write_tx(|c| seed_in(c, &hash))
+    conn.write_tx(|c| seed_in(c, keys, &hash))
         .map_err(|e| format!("demo seeding failed: {e}"))
 }
 
-fn seed_in(c: &mut DbConn, hash: &str) -> Result<Vec<DemoAccount>, diesel::result::Error> {
+fn seed_in(
+    c: &mut DbConn,
+    keys: &DataKeys,
+    hash: &str,
+) -> Result<Vec<DemoAccount>, diesel::result::Error> {
     let mut accounts = Vec::new();
     let mut n = 0u32;
     let mut add = |c: &mut DbConn,
@@ -46,7 +51,14 @@ fn seed_in(c: &mut DbConn, hash: &str) -> Result<Vec<DemoAccount>, diesel::resul
         } else {
             format!("139{n:08}")
         };
-        if !users::phone_taken(c, &phone)? {
+        let sealed = id_number
+            .as_deref()
+            .map(|i| (keys.seal(i), keys.blind_index(i)));
+        let index_free = match &sealed {
+            Some((_, ix)) => crate::db::id_numbers::user_with_index(c, ix)?.is_none(),
+            None => true,
+        };
+        if !users::phone_taken(c, &phone)? && index_free {
             let t = now();
             users::insert(
                 c,
@@ -57,7 +69,8 @@ fn seed_in(c: &mut DbConn, hash: &str) -> Result<Vec<DemoAccount>, diesel::resul
                     name: name.clone(),
                     password_hash: hash.to_owned(),
                     jurisdiction_code: jurisdiction.map(|j| j.0.to_owned()),
-                    id_number,
+                    id_number: sealed.as_ref().map(|s| s.0.clone()),
+                    id_number_bidx: sealed.map(|s| s.1),
                     email: None,
                     status: "active".into(),
                     created_at: t,

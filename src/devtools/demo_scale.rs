@@ -45,6 +45,7 @@ fn user(role: &str, phone: String, name: String, hash: &str, j: Option<String>) 
         password_hash: hash.into(),
         jurisdiction_code: j,
         id_number: None,
+        id_number_bidx: None,
         email: None,
         status: "active".into(),
         created_at: t,
@@ -131,6 +132,9 @@ struct Builder<'a> {
     rng: StdRng,
     apps: Vec<Application>,
     events: Vec<ApplicationEvent>,
+    /// The one subject ID number of the scale county, encrypted once (same value,
+    /// same ciphertext: nothing to learn but what is already known) and its index.
+    subject_id: (String, String),
 }
 
 impl Builder<'_> {
@@ -429,7 +433,7 @@ impl Builder<'_> {
             type_code: t.code.clone(),
             applicant_id: applicant.to_owned(),
             subject_name: "演示居民".into(),
-            subject_id_number: "229901199001010011".into(),
+            subject_id_number: self.subject_id.0.clone(),
             form_data: "{}".into(),
             county_code: COUNTY.into(),
             township_code: area.township.clone(),
@@ -449,13 +453,14 @@ impl Builder<'_> {
             node_deadline,
             overall_deadline: overall,
             deadline_provisional: false,
+            subject_id_bidx: Some(self.subject_id.1.clone()),
         });
         Some(())
     }
 }
 
 /// Seeds `n` cases; refuses when the scale county already has cases.
-pub fn seed(db: &Db, n: usize) -> Result<(), String> {
+pub fn seed(db: &Db, keys: &crate::crypto::DataKeys, n: usize) -> Result<(), String> {
     let mut conn = db.write_conn().map_err(|e| e.to_string())?;
     let c: &mut DbConn = &mut conn;
     let existing: i64 = applications::table
@@ -486,6 +491,10 @@ pub fn seed(db: &Db, n: usize) -> Result<(), String> {
         rng: StdRng::seed_from_u64(7),
         apps: Vec::new(),
         events: Vec::new(),
+        subject_id: {
+            const SUBJECT: &str = "229901199001010011";
+            (keys.seal(SUBJECT), keys.blind_index(SUBJECT))
+        },
     };
     let started = std::time::Instant::now();
     let mut done = 0;

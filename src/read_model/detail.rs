@@ -18,6 +18,7 @@ use crate::workflow::audit::{self, Client};
 /// audit log; the owner always sees it.
 pub fn load(
     conn: &mut DbConn,
+    keys: &crate::crypto::DataKeys,
     user: &CurrentUser,
     id: &str,
     reveal: Option<&Client>,
@@ -29,6 +30,7 @@ pub fn load(
     let t0 = now();
     let mut summary = ApplicationSummary::new(
         &app,
+        keys,
         t.name_zh.clone(),
         names.get(&app.village_code).cloned().unwrap_or_default(),
         t0,
@@ -37,7 +39,9 @@ pub fn load(
     summary.flag_at_risk(&app, t0, until);
     let owner = matches!(scope, Scope::Own(_));
     if owner || reveal.is_some() {
-        summary.subject_id_number = app.subject_id_number.clone();
+        summary.subject_id_number = keys
+            .open(&app.subject_id_number)
+            .map_err(AppError::internal)?;
     }
     if let (Some(client), false) = (reveal, owner) {
         audit::record(

@@ -90,6 +90,7 @@ pub fn office_holds(status: &str) -> bool {
 impl ApplicationSummary {
     pub fn new(
         a: &Application,
+        keys: &crate::crypto::DataKeys,
         type_name: String,
         village_name: String,
         now: NaiveDateTime,
@@ -104,7 +105,7 @@ impl ApplicationSummary {
             status: a.status.clone(),
             status_label: status.map(|s| s.label_zh()).unwrap_or_default().to_owned(),
             subject_name: a.subject_name.clone(),
-            subject_id_number: mask_id(&a.subject_id_number),
+            subject_id_number: mask_id(&keys.open_or_stars(&a.subject_id_number)),
             village_code: a.village_code.clone(),
             village_name,
             township_code: a.township_code.clone(),

@@ -30,6 +30,7 @@ documented_routes! {
     post "/api/v1/residents" => super::api::residents::register;
     post "/api/v1/sms-codes" => super::api::accounts::send_code;
     post "/api/v1/password-reset" => super::api::accounts::reset_password;
+    post "/api/v1/admin/residents/rebind" => super::api::residents::rebind;
     get "/api/v1/certificate-types" => super::api::catalog::types;
     get "/api/v1/jurisdictions" => super::api::catalog::jurisdictions;
     post "/api/v1/applications" => super::api::applications::create;

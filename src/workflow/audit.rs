@@ -50,6 +50,9 @@ pub mod action {
     pub const ACCOUNT_UPDATE: &str = "account_update";
     pub const DELIVERY_LOCKED: &str = "delivery_locked";
     pub const DELIVERY_CODE_REISSUED: &str = "delivery_code_reissued";
+    pub const SEARCH_ID_NUMBER: &str = "search_id_number";
+    pub const REBIND_ID_NUMBER: &str = "rebind_id_number";
+    pub const DEACTIVATE_ACCOUNT: &str = "deactivate_account";
 }
 
 /// One entry, before it is written.

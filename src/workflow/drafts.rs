@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::auth::{CurrentUser, Scope};
+use crate::crypto::DataKeys;
 use crate::db::models::{new_id, now, Application};
 use crate::db::{applications, catalog, users, DbConn};
 use crate::domain::cert_type::CertificateType;
@@ -184,6 +185,7 @@ fn apply_delivery(app: &mut Application, d: Delivery) {
 /// Creates the draft; `drafts_per_day` is the account's daily quota (429 beyond).
 pub fn create(
     conn: &mut DbConn,
+    keys: &DataKeys,
     user: &CurrentUser,
     input: DraftInput,
     drafts_per_day: i32,
@@ -194,8 +196,16 @@ pub fn create(
     let subject_name = input.subject_name.unwrap_or(account.name);
     let subject_id = match input.subject_id {
         Some(i) => i,
-        None => IdNumber::parse(account.id_number.as_deref().unwrap_or(""))
-            .map_err(|e| AppError::field("subject.id_number", e))?,
+        None => IdNumber::parse(
+            &account
+                .id_number
+                .as_deref()
+                .map(|v| keys.open(v))
+                .transpose()
+                .map_err(AppError::internal)?
+                .unwrap_or_default(),
+        )
+        .map_err(|e| AppError::field("subject.id_number", e))?,
     };
     let t = load_type(conn, &input.type_code)?;
     let unknown_village = || {
@@ -229,7 +239,7 @@ pub fn create(
         type_code: t.code.clone(),
         applicant_id: user.id.clone(),
         subject_name,
-        subject_id_number: subject_id.as_str().to_owned(),
+        subject_id_number: keys.seal(subject_id.as_str()),
         form_data,
         county_code: county.to_owned(),
         township_code: township.to_owned(),
@@ -249,6 +259,7 @@ pub fn create(
         node_deadline: at,
         overall_deadline: None,
         deadline_provisional: false,
+        subject_id_bidx: Some(keys.blind_index(subject_id.as_str())),
     };
     apply_delivery(&mut app, input.delivery);
     applications::insert(conn, &app)?;
@@ -272,6 +283,7 @@ pub fn create(
 
 pub fn update(
     conn: &mut DbConn,
+    keys: &DataKeys,
     user: &CurrentUser,
     id: &str,
     patch: DraftPatch,
@@ -301,7 +313,8 @@ pub fn update(
         app.subject_name = n;
     }
     if let Some(i) = patch.subject_id {
-        app.subject_id_number = i.as_str().to_owned();
+        app.subject_id_number = keys.seal(i.as_str());
+        app.subject_id_bidx = Some(keys.blind_index(i.as_str()));
     }
     if let Some(d) = patch.delivery {
         apply_delivery(&mut app, d);

@@ -145,7 +145,12 @@ pub fn issue(
     let mut values = t.template_values(&form);
     let purpose = values.get("purpose").cloned().unwrap_or_default();
     values.insert("subject_name".into(), app.subject_name.clone());
-    values.insert("subject_id_number".into(), app.subject_id_number.clone());
+    values.insert(
+        "subject_id_number".into(),
+        svc.data_keys
+            .open(&app.subject_id_number)
+            .map_err(AppError::internal)?,
+    );
     values.insert("county_name".into(), name(&app.county_code));
     values.insert("township_name".into(), name(&app.township_code));
     values.insert("village_name".into(), name(&app.village_code));
@@ -169,7 +174,9 @@ pub fn issue(
     let (pdf, hash) = (signed.pdf, signed.sha256);
     let cert_id = new_id();
     let key = format!("certificates/{year}/{cert_id}.pdf");
-    svc.blobs.put(&key, &pdf).map_err(AppError::internal)?;
+    // The PDF prints the full ID number: stored encrypted like the number itself.
+    let (pdf_data_kid, sealed) = svc.data_keys.seal_bytes(&pdf);
+    svc.blobs.put(&key, &sealed).map_err(AppError::internal)?;
     written.push(key.clone());
 
     dispatches::insert_certificate(
@@ -189,6 +196,7 @@ pub fn issue(
             revoked_at: None,
             revocation_reason: None,
             revocation_code: None,
+            pdf_data_kid: Some(pdf_data_kid),
         },
     )?;
     system_transition(conn, app, Action::Issue)

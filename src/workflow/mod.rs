@@ -16,6 +16,7 @@ pub mod drafts;
 pub mod escalate;
 pub mod figures;
 pub mod holidays;
+pub mod id_numbers;
 pub mod intake;
 pub mod issue;
 pub mod quota;
@@ -49,6 +50,8 @@ pub struct Services {
     pub layouts: crate::pdf::Layouts,
     /// Signing key and the trusted public keys (`<data_dir>/keys/`).
     pub keys: crate::verify::KeyRing,
+    /// Data keys that encrypt ID numbers at rest, and the blind-index key.
+    pub data_keys: crate::crypto::DataKeys,
     /// Per-instance limit on the public verify page.
     pub verify_limiter: crate::verify::rate_limit::RateLimiter,
     /// Photos being normalised at once: each needs ~70 MB for a 12 MP photo, so a burst

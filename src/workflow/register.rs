@@ -55,7 +55,7 @@ pub async fn register_resident(state: &AppState, r: Registration) -> AppResult<U
         phone,
         name,
         password_hash: hash,
-        id_number: Some(id),
+        id_number: Some(state.services.data_keys.seal_id(&id)),
         jurisdiction: None,
     };
     let user = state
@@ -77,7 +77,8 @@ pub struct NewAccount {
     pub name: String,
     /// Already hashed: hashing is slow and must not hold the write lock.
     pub password_hash: String,
-    pub id_number: Option<IdNumber>,
+    /// Encrypted, with its blind index (`crypto::DataKeys::seal_id`).
+    pub id_number: Option<crate::crypto::SealedId>,
     pub jurisdiction: Option<String>,
 }
 
@@ -94,6 +95,12 @@ pub fn phone_in_use() -> AppError {
 pub fn create_account(conn: &mut DbConn, a: NewAccount) -> AppResult<User> {
     if users::phone_taken(conn, a.phone.as_str())? {
         return Err(phone_in_use());
+    }
+    // One ID number, one account (the unique index catches a concurrent registration).
+    if let Some(s) = &a.id_number {
+        if crate::db::id_numbers::user_with_index(conn, &s.index)?.is_some() {
+            return Err(super::id_numbers::id_in_use());
+        }
     }
     if let Some(code) = &a.jurisdiction {
         if crate::db::catalog::jurisdiction(conn, code)?.is_none() {
@@ -114,13 +121,24 @@ pub fn create_account(conn: &mut DbConn, a: NewAccount) -> AppResult<User> {
         name: a.name,
         password_hash: a.password_hash,
         jurisdiction_code: a.jurisdiction,
-        id_number: a.id_number.map(|i| i.as_str().to_owned()),
+        id_number: a.id_number.as_ref().map(|s| s.stored.clone()),
+        id_number_bidx: a.id_number.map(|s| s.index),
         email: None,
         status: "active".into(),
         created_at: t,
         updated_at: t,
     };
-    users::insert(conn, &user)?;
+    users::insert(conn, &user).map_err(|e| match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            ref info,
+        ) if info.message().contains("bidx")
+            || info.constraint_name().is_some_and(|c| c.contains("bidx")) =>
+        {
+            super::id_numbers::id_in_use()
+        }
+        other => other.into(),
+    })?;
     Ok(user)
 }
 

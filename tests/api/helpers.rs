@@ -131,7 +131,8 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     let app_db = app.db().clone();
     // The demo data gives every role an account in known jurisdictions.
     let seed_db = app_db.clone();
-    tokio::task::spawn_blocking(move || zhengming::devtools::demo::seed(&seed_db))
+    let keys = app.data_keys().clone();
+    tokio::task::spawn_blocking(move || zhengming::devtools::demo::seed(&seed_db, &keys))
         .await
         .unwrap()
         .expect("demo seed");

@@ -12,6 +12,7 @@ mod documents;
 mod fixtures;
 mod hardening;
 mod helpers;
+mod id_crypto;
 mod lifecycle;
 mod notify;
 mod openapi;

@@ -70,6 +70,8 @@ pub fn write(c: &mut DbConn, applicant: &str, case: &Case<'_>) -> String {
         node_deadline: case.node_deadline,
         overall_deadline: None,
         deadline_provisional: false,
+        // In clear, as before encryption: reads take such a value as it is.
+        subject_id_bidx: None,
     };
     applications::insert(c, &app).expect("insert application");
     for (i, (action, from, to, step, at)) in case.events.iter().enumerate() {

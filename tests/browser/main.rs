@@ -745,3 +745,42 @@ async fn admin_reads_the_audit_log_on_a_phone() {
     assert_fits_screen(&b).await;
     b.screenshot("audit-case").await;
 }
+
+/// 身份证号改绑 at the office: a township official moves an ID number someone else
+/// registered onto a new account for the person; a number bound to nobody is refused
+/// next to the form; the person signs in with the password typed at the counter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn township_official_rebinds_an_id_number_on_the_page() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (_squatter, squatter_phone, id) = app.new_resident("冒用者").await;
+    let mut b = Browser::launch(360, "rebind").await;
+    let official = app.staff_phone("official", accounts::TOWNSHIP).await;
+    sign_in(&b, &app, &official, DEMO_PASSWORD).await;
+    b.goto(&app.url("/office")).await;
+    b.click("a[href='/office/rebind']").await;
+    assert!(b.body().await.contains("身份证号改绑"));
+
+    // Bound to nobody: refused above the form, what was typed kept.
+    let owner_phone = helpers::phone();
+    b.fill("#in-id_number", &helpers::id_number()).await;
+    b.fill("#in-phone", &owner_phone).await;
+    b.fill("#in-name", "真本人").await;
+    b.submit("#rebind-form button[type=submit]").await;
+    let page = b.body().await;
+    assert!(page.contains("没有绑定任何账号"), "{page}");
+    assert_eq!(b.value("#in-phone").await, owner_phone);
+
+    b.fill("#in-id_number", &id).await;
+    b.fill("#in-password", "owner-pass-1").await;
+    assert_fits_screen(&b).await;
+    b.screenshot("rebind-form").await;
+    b.submit("#rebind-form button[type=submit]").await;
+    let page = b.body().await;
+    assert!(page.contains("已改绑，原账号已停用"), "{page}");
+
+    assert_eq!(
+        app.try_login(&squatter_phone, "secret-pass-1").await.status,
+        401
+    );
+    app.login(&owner_phone, "owner-pass-1").await;
+}

@@ -243,3 +243,154 @@ async fn user_add_creates_staff_who_can_sign_in() {
     assert!(!out.status.success());
 }
 mod worker;
+
+/// `keys rotate-data` makes a new data key and re-encrypts every stored ID number under
+/// it; a server started before reads the new values, values under the old key stay
+/// readable, and `keys list` counts the values of each key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotate_data_reencrypts_and_old_values_stay_readable() {
+    use diesel::prelude::*;
+    use zhengming::db::schema::{applications::dsl as a, users::dsl as u};
+
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["migrate"][..], &["demo"]] {
+        let out = zhengming(dir.path(), args, None);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let settings = Settings {
+        data_dir: dir.path().to_owned(),
+        listen: "127.0.0.1:0".into(),
+        log: "warn".into(),
+        ..Settings::default()
+    }
+    .resolved();
+    let db = zhengming::db::Db::connect(&settings.database_url, 2).unwrap();
+    let app = Application::build(settings).await.unwrap();
+    let base = app.base_url().to_owned();
+    tokio::spawn(app.run_until_stopped());
+
+    // A resident and a draft about themself.
+    let id = "222403198001010017";
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{base}/api/v1/residents"))
+        .json(&json!({"phone": "13700001234", "password": "secret-pass-1", "name": "孙八", "id_number": id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let (_, session) = sign_in(&base, "13700001234", "secret-pass-1").await;
+    let token = session["token"].as_str().unwrap().to_owned();
+    let r = client
+        .post(format!("{base}/api/v1/applications"))
+        .bearer_auth(&token)
+        .json(&json!({
+            "type": "residence", "jurisdiction": "222403108200",
+            "form": {"address": "大山村三组12号", "living_since": "2015-03-01",
+                     "permanent_resident": true, "purpose": "子女入学"},
+            "delivery": {"method": "pickup"},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let app_id = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let read_subject = || async {
+        let r = client
+            .get(format!("{base}/api/v1/applications/{app_id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json::<serde_json::Value>().await.unwrap()["subject_id_number"].clone()
+    };
+    assert_eq!(read_subject().await, id);
+
+    let stored = |db: &zhengming::db::Db| {
+        let mut c = db.read_conn().unwrap();
+        let mut v: Vec<String> = u::users
+            .filter(u::id_number.is_not_null())
+            .select(u::id_number.assume_not_null())
+            .load(&mut c)
+            .unwrap();
+        v.extend(
+            a::applications
+                .select(a::subject_id_number)
+                .load::<String>(&mut c)
+                .unwrap(),
+        );
+        v
+    };
+    let kid = |v: &str| zhengming::crypto::kid_of_value(v).unwrap().to_owned();
+    let before = stored(&db);
+    assert_eq!(before.len(), 4, "two demo residents, ours, our draft");
+    let old_kid = kid(&before[0]);
+    assert!(before.iter().all(|v| kid(v) == old_kid));
+
+    let out = zhengming(dir.path(), &["keys", "rotate-data"], None);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("re-encrypted: 4"), "{text}");
+    let after = stored(&db);
+    let new_kid = kid(&after[0]);
+    assert_ne!(new_kid, old_kid);
+    assert!(after.iter().all(|v| kid(v) == new_kid), "{after:?}");
+    // The server started before the rotation reads values under the new key …
+    assert_eq!(read_subject().await, id);
+    // … and a value still under the old key (the old key file stays).
+    let old_value = before.last().unwrap().clone();
+    {
+        let mut c = db.write_conn().unwrap();
+        diesel::update(a::applications.filter(a::id.eq(&app_id)))
+            .set(a::subject_id_number.eq(&old_value))
+            .execute(&mut c)
+            .unwrap();
+    }
+    assert_eq!(read_subject().await, id);
+
+    let out = zhengming(dir.path(), &["keys", "list"], None);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains(&format!("{new_kid} *\t3\t0\t0")), "{text}");
+    assert!(text.contains(&format!("{old_kid}\t0\t1\t0")), "{text}");
+    // No ID number in clear in the database file.
+    for name in ["zhengming.db", "zhengming.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.path().join(name)) {
+            assert!(
+                !bytes.windows(11).any(|w| w == &id.as_bytes()[6..17]),
+                "{name}"
+            );
+        }
+    }
+
+    // A second instance on the same database that made its own keys refuses to start.
+    let other = tempfile::tempdir().unwrap();
+    let second = Settings {
+        data_dir: other.path().to_owned(),
+        database_url: format!("sqlite://{}", dir.path().join("zhengming.db").display()),
+        listen: "127.0.0.1:0".into(),
+        log: "warn".into(),
+        ..Settings::default()
+    };
+    let err = match Application::build(second).await {
+        Ok(_) => panic!("a second instance without the data keys started"),
+        Err(e) => e,
+    };
+    assert!(err.contains("data keys this instance lacks"), "{err}");
+}

@@ -53,11 +53,12 @@ pub async fn post(
         version,
     };
     let svc = state.services.clone();
+    let keys = state.services.data_keys.clone();
     let detail = state
         .db
         .with_writer(move |c| {
             act::run(c, &svc, &user, &id, input)?;
-            crate::read_model::detail::load(c, &user, &id, None)
+            crate::read_model::detail::load(c, &keys, &user, &id, None)
         })
         .await?;
     tracing::info!(action = action.as_str(), status = %detail.summary.status, "action applied");

@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{CurrentUser, Scope};
 use crate::db::applications::{self, ListFilter};
 use crate::db::models::now;
+use crate::domain::id_number::IdNumber;
 use crate::domain::role::Role;
 use crate::domain::status::ApplicationStatus;
 use crate::domain::{text, Invalid};
@@ -86,6 +87,7 @@ pub async fn create(
     let form = b.form.unwrap_or_else(|| serde_json::json!({}));
     let me = user.clone();
     let per_day = state.services.quotas.drafts_per_day;
+    let keys = state.services.data_keys.clone();
     let detail = state
         .db
         .write(move |c| {
@@ -97,8 +99,8 @@ pub async fn create(
                 form,
                 delivery,
             };
-            let app = drafts::create(c, &me, input, per_day)?;
-            detail::load(c, &me, &app.id, None)
+            let app = drafts::create(c, &keys, &me, input, per_day)?;
+            detail::load(c, &keys, &me, &app.id, None)
         })
         .await?;
     Ok(HttpResponse::Created().json(detail))
@@ -116,6 +118,9 @@ pub struct ListQuery {
     pub overdue: Option<bool>,
     /// `true`: only open cases with one working day or less left (not yet overdue).
     pub at_risk: Option<bool>,
+    /// Only cases about the person with this ID number (exact; looked up by its keyed
+    /// blind index, as the numbers are stored encrypted).
+    pub id_number: Option<String>,
     pub cursor: Option<String>,
     /// Page size, 1–100 (default 50).
     pub limit: Option<i64>,
@@ -141,6 +146,7 @@ pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
     q: web::Query<ListQuery>,
+    req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     user.require_role(Role::CASE_READERS)?;
     let q = q.into_inner();
@@ -174,6 +180,24 @@ pub async fn list(
         None => None,
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 100);
+    let subject_index = match q.id_number.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => Some(
+            state.services.data_keys.blind_index(
+                IdNumber::parse(s)
+                    .map_err(|e| AppError::field("id_number", e))?
+                    .as_str(),
+            ),
+        ),
+        None => None,
+    };
+    if let (Some(ix), true) = (&subject_index, user.role.is_staff()) {
+        let (ix, me) = (ix.clone(), user.clone());
+        let client = crate::routes::audit_client(&req);
+        state
+            .db
+            .write(move |c| crate::workflow::id_numbers::log_search(c, &me, &ix, &client))
+            .await?;
+    }
     let t = now();
     let filter = ListFilter {
         statuses,
@@ -182,11 +206,13 @@ pub async fn list(
         overdue_at: q.overdue.unwrap_or(false).then_some(t),
         at_risk: None,
         after,
+        subject_index,
         limit,
     };
     let want_at_risk = q.at_risk.unwrap_or(false);
     let scope = Scope::of(&user);
     let own = matches!(scope, Scope::Own(_));
+    let keys = state.services.data_keys.clone();
     let (rows, until) = state
         .db
         .read(move |c| {
@@ -217,7 +243,7 @@ pub async fn list(
     let items = rows
         .into_iter()
         .map(|r| {
-            let mut s = ApplicationSummary::new(&r.app, r.type_name, r.village_name, t);
+            let mut s = ApplicationSummary::new(&r.app, &keys, r.type_name, r.village_name, t);
             s.flag_at_risk(&r.app, t, until);
             s
         })
@@ -246,17 +272,18 @@ pub async fn get(
     user.require_role(Role::CASE_READERS)?;
     let id = path.into_inner();
     let reveal = q.reveal.unwrap_or(false);
+    let keys = state.services.data_keys.clone();
     let detail = if reveal && user.role.is_staff() {
         // Revealing personal data is written to the audit log, so it goes via the writer.
         let client = crate::routes::audit_client(&req);
         state
             .db
-            .write(move |c| detail::load(c, &user, &id, Some(&client)))
+            .write(move |c| detail::load(c, &keys, &user, &id, Some(&client)))
             .await?
     } else {
         state
             .db
-            .read(move |c| detail::load(c, &user, &id, None))
+            .read(move |c| detail::load(c, &keys, &user, &id, None))
             .await?
     };
     Ok(HttpResponse::Ok().json(detail))
@@ -292,11 +319,12 @@ pub async fn patch(
     patch.form = b.form;
     f.finish()?;
     patch.version = version.unwrap_or_default();
+    let keys = state.services.data_keys.clone();
     let detail = state
         .db
         .write(move |c| {
-            drafts::update(c, &user, &id, patch)?;
-            detail::load(c, &user, &id, None)
+            drafts::update(c, &keys, &user, &id, patch)?;
+            detail::load(c, &keys, &user, &id, None)
         })
         .await?;
     Ok(HttpResponse::Ok().json(detail))

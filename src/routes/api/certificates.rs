@@ -66,6 +66,11 @@ pub async fn pdf(
         .get_async(&cert.pdf_key)
         .await
         .map_err(AppError::internal)?;
+    let bytes = state
+        .services
+        .data_keys
+        .open_bytes(bytes)
+        .map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header((

@@ -12,6 +12,7 @@ pub mod error;
 pub mod i18n;
 pub mod office;
 pub mod public;
+mod rebind;
 pub mod resident;
 mod settings;
 mod track;
@@ -69,6 +70,8 @@ route_list! {
     post "/my/{id}/action" => resident::act;
     post "/my/{id}/documents" => documents::upload;
     post "/my/{id}/documents/{doc}/delete" => documents::delete;
+    get "/office/rebind" => rebind::form;
+    post "/office/rebind" => rebind::submit;
     get "/office" => office::queue;
     get "/office/{id}" => office::case;
     post "/office/{id}/action" => office::act;

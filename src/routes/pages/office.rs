@@ -127,11 +127,12 @@ async fn render_case(
     extra: Value,
 ) -> PageResult {
     let u = user.clone();
+    let keys = ctx.state.services.data_keys.clone();
     let (d, t) = ctx
         .state
         .db
         .read(move |c| {
-            let d = crate::read_model::detail::load(c, &u, &id, None)?;
+            let d = crate::read_model::detail::load(c, &keys, &u, &id, None)?;
             let t = crate::workflow::drafts::load_type(c, &d.summary.type_code)?;
             Ok::<_, AppError>((d, t))
         })

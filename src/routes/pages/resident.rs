@@ -165,6 +165,7 @@ pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult 
     let form_vec = form.into_inner();
     let me = user.clone();
     let per_day = ctx.state.services.quotas.drafts_per_day;
+    let keys = ctx.state.services.data_keys.clone();
     let result = ctx
         .state
         .db
@@ -180,7 +181,7 @@ pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult 
                 form: form_value,
                 delivery: delivery.ok_or_else(|| AppError::internal("delivery missing"))?,
             };
-            drafts::create(c, &me, input, per_day)
+            drafts::create(c, &keys, &me, input, per_day)
         })
         .await;
     match result {
@@ -269,11 +270,12 @@ async fn load_case(
     id: String,
 ) -> AppResult<(Value, CertificateType)> {
     let u = user.clone();
+    let keys = ctx.state.services.data_keys.clone();
     let (detail, t) = ctx
         .state
         .db
         .read(move |c| {
-            let d = crate::read_model::detail::load(c, &u, &id, None)?;
+            let d = crate::read_model::detail::load(c, &keys, &u, &id, None)?;
             let t = drafts::load_type(c, &d.summary.type_code)?;
             Ok::<_, AppError>((d, t))
         })
@@ -303,7 +305,11 @@ pub async fn case_page(
 }
 
 /// Stored values of an application as the form's inputs hold them.
-fn stored_values(app: &crate::db::models::Application, t: &CertificateType) -> Map<String, Value> {
+fn stored_values(
+    app: &crate::db::models::Application,
+    t: &CertificateType,
+    keys: &crate::crypto::DataKeys,
+) -> Map<String, Value> {
     let mut m = Map::new();
     let form: Map<String, Value> = serde_json::from_str(&app.form_data).unwrap_or_default();
     for f in &t.fields {
@@ -315,7 +321,7 @@ fn stored_values(app: &crate::db::models::Application, t: &CertificateType) -> M
     m.insert("subject_name".into(), app.subject_name.clone().into());
     m.insert(
         "subject_id_number".into(),
-        app.subject_id_number.clone().into(),
+        keys.open_or_stars(&app.subject_id_number).into(),
     );
     m.insert("delivery".into(), app.delivery_method.clone().into());
     for (k, v) in [
@@ -347,7 +353,7 @@ pub async fn edit_form(ctx: Ctx, path: web::Path<String>) -> PageResult {
     if !matches!(app.status.as_str(), "draft" | "returned") {
         return Ok(ctx.redirect(&format!("/my/{}", app.id), Some(("err", "not_editable"))));
     }
-    let values = stored_values(&app, &t);
+    let values = stored_values(&app, &t, &ctx.state.services.data_keys);
     Ok(render_form(
         &ctx,
         StatusCode::OK,
@@ -373,6 +379,7 @@ pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
     let typed = typed_values(&form);
     let form_vec = form.into_inner();
     let (id2, me) = (id.clone(), user.clone());
+    let keys = ctx.state.services.data_keys.clone();
     let result = ctx
         .state
         .db
@@ -389,7 +396,7 @@ pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
                 delivery,
                 version,
             };
-            drafts::update(c, &me, &id2, patch).map(|_| ())
+            drafts::update(c, &keys, &me, &id2, patch).map(|_| ())
         })
         .await;
     let Err(e) = result else {

@@ -194,9 +194,10 @@ pub fn for_manifest(
 }
 
 /// Takes one delivery-code try: counts it before the code is checked, so concurrent
-/// tries queue on the row and never exceed `max`. False when the dispatch is locked
-/// or has no tries left.
-pub fn take_code_try(conn: &mut DbConn, id: &str, max: i32) -> QueryResult<bool> {
+/// tries queue on the row (the update locks it until the transaction ends) and never
+/// exceed `max`. The tries counted since the last code, this one included; `None` when
+/// the dispatch is locked or has no tries left.
+pub fn take_code_try(conn: &mut DbConn, id: &str, max: i32) -> QueryResult<Option<i32>> {
     let n = diesel::update(
         dispatches::table
             .filter(dispatches::id.eq(id))
@@ -205,7 +206,14 @@ pub fn take_code_try(conn: &mut DbConn, id: &str, max: i32) -> QueryResult<bool>
     )
     .set(dispatches::code_failures.eq(dispatches::code_failures + 1))
     .execute(conn)?;
-    Ok(n == 1)
+    if n != 1 {
+        return Ok(None);
+    }
+    dispatches::table
+        .find(id)
+        .select(dispatches::code_failures)
+        .first(conn)
+        .map(Some)
 }
 
 /// Locks the dispatch's delivery codes (too many wrong ones).

@@ -106,11 +106,13 @@ pub fn record(
             }
             // Each try is counted before the code is checked; a locked dispatch takes
             // none, even with the right code.
-            if !dispatches::take_code_try(conn, &d.id, MAX_CODE_FAILURES)? {
+            let Some(tries) = dispatches::take_code_try(conn, &d.id, MAX_CODE_FAILURES)? else {
                 return Ok(Recorded::Refused(AppError::TooManyRequests(code_locked())));
-            }
+            };
             if super::dispatch::code_hash(&d.id, code) != d.code_hash {
-                let (failures, locks) = after_wrong_code(d.code_failures);
+                // Counted from the row as it is now, not as it was read: tries made at
+                // the same time each see their own number.
+                let (failures, locks) = after_wrong_code(tries - 1);
                 if !locks {
                     return Ok(Recorded::Refused(AppError::field(
                         "code",

@@ -99,9 +99,24 @@ async fn sign_ins_are_audited_failed_and_successful(backend: Backend) {
     assert_eq!(rows[0]["detail"], "unknown_phone");
     assert!(rows[0]["user_id"].is_null());
 
+    // An account change names the fields, not their values.
+    let token = app.login(&resident_phone, "secret-pass-1").await;
+    let r = app
+        .patch(
+            "/api/v1/me",
+            Some(&token),
+            json!({"language": "en", "email": "zl@example.cn"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let rows = audit(&app, &admin, &format!("user={resident_phone}")).await;
+    assert_eq!(rows[0]["action"], "account_update", "{rows:?}");
+    assert_eq!(rows[0]["detail"], "email,language");
+    assert!(!rows[0].to_string().contains("zl@example.cn"));
+
     // The same by name, and a name nobody has.
     let rows = audit(&app, &admin, "user=赵六").await;
-    assert!(rows.len() >= 3, "{rows:?}");
+    assert!(rows.len() >= 5, "{rows:?}");
     assert!(audit(&app, &admin, "user=无此人").await.is_empty());
 }
 both_backends!(sign_ins_are_audited_failed_and_successful);

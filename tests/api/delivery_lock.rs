@@ -151,3 +151,66 @@ async fn the_office_page_sends_a_new_code(backend: Backend) {
     assert_eq!(sms(&app, id, "delivery_code").await.len(), 1);
 }
 both_backends!(the_office_page_sends_a_new_code);
+
+async fn wrong_codes_sent_at_once_still_lock_after_five(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (resident, _, _) = app.new_resident("王小明").await;
+    let case = app.issued(&resident, "courier").await;
+    let id = case["id"].as_str().unwrap();
+    let courier = app.login_staff("courier", accounts::TOWNSHIP).await;
+    let d = app
+        .dispatch_ok(&courier, &case["dispatch"], "pick_up", json!({}))
+        .await;
+    let d = app
+        .dispatch_ok(&courier, &d, "out_for_delivery", json!({}))
+        .await;
+    let code = app.delivery_code(id).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let mut tries = tokio::task::JoinSet::new();
+    let url = app.url(&format!(
+        "/api/v1/dispatches/{}/events",
+        d["id"].as_str().unwrap()
+    ));
+    let body =
+        json!({"event": "deliver", "version": d["version"], "code": wrong, "signer": "王小明"});
+    for _ in 0..12 {
+        let (c, url, body, token) = (
+            app.client.clone(),
+            url.clone(),
+            body.clone(),
+            courier.clone(),
+        );
+        tries.spawn(async move {
+            let r = c
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        });
+    }
+    let statuses: Vec<u16> = tries.join_all().await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 422).count(),
+        4,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        8,
+        "{statuses:?}"
+    );
+    let township = app.login_staff("official", accounts::TOWNSHIP).await;
+    let seen = app.detail(&township, &case).await["dispatch"].clone();
+    assert_eq!(
+        (seen["locked"].clone(), seen["code_failures"].clone()),
+        (json!(true), json!(5))
+    );
+    assert_eq!(sms(&app, id, "delivery_locked").await.len(), 1, "told once");
+    deliver(&app, &courier, &d, &code)
+        .await
+        .error(429, "too_many_requests");
+}
+both_backends!(wrong_codes_sent_at_once_still_lock_after_five);

@@ -223,13 +223,15 @@ fn issue(
 /// (at most [`MAX_TRIES`] tries, the right one included).
 /// `Ok(Err(bad_code()))` when it does not match: the caller commits anyway, so the
 /// wrong try counts (see [`with_code`]).
-pub fn check(
+/// Counts a try of `code` and compares it: `Ok(id)` of the matching code row, not yet
+/// used up. The try stays counted whatever happens next.
+fn try_code(
     c: &mut DbConn,
     phone: &str,
     purpose: Purpose,
     code: &str,
     t: NaiveDateTime,
-) -> AppResult<Result<(), AppError>> {
+) -> AppResult<Result<String, AppError>> {
     let Some(row) = sms_codes::latest(c, phone, purpose.as_str())? else {
         return Ok(Err(bad_code()));
     };
@@ -241,15 +243,13 @@ pub fn check(
     if !constant_time_eq(typed.as_bytes(), row.code_hash.as_bytes()) {
         return Ok(Err(bad_code()));
     }
-    if !sms_codes::consume(c, &row.id, t)? {
-        return Ok(Err(bad_code()));
-    }
-    Ok(Ok(()))
+    Ok(Ok(row.id))
 }
 
 /// Runs `body` in one write transaction after the code checks out. A wrong code
-/// commits its counted try and answers [`bad_code`]; an error of `body` rolls back
-/// everything, the code's use included (it can be used again).
+/// commits its counted try and answers [`bad_code`]. An error of `body` undoes the
+/// code's use (a savepoint), so it can be used again, but not its counted try: one
+/// code cannot ask `body` more than five times (e.g. whether an ID number is taken).
 pub fn with_code<T>(
     conn: &mut DbConn,
     phone: &str,
@@ -258,9 +258,17 @@ pub fn with_code<T>(
     body: impl FnOnce(&mut DbConn, NaiveDateTime) -> AppResult<T>,
 ) -> AppResult<T> {
     let t = now();
-    conn.write_tx(|c| match check(c, phone, purpose, code, t)? {
-        Err(e) => Ok(Err(e)),
-        Ok(()) => body(c, t).map(Ok),
+    conn.write_tx(|c| -> AppResult<AppResult<T>> {
+        let id = match try_code(c, phone, purpose, code, t)? {
+            Err(e) => return Ok(Err(e)),
+            Ok(id) => id,
+        };
+        Ok(diesel::Connection::transaction(c, |c| {
+            if !sms_codes::consume(c, &id, t)? {
+                return Err(bad_code());
+            }
+            body(c, t)
+        }))
     })?
 }
 

@@ -277,8 +277,30 @@ async fn rotate_data_reencrypts_and_old_values_stay_readable() {
     let id = "222403198001010017";
     let client = reqwest::Client::new();
     let r = client
+        .post(format!("{base}/api/v1/sms-codes"))
+        .json(&json!({"phone": "13700001234", "purpose": "register"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    // The code as the SMS gateway gets it: the outbox row's params.
+    let code: String = {
+        use zhengming::db::schema::notifications::dsl as n;
+        let mut c = db.read_conn().unwrap();
+        let params: String = n::notifications
+            .filter(n::recipient.eq("13700001234"))
+            .filter(n::template_code.eq("code_register"))
+            .select(n::params)
+            .first(&mut c)
+            .unwrap();
+        serde_json::from_str::<serde_json::Value>(&params).unwrap()["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let r = client
         .post(format!("{base}/api/v1/residents"))
-        .json(&json!({"phone": "13700001234", "password": "secret-pass-1", "name": "孙八", "id_number": id}))
+        .json(&json!({"phone": "13700001234", "code": code, "password": "secret-pass-1", "name": "孙八", "id_number": id}))
         .send()
         .await
         .unwrap();

@@ -109,7 +109,8 @@ pub fn record(
             let Some(tries) = dispatches::take_code_try(conn, &d.id, MAX_CODE_FAILURES)? else {
                 return Ok(Recorded::Refused(AppError::TooManyRequests(code_locked())));
             };
-            if super::dispatch::code_hash(&d.id, code) != d.code_hash {
+            let typed = super::dispatch::code_hash(&d.id, code);
+            if !crate::auth::constant_time_eq(typed.as_bytes(), d.code_hash.as_bytes()) {
                 // Counted from the row as it is now, not as it was read: tries made at
                 // the same time each see their own number.
                 let (failures, locks) = after_wrong_code(tries - 1);

@@ -257,8 +257,8 @@ pub fn id_in_use() -> AppError {
     AppError::field(
         "id_number",
         Invalid::new(
-            "该身份证号已绑定其他账号。如是您本人的身份证号，请携带身份证到村（社区）或乡镇便民服务中心办理",
-            "This ID number is already bound to an account. If it is yours, go to the village office with your ID card",
+            "该身份证号已绑定其他账号。如是您本人的身份证号，请携带身份证到户籍所在县（市、区）的乡镇（街道）便民服务中心办理改绑",
+            "This ID number is already bound to an account. If it is yours, take your ID card to a township service centre of the county where it was issued to have it re-bound",
         ),
     )
 }
@@ -303,6 +303,31 @@ pub fn may_rebind(user: &CurrentUser) -> AppResult<()> {
     }
 }
 
+/// An official re-binds only numbers issued in their own county (the first six digits of
+/// an ID number are the county of household registration): taking a number over
+/// disables its account, so it must not reach beyond the official's area. An admin
+/// with a jurisdiction is held to it the same way; one without works service-wide.
+fn in_area(actor: &CurrentUser, id: &IdNumber) -> AppResult<()> {
+    let Some((code, _)) = &actor.jurisdiction else {
+        return if actor.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(outside_area())
+        };
+    };
+    match (code.get(..6), id.as_str().get(..6)) {
+        (Some(area), Some(issued)) if area == issued => Ok(()),
+        _ => Err(outside_area()),
+    }
+}
+
+fn outside_area() -> AppError {
+    AppError::forbidden(
+        "该身份证号的户籍地不在您的辖区（县、市、区），请到户籍所在县办理，或请管理员改绑",
+        "This ID number was issued outside your county; it is re-bound there, or by an admin",
+    )
+}
+
 /// Moves an ID number from the account it is bound to onto the account with `phone`
 /// (made if there is none); the old account is deactivated and signed out everywhere.
 /// Both are written to the access log. One transaction.
@@ -314,6 +339,7 @@ pub fn rebind(
     client: &Client,
 ) -> AppResult<Rebound> {
     may_rebind(actor)?;
+    in_area(actor, &r.id_number)?;
     let index = keys.blind_index(r.id_number.as_str());
     let old = store::user_with_index(conn, &index)?.ok_or_else(|| {
         AppError::NotFound(Invalid::new(

@@ -240,7 +240,7 @@ fn try_code(
         return Ok(Err(bad_code()));
     }
     let typed = code_hash(&row.id, code);
-    if !constant_time_eq(typed.as_bytes(), row.code_hash.as_bytes()) {
+    if !crate::auth::constant_time_eq(typed.as_bytes(), row.code_hash.as_bytes()) {
         return Ok(Err(bad_code()));
     }
     Ok(Ok(row.id))
@@ -270,10 +270,6 @@ pub fn with_code<T>(
             body(c, t)
         }))
     })?
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

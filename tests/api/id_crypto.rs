@@ -158,7 +158,7 @@ async fn one_id_number_one_account(backend: Backend) {
         r.body["error"]["fields_en"]["id_number"]
             .as_str()
             .unwrap()
-            .contains("village office"),
+            .contains("township service centre"),
         "{}",
         r.body
     );
@@ -198,6 +198,17 @@ async fn an_official_rebinds_the_number_and_it_is_audited(backend: Backend) {
         )
         .await;
     r.error(404, "not_found");
+    // An official of another county may not take over a number issued here.
+    let elsewhere = app.login_staff("official", accounts::OTHER_TOWNSHIP).await;
+    let r = app
+        .post(
+            "/api/v1/admin/residents/rebind",
+            Some(&elsewhere),
+            body.clone(),
+        )
+        .await;
+    r.error(403, "forbidden");
+    assert_eq!(app.get("/api/v1/me", Some(&squatter)).await.status, 200);
     let r = app
         .post(
             "/api/v1/admin/residents/rebind",

@@ -120,7 +120,8 @@ impl Ctx {
             .find(|(k, _)| k == CSRF_FIELD)
             .map(|(_, v)| v.as_str())
             .unwrap_or("");
-        let ok = !self.new_csrf && constant_time_eq(sent.as_bytes(), self.csrf.as_bytes());
+        let ok =
+            !self.new_csrf && crate::auth::constant_time_eq(sent.as_bytes(), self.csrf.as_bytes());
         if ok {
             Ok(())
         } else {
@@ -360,10 +361,6 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// The value of a form field, trimmed; empty when absent.
 pub fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
     form.iter()
@@ -388,16 +385,4 @@ pub fn raw_field(form: &[(String, String)], name: &str) -> String {
 /// `next` only if it stays on this site: [`crate::domain::redirect::local_path`].
 pub fn safe_next(next: &str) -> Option<String> {
     crate::domain::redirect::local_path(next)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_compare_whole() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"ab", b"abc"));
-    }
 }

@@ -344,6 +344,42 @@ async fn a_password_change_ends_the_other_sessions(backend: Backend) {
 }
 both_backends!(a_password_change_ends_the_other_sessions);
 
+/// The ID number is stored encrypted; the policy compares the new password with the
+/// number itself, on reset and on change alike.
+async fn a_reset_or_change_to_the_own_id_number_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (token, phone, id) = app.new_resident("癸").await;
+    let code = app.sms_code(&phone, "reset_password").await;
+    let r = app
+        .post(
+            "/api/v1/password-reset",
+            None,
+            json!({"phone": phone, "code": code, "new_password": id}),
+        )
+        .await;
+    assert!(
+        r.field_error("new_password").contains("身份证号"),
+        "{}",
+        r.body
+    );
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status, 200);
+    let r = app
+        .post(
+            "/api/v1/me/password",
+            Some(&token),
+            json!({"current_password": "secret-pass-1", "new_password": id.to_lowercase()}),
+        )
+        .await;
+    assert!(
+        r.field_error("new_password").contains("身份证号"),
+        "{}",
+        r.body
+    );
+    assert_eq!(app.try_login(&phone, &id).await.status, 401);
+    app.login(&phone, "secret-pass-1").await;
+}
+both_backends!(a_reset_or_change_to_the_own_id_number_is_refused);
+
 /// `PATCH /api/v1/me` used to answer 200 to a password and ignore it.
 async fn patching_me_with_a_password_is_refused(backend: Backend) {
     let app = spawn_app(backend).await;

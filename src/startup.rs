@@ -89,6 +89,9 @@ pub fn prepare(settings: &Settings) -> Result<(Db, crate::crypto::DataKeys), Str
             .map_err(|e| format!("encrypting ID numbers failed: {e}"))?;
     if sealed > 0 {
         tracing::info!(values = sealed, "ID numbers encrypted");
+        // The values in clear are still in the file's free space (and the WAL).
+        crate::workflow::id_numbers::scrub_freed_space(&db)
+            .map_err(|e| format!("compacting the database failed: {e}"))?;
     }
     // Certificate PDFs stored in clear by an older version.
     let blobs = BlobStore::from_url(&settings.storage_url, &settings.blob_dir())?;

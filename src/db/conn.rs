@@ -62,9 +62,11 @@ impl Manager {
 }
 
 // An acknowledged write survives power loss (synchronous=FULL); readers never block
-// the writer (WAL); a second process waits for the lock instead of failing at once.
+// the writer (WAL); a second process waits for the lock instead of failing at once;
+// deleted or overwritten content is zeroed, not left in free space (secure_delete: an
+// ID number sealed in place must not linger in clear in the file).
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-    PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+    PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA secure_delete = ON;";
 
 impl ManageConnection for Manager {
     type Connection = DbConn;

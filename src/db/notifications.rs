@@ -45,15 +45,27 @@ pub fn start_attempt(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
     Ok(n == 1)
 }
 
-pub fn mark_sent(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(notifications::table.find(id))
-        .set((
-            notifications::status.eq("sent"),
-            notifications::sent_at.eq(Some(at)),
-            notifications::last_error.eq(None::<String>),
-        ))
-        .execute(conn)
-        .map(|_| ())
+/// The message went out; `params`, when given, replaces the stored variables in the
+/// same update (a sent code is blanked).
+pub fn mark_sent(
+    conn: &mut DbConn,
+    id: &str,
+    at: NaiveDateTime,
+    params: Option<&str>,
+) -> QueryResult<()> {
+    let row = notifications::table.find(id);
+    let sent = (
+        notifications::status.eq("sent"),
+        notifications::sent_at.eq(Some(at)),
+        notifications::last_error.eq(None::<String>),
+    );
+    match params {
+        Some(p) => diesel::update(row)
+            .set((sent, notifications::params.eq(p)))
+            .execute(conn),
+        None => diesel::update(row).set(sent).execute(conn),
+    }
+    .map(|_| ())
 }
 
 /// A failed attempt: `next` is when it is tried again, or `None` when it will not be.

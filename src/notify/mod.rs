@@ -25,6 +25,17 @@ pub struct Notifier {
     base_url: String,
 }
 
+/// What stands in the stored params for a code once its message is sent.
+pub const SENT_CODE: &str = "******";
+
+/// `params` (JSON text) with a `code` variable blanked, or `None` when it has none.
+fn without_code(params: &str) -> Option<String> {
+    let mut v: Value = serde_json::from_str(params).ok()?;
+    let code = v.as_object_mut()?.get_mut("code")?;
+    *code = Value::String(SENT_CODE.to_owned());
+    Some(v.to_string())
+}
+
 /// The language of a message: `en` or (default) `zh`.
 fn lang(params: &Value) -> &'static str {
     match params["lang"].as_str() {
@@ -78,10 +89,14 @@ impl Notifier {
         }
         let result = self.deliver(&n).await;
         let (row, at) = (id.clone(), now());
+        // A sent code is not kept readable in the outbox.
+        let blanked = without_code(&n.params);
         match &result {
             Ok(()) => self
                 .db
-                .with_writer(move |c| Ok::<_, DbError>(notifications::mark_sent(c, &row, at)?))
+                .with_writer(move |c| {
+                    Ok::<_, DbError>(notifications::mark_sent(c, &row, at, blanked.as_deref())?)
+                })
                 .await
                 .map_err(db_err)?,
             Err(e) => {
@@ -116,6 +131,7 @@ impl Notifier {
                 let empty = serde_json::Map::new();
                 self.sms
                     .send(sms::SmsMessage {
+                        id: &n.id,
                         phone: &n.recipient,
                         template: &n.template_code,
                         params: params.as_object().unwrap_or(&empty),
@@ -159,6 +175,14 @@ mod tests {
 
     use super::outbox::{self, sms_params};
     use crate::templates::{default_dir, Templates};
+
+    #[test]
+    fn a_sent_code_is_blanked_and_other_params_kept() {
+        let p = super::without_code(r#"{"code":"123456","number":"ZM1"}"#).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&p).unwrap();
+        assert_eq!(v, json!({"code": super::SENT_CODE, "number": "ZM1"}));
+        assert_eq!(super::without_code(r#"{"number":"ZM1"}"#), None);
+    }
 
     /// Each SMS, with its variables as long as an SMS variable may be, fits in one
     /// 70-character message, and no template puts a link in it.

@@ -16,6 +16,8 @@ use crate::jobs::JobError;
 /// One message: the template code and its variables, plus the text our template
 /// renders (what the gateway's approved template says).
 pub struct SmsMessage<'a> {
+    /// The outbox row's id (the console provider writes it with the message).
+    pub id: &'a str,
     pub phone: &'a str,
     pub template: &'a str,
     pub params: &'a serde_json::Map<String, serde_json::Value>,
@@ -39,8 +41,9 @@ pub fn from_settings(s: &Settings) -> Result<Box<dyn SmsProvider>, String> {
     }
 }
 
-/// Development provider: logs the message (phone and long digit runs masked) and
-/// appends it to `<data_dir>/sms-console.jsonl`.
+/// Development provider: logs that a message went out (template and masked phone only:
+/// the text may hold a verification or delivery code) and appends the message to
+/// `<data_dir>/sms-console.jsonl`.
 pub struct Console {
     file: PathBuf,
     lock: Mutex<()>,
@@ -49,9 +52,9 @@ pub struct Console {
 impl SmsProvider for Console {
     fn send<'a>(&'a self, m: SmsMessage<'a>) -> BoxFuture<'a, Result<(), JobError>> {
         Box::pin(async move {
-            tracing::info!(to = %mask::phone(m.phone), template = m.template,
-                text = %mask::digits_in(m.text), "SMS (console)");
+            tracing::info!(to = %mask::phone(m.phone), template = m.template, "SMS (console)");
             let line = serde_json::json!({
+                "id": m.id,
                 "at": crate::db::models::now().to_string(),
                 "to": mask::phone(m.phone),
                 "template": m.template,

@@ -9,11 +9,21 @@ use crate::domain::Invalid;
 use crate::error::{AppError, AppResult, Fields};
 use crate::notify::{mask, outbox};
 use crate::state::AppState;
+use crate::workflow::audit::{self, Client};
 use crate::workflow::session::{phone_key, verify_password};
 use crate::workflow::sms_codes::{self, bad_code, Purpose};
 
 fn hash(pw: String) -> impl FnOnce() -> AppResult<String> {
     move || password::hash(&pw).map_err(AppError::internal)
+}
+
+/// The account's ID number in clear (it is stored sealed), for "the password may not
+/// be the ID number"; empty when there is none.
+fn id_number_of(keys: &crate::crypto::DataKeys, stored: Option<&str>) -> AppResult<String> {
+    match stored {
+        Some(s) if !s.is_empty() => keys.open(s).map_err(AppError::internal),
+        _ => Ok(String::new()),
+    }
 }
 
 fn same_as_id() -> AppError {
@@ -39,6 +49,7 @@ fn wrong_current() -> AppError {
 /// account ends and its sign-in lock is lifted.
 pub async fn reset_password(
     state: &AppState,
+    client: &Client,
     phone: &str,
     code: &str,
     new_password: String,
@@ -59,18 +70,33 @@ pub async fn reset_password(
     let hashed = tokio::task::spawn_blocking(hash(new_password))
         .await
         .map_err(AppError::internal)??;
+    let keys = state.services.data_keys.clone();
+    let client = client.clone();
     let user_id = state
         .db
         .with_writer(move |c| {
             sms_codes::with_code(c, phone.as_str(), Purpose::ResetPassword, &code, |c, t| {
                 let user = users::by_phone(c, phone.as_str())?.ok_or_else(bad_code)?;
-                let id = user.id_number.as_deref().unwrap_or("");
-                if password::check_policy(&check, &[id]).is_err() {
+                let id = id_number_of(&keys, user.id_number.as_deref())?;
+                if password::check_policy(&check, &[&id]).is_err() {
                     return Err(same_as_id());
                 }
                 users::set_password(c, &user.id, &hashed, t)?;
                 users::delete_sessions_of(c, &user.id, None)?;
                 sign_in_failures::delete(c, &phone_key(&phone))?;
+                audit::record(
+                    c,
+                    &client,
+                    audit::Entry {
+                        user_id: Some(user.id.clone()),
+                        action: audit::action::PASSWORD_RESET,
+                        target_type: "user",
+                        target_id: user.id.clone(),
+                        phone: Some(phone.as_str().to_owned()),
+                        detail: Some("sms_code".to_owned()),
+                        ..audit::Entry::default()
+                    },
+                )?;
                 Ok(user.id)
             })
         })
@@ -83,6 +109,7 @@ pub async fn reset_password(
 /// session of the account ends; this one stays.
 pub async fn change_password(
     state: &AppState,
+    client: &Client,
     user: &CurrentUser,
     current: String,
     new_password: String,
@@ -93,10 +120,8 @@ pub async fn change_password(
         .read(move |c| Ok::<_, AppError>(users::by_id(c, &uid)?))
         .await?
         .ok_or_else(AppError::unauthorized)?;
-    let personal = [
-        account.phone.as_str(),
-        account.id_number.as_deref().unwrap_or(""),
-    ];
+    let id_number = id_number_of(&state.services.data_keys, account.id_number.as_deref())?;
+    let personal = [account.phone.as_str(), id_number.as_str()];
     let mut f = Fields::default();
     if current.is_empty() {
         f.add(
@@ -126,12 +151,25 @@ pub async fn change_password(
         .await
         .map_err(AppError::internal)??;
     let (uid, keep) = (user.id.clone(), user.session_id.clone());
+    let client = client.clone();
     state
         .db
         .write(move |c| {
             let t = crate::db::models::now();
             users::set_password(c, &uid, &hashed, t)?;
-            users::delete_sessions_of(c, &uid, Some(&keep))?;
+            let ended = users::delete_sessions_of(c, &uid, Some(&keep))?;
+            audit::record(
+                c,
+                &client,
+                audit::Entry {
+                    user_id: Some(uid.clone()),
+                    action: audit::action::PASSWORD_CHANGE,
+                    target_type: "user",
+                    target_id: uid.clone(),
+                    detail: Some(format!("other_sessions_ended={ended}")),
+                    ..audit::Entry::default()
+                },
+            )?;
             Ok::<_, AppError>(())
         })
         .await?;
@@ -143,6 +181,7 @@ pub async fn change_password(
 /// `change_phone` code sent there, with the current password. Returns the new phone.
 pub async fn change_phone(
     state: &AppState,
+    client: &Client,
     user: &CurrentUser,
     new_phone: &str,
     code: &str,
@@ -174,6 +213,7 @@ pub async fn change_phone(
     let uid = user.id.clone();
     let moved = new_phone.as_str().to_owned();
     let old = phone.as_str().to_owned();
+    let client = client.clone();
     state
         .db
         .with_writer(move |c| {
@@ -186,6 +226,19 @@ pub async fn change_phone(
                 // The old phone is told, in case it was not its owner's doing.
                 let params = serde_json::json!({"phone": mask::phone(to)});
                 outbox::queue(c, "sms", &old, outbox::PHONE_CHANGED, &params, None)?;
+                audit::record(
+                    c,
+                    &client,
+                    audit::Entry {
+                        user_id: Some(uid.clone()),
+                        action: audit::action::PHONE_CHANGE,
+                        target_type: "user",
+                        target_id: uid.clone(),
+                        phone: Some(old.clone()),
+                        detail: Some(format!("new_phone={}", mask::phone(to))),
+                        ..audit::Entry::default()
+                    },
+                )?;
                 Ok(())
             })
         })

@@ -53,6 +53,10 @@ pub mod action {
     pub const SEARCH_ID_NUMBER: &str = "search_id_number";
     pub const REBIND_ID_NUMBER: &str = "rebind_id_number";
     pub const DEACTIVATE_ACCOUNT: &str = "deactivate_account";
+    pub const PASSWORD_RESET: &str = "password_reset";
+    pub const PASSWORD_CHANGE: &str = "password_change";
+    pub const PHONE_CHANGE: &str = "phone_change";
+    pub const SESSION_END: &str = "session_end";
 }
 
 /// One entry, before it is written.
@@ -144,6 +148,27 @@ pub async fn sign_in(
         })
         .await
         .map_err(|e: AppError| e)
+}
+
+/// A sign-in attempt with a phone that is not a phone number: failed, `bad_phone`,
+/// with what was typed (shortened, without control characters, long digit runs such as
+/// an ID number typed in the wrong field masked).
+pub async fn sign_in_bad_phone(state: &AppState, client: &Client, typed: &str) -> AppResult<()> {
+    let short: String = typed.chars().filter(|c| !c.is_control()).take(20).collect();
+    let phone = crate::notify::mask::digits_in(&short);
+    record_now(
+        state,
+        client,
+        Entry {
+            action: action::SIGN_IN,
+            target_type: "user",
+            outcome: "failed",
+            phone: Some(phone),
+            detail: Some("bad_phone".to_owned()),
+            ..Entry::default()
+        },
+    )
+    .await
 }
 
 /// A sign-in attempt refused by the throttle before the password was checked.

@@ -73,6 +73,51 @@ pub fn seal_plaintext(db: &Db, keys: &DataKeys, batch: i64) -> Result<usize, Str
     Ok(done)
 }
 
+/// After values were sealed in place, the old bytes in clear must not stay in the
+/// database files. SQLite (whose connections zero freed content, `secure_delete`) has
+/// its WAL folded into the file and truncated, the file rebuilt (`VACUUM`), then the
+/// WAL truncated again. PostgreSQL keeps dead row versions until they are vacuumed:
+/// only a hint is logged, since `VACUUM FULL` locks the tables and is the operator's
+/// call.
+pub fn scrub_freed_space(db: &Db) -> Result<(), String> {
+    let mut conn = db.write_conn().map_err(db_err)?;
+    match &mut *conn {
+        DbConn::Sqlite(c) => {
+            use diesel::connection::SimpleConnection;
+            checkpoint(c)?;
+            c.batch_execute("VACUUM").map_err(db_err)?;
+            checkpoint(c)?;
+            tracing::info!("database file rebuilt after encrypting ID numbers (VACUUM)");
+        }
+        DbConn::Pg(_) => tracing::warn!(
+            "ID numbers were encrypted in place; PostgreSQL keeps the old row versions until \
+             vacuumed: run `VACUUM FULL users, applications;` in a quiet hour / \
+             身份证号已就地加密，旧数据行在清理前仍留在 PostgreSQL 中：请择时执行 \
+             VACUUM FULL users, applications;"
+        ),
+    }
+    Ok(())
+}
+
+#[derive(diesel::QueryableByName)]
+struct Checkpoint {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    busy: i32,
+}
+
+/// `PRAGMA wal_checkpoint(TRUNCATE)`; a reader holding an old snapshot makes it stop
+/// short (logged: the WAL is then truncated at a later checkpoint).
+fn checkpoint(c: &mut diesel::SqliteConnection) -> Result<(), String> {
+    use diesel::RunQueryDsl;
+    let r: Checkpoint = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .get_result(c)
+        .map_err(db_err)?;
+    if r.busy != 0 {
+        tracing::warn!("the SQLite WAL could not be checkpointed fully: a reader held it");
+    }
+    Ok(())
+}
+
 /// Re-encrypts every value not under the active key. Values under a key that is
 /// missing are left (and counted by [`usage`]). Returns how many it re-encrypted.
 pub fn reencrypt(db: &Db, keys: &DataKeys, batch: i64) -> Result<usize, String> {

@@ -156,8 +156,15 @@ fn succeeded(c: &mut DbConn, keys: &Keys, client_policy: Policy) -> AppResult<()
 /// Checks phone and password and starts a session of `session_hours` (ended sooner
 /// when idle, see `auth::current_user`), unless the phone or the address must wait.
 pub async fn sign_in(state: &AppState, input: SignIn) -> AppResult<SignedIn> {
-    let phone = Phone::parse(&input.phone).map_err(|e| AppError::field("phone", e))?;
     let client = input.client.clone();
+    let phone = match Phone::parse(&input.phone) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::info!("sign-in refused: malformed phone");
+            super::audit::sign_in_bad_phone(state, &client, &input.phone).await?;
+            return Err(AppError::field("phone", e));
+        }
+    };
     let typed = phone.as_str().to_owned();
     let outcome = attempt(state, phone, input).await?;
     // Every attempt ends here, whatever happened: logged, and written to the audit log.
@@ -319,12 +326,25 @@ pub async fn list(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Session
         .collect())
 }
 
-/// Ends one of the user's sessions (404 if it is not theirs or gone).
-pub async fn end(state: &AppState, user: &CurrentUser, session_id: String) -> AppResult<()> {
+/// Ends one of the user's sessions (404 if it is not theirs or gone), audited.
+pub async fn end(
+    state: &AppState,
+    client: &super::audit::Client,
+    user: &CurrentUser,
+    session_id: String,
+) -> AppResult<()> {
     let uid = user.id.clone();
+    let current = session_id == user.session_id;
+    let client = client.clone();
     let n = state
         .db
-        .write(move |c| Ok::<_, AppError>(users::delete_session_of(c, &uid, &session_id)?))
+        .write(move |c| {
+            let n = users::delete_session_of(c, &uid, &session_id)?;
+            if n > 0 {
+                session_ended(c, &client, &uid, session_id, current)?;
+            }
+            Ok::<_, AppError>(n)
+        })
         .await?;
     if n == 0 {
         return Err(AppError::not_found());
@@ -332,13 +352,57 @@ pub async fn end(state: &AppState, user: &CurrentUser, session_id: String) -> Ap
     Ok(())
 }
 
-/// Ends every session of the user but the one this request came with; how many.
-pub async fn end_others(state: &AppState, user: &CurrentUser) -> AppResult<usize> {
+/// Ends every session of the user but the one this request came with; how many
+/// (audited when there was any).
+pub async fn end_others(
+    state: &AppState,
+    client: &super::audit::Client,
+    user: &CurrentUser,
+) -> AppResult<usize> {
     let (uid, keep) = (user.id.clone(), user.session_id.clone());
+    let client = client.clone();
     state
         .db
-        .write(move |c| Ok::<_, AppError>(users::delete_sessions_of(c, &uid, Some(&keep))?))
+        .write(move |c| {
+            let n = users::delete_sessions_of(c, &uid, Some(&keep))?;
+            if n > 0 {
+                super::audit::record(
+                    c,
+                    &client,
+                    super::audit::Entry {
+                        user_id: Some(uid.clone()),
+                        action: super::audit::action::SESSION_END,
+                        target_type: "user",
+                        target_id: uid.clone(),
+                        detail: Some(format!("others={n}")),
+                        ..super::audit::Entry::default()
+                    },
+                )?;
+            }
+            Ok::<_, AppError>(n)
+        })
         .await
+}
+
+fn session_ended(
+    c: &mut DbConn,
+    client: &super::audit::Client,
+    uid: &str,
+    session_id: String,
+    current: bool,
+) -> AppResult<()> {
+    super::audit::record(
+        c,
+        client,
+        super::audit::Entry {
+            user_id: Some(uid.to_owned()),
+            action: super::audit::action::SESSION_END,
+            target_type: "session",
+            target_id: session_id,
+            detail: Some(if current { "current" } else { "other" }.to_owned()),
+            ..super::audit::Entry::default()
+        },
+    )
 }
 
 /// Checks `password` against the account's `hash` under the phone's sign-in throttle

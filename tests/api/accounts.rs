@@ -268,6 +268,45 @@ async fn the_console_sms_shows_the_code(backend: Backend) {
 }
 both_backends!(the_console_sms_shows_the_code);
 
+/// Once the worker has sent a code SMS, the outbox keeps no readable code (the code
+/// itself is stored only hashed, in `sms_codes`); it still works.
+async fn a_sent_code_is_blanked_in_the_outbox(backend: Backend) {
+    use zhengming::db::schema::notifications::dsl as n;
+    let app = spawn_app(backend).await;
+    let phone = phone();
+    let code = app.sms_code(&phone, "register").await;
+    let mut row = None;
+    for _ in 0..200 {
+        let to = phone.clone();
+        let r: (String, String) = app
+            .with_db(move |c| {
+                n::notifications
+                    .filter(n::recipient.eq(to))
+                    .filter(n::template_code.eq("code_register"))
+                    .select((n::status, n::params))
+                    .first(c)
+                    .unwrap()
+            })
+            .await;
+        if r.0 == "sent" {
+            row = Some(r.1);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let params = row.expect("the worker sent the code SMS");
+    assert!(!params.contains(&code), "{params}");
+    let params: Value = serde_json::from_str(&params).unwrap();
+    assert_eq!(params["code"], zhengming::notify::SENT_CODE);
+    // The helpers read what went out, and the code registers.
+    assert_eq!(app.sent_code(&phone, "code_register").await, Some(code));
+    let r = app
+        .register(&phone, "secret-pass-1", &crate::helpers::id_number())
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+}
+both_backends!(a_sent_code_is_blanked_in_the_outbox);
+
 async fn common_and_personal_passwords_are_refused(backend: Backend) {
     let app = spawn_app(backend).await;
     for pw in ["password", "12345678", "Password1", "iloveyou"] {
@@ -343,6 +382,42 @@ async fn a_password_change_ends_the_other_sessions(backend: Backend) {
     app.login(&phone, "changed-pass-3").await;
 }
 both_backends!(a_password_change_ends_the_other_sessions);
+
+/// The ID number is stored encrypted; the policy compares the new password with the
+/// number itself, on reset and on change alike.
+async fn a_reset_or_change_to_the_own_id_number_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (token, phone, id) = app.new_resident("癸").await;
+    let code = app.sms_code(&phone, "reset_password").await;
+    let r = app
+        .post(
+            "/api/v1/password-reset",
+            None,
+            json!({"phone": phone, "code": code, "new_password": id}),
+        )
+        .await;
+    assert!(
+        r.field_error("new_password").contains("身份证号"),
+        "{}",
+        r.body
+    );
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status, 200);
+    let r = app
+        .post(
+            "/api/v1/me/password",
+            Some(&token),
+            json!({"current_password": "secret-pass-1", "new_password": id.to_lowercase()}),
+        )
+        .await;
+    assert!(
+        r.field_error("new_password").contains("身份证号"),
+        "{}",
+        r.body
+    );
+    assert_eq!(app.try_login(&phone, &id).await.status, 401);
+    app.login(&phone, "secret-pass-1").await;
+}
+both_backends!(a_reset_or_change_to_the_own_id_number_is_refused);
 
 /// `PATCH /api/v1/me` used to answer 200 to a password and ignore it.
 async fn patching_me_with_a_password_is_refused(backend: Backend) {

@@ -250,3 +250,187 @@ async fn staff_reads_of_personal_data_are_audited_by_case(backend: Backend) {
     assert!(!text.contains(&id_number), "{text}");
 }
 both_backends!(staff_reads_of_personal_data_are_audited_by_case);
+
+/// The `access_log` rows of one action: (user_id, target_type, outcome, phone, client
+/// address, detail), oldest first.
+#[allow(clippy::type_complexity)]
+async fn rows_of(
+    app: &TestApp,
+    action: &'static str,
+) -> Vec<(
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+)> {
+    use diesel::prelude::*;
+    use zhengming::db::schema::access_log::dsl as a;
+    app.with_db(move |c| {
+        a::access_log
+            .filter(a::action.eq(action))
+            .order(a::created_at.asc())
+            .select((
+                a::user_id,
+                a::target_type,
+                a::outcome,
+                a::phone,
+                a::client_addr,
+                a::detail,
+            ))
+            .load(c)
+            .unwrap()
+    })
+    .await
+}
+
+/// A password reset, a password change, a phone change and ending sessions each leave
+/// their row (with the client address), written with the change; a sign-in with a
+/// malformed phone is a failed sign-in (`bad_phone`).
+async fn account_changes_are_audited(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, old_phone, _) = app.new_resident("钱七").await;
+    let admin = app.admin_token().await;
+    let user_id = app
+        .with_db({
+            let p = old_phone.clone();
+            move |c| zhengming::db::users::by_phone(c, &p).unwrap().unwrap().id
+        })
+        .await;
+
+    // A reset by SMS code.
+    let code = app.sms_code(&old_phone, "reset_password").await;
+    let r = app
+        .post(
+            "/api/v1/password-reset",
+            None,
+            json!({"phone": old_phone, "code": code, "new_password": "reset-pass-4"}),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let rows = rows_of(&app, "password_reset").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0.as_deref(), Some(user_id.as_str()));
+    assert_eq!(rows[0].2, "ok");
+    assert_eq!(rows[0].3.as_deref(), Some(old_phone.as_str()));
+    assert_eq!(rows[0].4.as_deref(), Some("127.0.0.1"));
+
+    // A password change.
+    let here = app.login(&old_phone, "reset-pass-4").await;
+    let _elsewhere = app.login(&old_phone, "reset-pass-4").await;
+    let r = app
+        .post(
+            "/api/v1/me/password",
+            Some(&here),
+            json!({"current_password": "reset-pass-4", "new_password": "changed-pass-5"}),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let rows = rows_of(&app, "password_change").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0.as_deref(), Some(user_id.as_str()));
+    assert_eq!(rows[0].4.as_deref(), Some("127.0.0.1"));
+    assert_eq!(rows[0].5.as_deref(), Some("other_sessions_ended=1"));
+
+    // Ending one other session, then all the others.
+    let second = app.login(&old_phone, "changed-pass-5").await;
+    let list = app.get("/api/v1/me/sessions", Some(&here)).await;
+    let other_id = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == false)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/me/sessions/{other_id}"),
+            Some(&here),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(app.get("/api/v1/me", Some(&second)).await.status, 401);
+    let _third = app.login(&old_phone, "changed-pass-5").await;
+    let r = app
+        .send(
+            reqwest::Method::DELETE,
+            "/api/v1/me/sessions",
+            Some(&here),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let rows = rows_of(&app, "session_end").await;
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows
+        .iter()
+        .all(|r| r.0.as_deref() == Some(user_id.as_str())));
+    assert!(rows.iter().all(|r| r.4.as_deref() == Some("127.0.0.1")));
+    assert_eq!(rows[0].1, "session");
+    assert_eq!(rows[0].5.as_deref(), Some("other"));
+    assert_eq!(rows[1].1, "user");
+    assert_eq!(rows[1].5.as_deref(), Some("others=1"));
+
+    // A phone change: the new phone masked in the detail.
+    let new_phone = phone();
+    let code = app.sms_code(&new_phone, "change_phone").await;
+    let r = app
+        .post(
+            "/api/v1/me/phone",
+            Some(&here),
+            json!({"phone": new_phone, "code": code, "current_password": "changed-pass-5"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let rows = rows_of(&app, "phone_change").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0.as_deref(), Some(user_id.as_str()));
+    assert_eq!(rows[0].3.as_deref(), Some(old_phone.as_str()));
+    let masked = zhengming::notify::mask::phone(&new_phone);
+    assert_eq!(
+        rows[0].5.as_deref(),
+        Some(format!("new_phone={masked}").as_str())
+    );
+    assert!(!all_audit_text(&app).await.contains(&new_phone));
+
+    // The admin reads them by person.
+    let rows = audit(&app, &admin, "user=钱七").await;
+    for action in [
+        "password_reset",
+        "password_change",
+        "phone_change",
+        "session_end",
+    ] {
+        assert!(
+            rows.iter().any(|r| r["action"] == action),
+            "{action}: {rows:?}"
+        );
+    }
+
+    // A sign-in with something that is not a phone number.
+    let r = app
+        .post(
+            "/api/v1/session",
+            None,
+            json!({"phone": "12345", "password": "whatever-pass"}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let rows = rows_of(&app, "sign_in").await;
+    let bad: Vec<_> = rows
+        .iter()
+        .filter(|r| r.5.as_deref() == Some("bad_phone"))
+        .collect();
+    assert_eq!(bad.len(), 1, "{rows:?}");
+    assert_eq!(bad[0].2, "failed");
+    assert!(bad[0].0.is_none());
+    assert_eq!(bad[0].3.as_deref(), Some("12345"));
+    assert_eq!(bad[0].4.as_deref(), Some("127.0.0.1"));
+}
+both_backends!(account_changes_are_audited);

@@ -17,13 +17,13 @@ async fn sms(app: &TestApp, application_id: &str, template: &str) -> Vec<(String
             .filter(n::application_id.eq(id))
             .filter(n::template_code.eq(template))
             .order(n::created_at.asc())
-            .select((n::recipient, n::params))
-            .load::<(String, String)>(c)
+            .select((n::id, n::recipient, n::params))
+            .load::<(String, String, String)>(c)
             .unwrap()
     })
     .await
     .into_iter()
-    .map(|(r, p)| (r, serde_json::from_str(&p).unwrap()))
+    .map(|(id, r, p)| (r, app.as_sent(&id, serde_json::from_str(&p).unwrap())))
     .collect()
 }
 

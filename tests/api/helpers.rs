@@ -401,18 +401,19 @@ impl TestApp {
         use zhengming::db::schema::notifications::dsl as n;
         let db = self.app_db.clone();
         let id = application_id.to_owned();
-        let params: String = tokio::task::spawn_blocking(move || {
+        let (nid, params): (String, String) = tokio::task::spawn_blocking(move || {
             let mut c = db.read_conn().unwrap();
             n::notifications
                 .filter(n::application_id.eq(id))
                 .filter(n::template_code.eq("dispatch_created"))
-                .select(n::params)
-                .first::<String>(&mut *c)
+                .filter(n::channel.eq("sms"))
+                .select((n::id, n::params))
+                .first::<(String, String)>(&mut *c)
                 .unwrap()
         })
         .await
         .unwrap();
-        let v: Value = serde_json::from_str(&params).unwrap();
+        let v = self.as_sent(&nid, serde_json::from_str(&params).unwrap());
         v["code"].as_str().unwrap().to_owned()
     }
 }
@@ -589,26 +590,46 @@ impl TestApp {
     }
 
     /// The newest SMS-code message to `phone` (as typed), read from the outbox as the
-    /// SMS gateway gets it: (template, params).
+    /// SMS gateway gets it: (template, params). Once the worker has sent it, the
+    /// outbox holds no code; the code is then read from what the console provider
+    /// wrote (see [`TestApp::as_sent`]).
     pub async fn last_code_sms(&self, phone: &str) -> Option<(String, Value)> {
         use diesel::prelude::*;
         use zhengming::db::schema::notifications::dsl as n;
         let to = zhengming::domain::phone::Phone::parse(phone)
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|_| phone.to_owned());
-        let row: Option<(String, String)> = self
+        let row: Option<(String, String, String)> = self
             .with_db(move |c| {
                 n::notifications
                     .filter(n::recipient.eq(to))
                     .filter(n::template_code.like("code_%"))
                     .order(n::id.desc())
-                    .select((n::template_code, n::params))
+                    .select((n::id, n::template_code, n::params))
                     .first(c)
                     .optional()
                     .unwrap()
             })
             .await;
-        row.map(|(t, p)| (t, serde_json::from_str(&p).unwrap()))
+        let (id, t, p) = row?;
+        Some((t, self.as_sent(&id, serde_json::from_str(&p).unwrap())))
+    }
+
+    /// An outbox message's params as they went out: the stored ones, or, when the
+    /// worker has sent it and blanked its `code`, the ones the console provider wrote
+    /// to `sms-console.jsonl` (written before the row is marked sent, so no race).
+    pub fn as_sent(&self, notification_id: &str, stored: Value) -> Value {
+        if stored["code"] != zhengming::notify::SENT_CODE {
+            return stored;
+        }
+        let file = self.data_dir().join("sms-console.jsonl");
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        text.lines()
+            .rev()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|v| v["id"] == notification_id)
+            .map(|v| v["params"].clone())
+            .unwrap_or_else(|| panic!("sent {notification_id} not in {}", file.display()))
     }
 
     /// The code in the newest SMS-code message to `phone`, if that message is

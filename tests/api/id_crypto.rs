@@ -298,6 +298,19 @@ async fn start_up_encrypts_rows_written_in_clear(backend: Backend) {
         .await
         .unwrap()
         .expect("prepare");
+    // SQLite: the old bytes are not left in the file's free space nor in the WAL.
+    if backend == Backend::Sqlite {
+        let hidden = &id.as_bytes()[6..17];
+        for name in ["test.db", "test.db-wal"] {
+            let Ok(bytes) = std::fs::read(app.data_dir().join(name)) else {
+                continue;
+            };
+            assert!(
+                !bytes.windows(hidden.len()).any(|w| w == hidden),
+                "{name} holds the ID number in clear after the restart"
+            );
+        }
+    }
     type Stored = Vec<(String, Option<String>)>;
     let (users, apps): (Stored, Stored) = app
         .with_db(|c| {

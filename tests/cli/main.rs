@@ -283,20 +283,28 @@ async fn rotate_data_reencrypts_and_old_values_stay_readable() {
         .await
         .unwrap();
     assert_eq!(r.status(), 202);
-    // The code as the SMS gateway gets it: the outbox row's params.
+    // The code as the SMS gateway gets it: the outbox row's params, or, once the
+    // worker has sent it (and blanked the stored code), the console provider's line.
     let code: String = {
         use zhengming::db::schema::notifications::dsl as n;
         let mut c = db.read_conn().unwrap();
-        let params: String = n::notifications
+        let (nid, params): (String, String) = n::notifications
             .filter(n::recipient.eq("13700001234"))
             .filter(n::template_code.eq("code_register"))
-            .select(n::params)
+            .select((n::id, n::params))
             .first(&mut c)
             .unwrap();
-        serde_json::from_str::<serde_json::Value>(&params).unwrap()["code"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        let mut params: serde_json::Value = serde_json::from_str(&params).unwrap();
+        if params["code"] == zhengming::notify::SENT_CODE {
+            let console = std::fs::read_to_string(dir.path().join("sms-console.jsonl")).unwrap();
+            params = console
+                .lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+                .find(|l| l["id"] == nid.as_str())
+                .expect("the sent code SMS in the console store")["params"]
+                .clone();
+        }
+        params["code"].as_str().unwrap().to_owned()
     };
     let r = client
         .post(format!("{base}/api/v1/residents"))

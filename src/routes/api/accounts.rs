@@ -70,12 +70,14 @@ pub struct PasswordResetRequest {
     responses((status = 204), (status = 422, body = crate::error::ErrorBody)))]
 #[tracing::instrument(name = "password_reset", skip_all)]
 pub async fn reset_password(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<PasswordResetRequest>,
 ) -> AppResult<HttpResponse> {
     let b = body.into_inner();
     account::reset_password(
         &state,
+        &crate::routes::audit_client(&req),
         b.phone.as_deref().unwrap_or(""),
         b.code.as_deref().unwrap_or(""),
         b.new_password.unwrap_or_default(),

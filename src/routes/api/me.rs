@@ -211,6 +211,7 @@ pub struct PasswordChange {
               (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn change_password(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     body: web::Json<PasswordChange>,
@@ -218,6 +219,7 @@ pub async fn change_password(
     let b = body.into_inner();
     account::change_password(
         &state,
+        &crate::routes::audit_client(&req),
         &user,
         b.current_password.unwrap_or_default(),
         b.new_password.unwrap_or_default(),
@@ -242,6 +244,7 @@ pub struct PhoneChange {
               (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn change_phone(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     body: web::Json<PhoneChange>,
@@ -249,6 +252,7 @@ pub async fn change_phone(
     let b = body.into_inner();
     account::change_phone(
         &state,
+        &crate::routes::audit_client(&req),
         &user,
         b.phone.as_deref().unwrap_or(""),
         b.code.as_deref().unwrap_or(""),
@@ -276,10 +280,11 @@ pub async fn sessions(state: web::Data<AppState>, user: CurrentUser) -> AppResul
     responses((status = 204), (status = 401, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn end_other_sessions(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
 ) -> AppResult<HttpResponse> {
-    session::end_others(&state, &user).await?;
+    session::end_others(&state, &crate::routes::audit_client(&req), &user).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -291,10 +296,12 @@ pub async fn end_other_sessions(
               (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn end_session(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    session::end(&state, &user, path.into_inner()).await?;
+    let client = crate::routes::audit_client(&req);
+    session::end(&state, &client, &user, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -251,6 +251,7 @@ pub async fn forgot(ctx: Ctx, form: Form) -> PageResult {
     } else {
         account::reset_password(
             &ctx.state,
+            &crate::routes::audit_client(&ctx.req),
             field(&form, "phone"),
             field(&form, "code"),
             new_password,

@@ -87,6 +87,7 @@ pub async fn password(ctx: Ctx, form: Form) -> PageResult {
     } else {
         account::change_password(
             &ctx.state,
+            &crate::routes::audit_client(&ctx.req),
             &user,
             raw_field(&form, "current_password"),
             new_password,
@@ -135,6 +136,7 @@ pub async fn phone(ctx: Ctx, form: Form) -> PageResult {
     }
     let result = account::change_phone(
         &ctx.state,
+        &crate::routes::audit_client(&ctx.req),
         &user,
         field(&form, "new_phone"),
         field(&form, "code"),
@@ -171,9 +173,14 @@ pub async fn end_session(ctx: Ctx, path: web::Path<String>, form: Form) -> PageR
     ctx.check_csrf(&form)?;
     let id = path.into_inner();
     let current = id == user.session_id;
-    session::end(&ctx.state, &user, id)
-        .await
-        .map_err(|e| ctx.fail(e))?;
+    session::end(
+        &ctx.state,
+        &crate::routes::audit_client(&ctx.req),
+        &user,
+        id,
+    )
+    .await
+    .map_err(|e| ctx.fail(e))?;
     if current {
         let mut resp = ctx.redirect("/", Some(("ok", "signed_out")));
         let _ = resp.add_cookie(&cookies::session_removal(&ctx.state.settings));
@@ -185,7 +192,7 @@ pub async fn end_session(ctx: Ctx, path: web::Path<String>, form: Form) -> PageR
 pub async fn end_others(ctx: Ctx, form: Form) -> PageResult {
     let user = ctx.require(ANY)?.clone();
     ctx.check_csrf(&form)?;
-    session::end_others(&ctx.state, &user)
+    session::end_others(&ctx.state, &crate::routes::audit_client(&ctx.req), &user)
         .await
         .map_err(|e| ctx.fail(e))?;
     Ok(ctx.redirect("/account", Some(("ok", "sessions_ended"))))

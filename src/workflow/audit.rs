@@ -106,25 +106,43 @@ pub async fn record_now(state: &AppState, client: &Client, e: Entry) -> AppResul
     state.db.write(move |c| record(c, &client, e)).await
 }
 
-/// A sign-in attempt with `phone` (as typed): `signed_in` is the account on success.
-/// A failure names the account when the phone has one, and why (`wrong_password`,
-/// `unknown_phone`, `disabled`) — for the audit only, never in the answer.
+/// How a sign-in attempt ended, as the audit log tells it.
+pub enum Attempt<'a> {
+    SignedIn(&'a User),
+    /// Wrong password, unknown phone or disabled account.
+    Refused,
+    /// Not tried: the throttle made the phone or the address wait.
+    Throttled,
+}
+
+/// A sign-in attempt with `phone` (as typed). A failure names the account when the
+/// phone has one, and why (`wrong_password`, `unknown_phone`, `disabled`, `throttled`)
+/// — for the audit only, never in the answer.
 pub async fn sign_in(
     state: &AppState,
     client: &Client,
     phone: &str,
-    signed_in: Option<&User>,
+    attempt: Attempt<'_>,
 ) -> AppResult<()> {
     let phone = Phone::parse(phone)
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|_| phone.chars().take(20).collect());
-    let ok = signed_in.map(|u| u.id.clone());
+    let ok = match attempt {
+        Attempt::SignedIn(u) => Some(u.id.clone()),
+        Attempt::Refused | Attempt::Throttled => None,
+    };
+    let throttled = matches!(attempt, Attempt::Throttled);
     let client = client.clone();
     state
         .db
         .write(move |c| {
             let (user_id, outcome, detail) = match ok {
                 Some(id) => (Some(id), "ok", None),
+                None if throttled => (
+                    users::by_phone(c, &phone)?.map(|u| u.id),
+                    "refused",
+                    Some("throttled"),
+                ),
                 None => match users::by_phone(c, &phone)? {
                     Some(u) if u.status != "active" => (Some(u.id), "failed", Some("disabled")),
                     Some(u) => (Some(u.id), "failed", Some("wrong_password")),
@@ -169,30 +187,4 @@ pub async fn sign_in_bad_phone(state: &AppState, client: &Client, typed: &str) -
         },
     )
     .await
-}
-
-/// A sign-in attempt refused by the throttle before the password was checked.
-pub async fn sign_in_throttled(state: &AppState, client: &Client, phone: &str) -> AppResult<()> {
-    let phone = phone.to_owned();
-    let client = client.clone();
-    state
-        .db
-        .write(move |c| {
-            let user_id = users::by_phone(c, &phone)?.map(|u| u.id);
-            record(
-                c,
-                &client,
-                Entry {
-                    target_id: user_id.clone().unwrap_or_default(),
-                    user_id,
-                    action: action::SIGN_IN,
-                    target_type: "user",
-                    outcome: "refused",
-                    phone: Some(phone),
-                    detail: Some("throttled".to_owned()),
-                    ..Entry::default()
-                },
-            )
-        })
-        .await
 }

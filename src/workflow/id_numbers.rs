@@ -348,6 +348,74 @@ pub fn may_rebind(user: &CurrentUser) -> AppResult<()> {
     }
 }
 
+/// A re-binding as typed at the counter or sent by a client; empty name and password
+/// are absent.
+pub struct RebindInput {
+    pub id_number: String,
+    pub phone: String,
+    pub name: String,
+    pub password: String,
+}
+
+/// Checks every field (all problems at once; the password may be neither the phone nor
+/// the ID number), hashes the password off the executor and re-binds in one write
+/// transaction: the one path of the API and the page.
+pub async fn rebind_as_asked(
+    state: &crate::state::AppState,
+    actor: &CurrentUser,
+    input: RebindInput,
+    client: &Client,
+) -> AppResult<Rebound> {
+    may_rebind(actor)?;
+    let mut f = crate::error::Fields::default();
+    let id = f.take("id_number", IdNumber::parse(&input.id_number));
+    let phone = f.take("phone", Phone::parse(&input.phone));
+    let name = Some(input.name.trim())
+        .filter(|n| !n.is_empty())
+        .and_then(|n| f.take("name", crate::domain::text::person_name(n)));
+    let personal = [input.phone.clone(), input.id_number.clone()];
+    let password = Some(input.password).filter(|p| !p.is_empty());
+    if let Some(p) = &password {
+        f.take(
+            "password",
+            crate::auth::password::check_policy(p, &[&personal[0], &personal[1]]),
+        );
+    }
+    f.finish()?;
+    let (Some(id_number), Some(phone)) = (id, phone) else {
+        return Err(AppError::internal("validated fields missing"));
+    };
+    let password_hash = match password {
+        Some(p) => Some(
+            tokio::task::spawn_blocking(move || {
+                super::register::hash_password(&p, &[&personal[0], &personal[1]])
+            })
+            .await
+            .map_err(AppError::internal)??,
+        ),
+        None => None,
+    };
+    let keys = state.services.data_keys.clone();
+    let (actor, client) = (actor.clone(), client.clone());
+    state
+        .db
+        .write(move |c| {
+            rebind(
+                c,
+                &keys,
+                &actor,
+                Rebind {
+                    id_number,
+                    phone,
+                    name,
+                    password_hash,
+                },
+                &client,
+            )
+        })
+        .await
+}
+
 /// An official re-binds only numbers issued in their own county (the first six digits of
 /// an ID number are the county of household registration): taking a number over
 /// disables its account, so it must not reach beyond the official's area. An admin

@@ -13,6 +13,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use super::audit::Attempt;
 use crate::auth::password;
 use crate::auth::session::{coarse_user_agent, new_token, token_hash};
 use crate::auth::CurrentUser;
@@ -172,7 +173,7 @@ pub async fn sign_in(state: &AppState, input: SignIn) -> AppResult<SignedIn> {
     match outcome {
         Outcome::SignedIn(s) => {
             tracing::info!(user_id = %s.user.id, role = %s.user.role, "signed in");
-            super::audit::sign_in(state, &client, &typed, Some(&s.user)).await?;
+            super::audit::sign_in(state, &client, &typed, Attempt::SignedIn(&s.user)).await?;
             Ok(*s)
         }
         Outcome::Refused { user_id } => {
@@ -180,12 +181,12 @@ pub async fn sign_in(state: &AppState, input: SignIn) -> AppResult<SignedIn> {
                 user_id = user_id.as_deref().unwrap_or("-"),
                 "sign-in refused"
             );
-            super::audit::sign_in(state, &client, &typed, None).await?;
+            super::audit::sign_in(state, &client, &typed, Attempt::Refused).await?;
             Err(bad_credentials())
         }
         Outcome::Throttled(w) => {
             tracing::info!("sign-in throttled");
-            super::audit::sign_in_throttled(state, &client, &typed).await?;
+            super::audit::sign_in(state, &client, &typed, Attempt::Throttled).await?;
             Err(AppError::RetryAfter(
                 throttle::refusal(w, t),
                 throttle::seconds_until(w.until(), t),

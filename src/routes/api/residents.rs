@@ -4,15 +4,12 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{password, CurrentUser};
-use crate::domain::id_number::IdNumber;
-use crate::domain::phone::Phone;
-use crate::domain::text;
-use crate::error::{AppError, AppResult, Fields};
+use crate::auth::CurrentUser;
+use crate::error::AppResult;
 use crate::read_model::views::UserView;
 use crate::state::AppState;
-use crate::workflow::id_numbers::{self, Rebind};
-use crate::workflow::register::{hash_password, register_resident, Registration};
+use crate::workflow::id_numbers::{self, RebindInput};
+use crate::workflow::register::{register_resident, Registration};
 
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
@@ -88,61 +85,15 @@ pub async fn rebind(
     body: web::Json<RebindRequest>,
     req: actix_web::HttpRequest,
 ) -> AppResult<HttpResponse> {
-    id_numbers::may_rebind(&user)?;
     let b = body.into_inner();
     let client = crate::routes::audit_client(&req);
-    // Neither the phone nor the ID number may be the password.
-    let personal = [
-        b.phone.clone().unwrap_or_default(),
-        b.id_number.clone().unwrap_or_default(),
-    ];
-    let mut f = Fields::default();
-    let id = f.take(
-        "id_number",
-        IdNumber::parse(b.id_number.as_deref().unwrap_or("")),
-    );
-    let phone = f.take("phone", Phone::parse(b.phone.as_deref().unwrap_or("")));
-    let name = b
-        .name
-        .filter(|n| !n.trim().is_empty())
-        .and_then(|n| f.take("name", text::person_name(&n)));
-    let password = b.password.filter(|p| !p.is_empty());
-    if let Some(p) = &password {
-        f.take(
-            "password",
-            password::check_policy(p, &[&personal[0], &personal[1]]),
-        );
-    }
-    f.finish()?;
-    let (Some(id_number), Some(phone)) = (id, phone) else {
-        return Err(AppError::internal("validated fields missing"));
+    let input = RebindInput {
+        id_number: b.id_number.unwrap_or_default(),
+        phone: b.phone.unwrap_or_default(),
+        name: b.name.unwrap_or_default(),
+        password: b.password.unwrap_or_default(),
     };
-    let password_hash = match password {
-        Some(p) => Some(
-            tokio::task::spawn_blocking(move || hash_password(&p, &[&personal[0], &personal[1]]))
-                .await
-                .map_err(AppError::internal)??,
-        ),
-        None => None,
-    };
-    let keys = state.services.data_keys.clone();
-    let done = state
-        .db
-        .write(move |c| {
-            id_numbers::rebind(
-                c,
-                &keys,
-                &user,
-                Rebind {
-                    id_number,
-                    phone,
-                    name,
-                    password_hash,
-                },
-                &client,
-            )
-        })
-        .await?;
+    let done = id_numbers::rebind_as_asked(&state, &user, input, &client).await?;
     Ok(HttpResponse::Ok().json(RebindView {
         user: UserView::new(&done.user, None),
         previous_user_id: done.previous_user_id,

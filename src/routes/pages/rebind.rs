@@ -8,14 +8,9 @@ use serde_json::{json, Value};
 
 use super::ctx::{field, raw_field, refused_status, Ctx};
 use super::error::PageResult;
-use crate::auth::password;
-use crate::domain::id_number::IdNumber;
-use crate::domain::phone::Phone;
 use crate::domain::role::Role;
-use crate::domain::text;
-use crate::error::{AppError, Fields};
-use crate::workflow::id_numbers::{self, Rebind};
-use crate::workflow::register::hash_password;
+use crate::error::AppError;
+use crate::workflow::id_numbers::{self, RebindInput};
 
 type Form = web::Form<Vec<(String, String)>>;
 
@@ -65,54 +60,14 @@ pub async fn submit(ctx: Ctx, form: Form) -> PageResult {
 }
 
 async fn run(ctx: &Ctx, user: crate::auth::CurrentUser, form: &Form) -> Result<(), AppError> {
-    let mut f = Fields::default();
-    let id = f.take("id_number", IdNumber::parse(field(form, "id_number")));
-    let phone = f.take("phone", Phone::parse(field(form, "phone")));
-    let name = Some(field(form, "name"))
-        .filter(|n| !n.is_empty())
-        .and_then(|n| f.take("name", text::person_name(n)));
-    let pw = Some(raw_field(form, "password")).filter(|p| !p.is_empty());
-    // Neither the phone nor the ID number may be the password.
-    let personal = [
-        field(form, "phone").to_owned(),
-        field(form, "id_number").to_owned(),
-    ];
-    if let Some(p) = &pw {
-        f.take(
-            "password",
-            password::check_policy(p, &[&personal[0], &personal[1]]),
-        );
-    }
-    f.finish()?;
-    let (Some(id_number), Some(phone)) = (id, phone) else {
-        return Err(AppError::internal("validated fields missing"));
+    let input = RebindInput {
+        id_number: field(form, "id_number").to_owned(),
+        phone: field(form, "phone").to_owned(),
+        name: field(form, "name").to_owned(),
+        password: raw_field(form, "password").to_owned(),
     };
-    let password_hash = match pw {
-        Some(p) => Some(
-            tokio::task::spawn_blocking(move || hash_password(&p, &[&personal[0], &personal[1]]))
-                .await
-                .map_err(AppError::internal)??,
-        ),
-        None => None,
-    };
-    let keys = ctx.state.services.data_keys.clone();
     let client = crate::routes::audit_client(&ctx.req);
-    ctx.state
-        .db
-        .write(move |c| {
-            id_numbers::rebind(
-                c,
-                &keys,
-                &user,
-                Rebind {
-                    id_number,
-                    phone,
-                    name,
-                    password_hash,
-                },
-                &client,
-            )
-        })
+    id_numbers::rebind_as_asked(&ctx.state, &user, input, &client)
         .await
         .map(|_| ())
 }

@@ -434,3 +434,54 @@ async fn account_changes_are_audited(backend: Backend) {
     assert_eq!(bad[0].4.as_deref(), Some("127.0.0.1"));
 }
 both_backends!(account_changes_are_audited);
+
+/// Staff opening a case (its form tells who is poor or on 低保) and anyone printing a
+/// delivery label or manifest (names, phones, addresses) leave a row; the owner reading
+/// their own case does not.
+async fn case_views_and_delivery_prints_are_audited(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (resident, _, _) = app.new_resident("孙九").await;
+    let case = app.issued(&resident, "courier").await;
+    let id = case["id"].as_str().unwrap();
+    let township = app.login_staff("official", accounts::TOWNSHIP).await;
+    let courier = app.login_staff("courier", accounts::TOWNSHIP).await;
+    let views = rows_of(&app, "view_case").await.len();
+
+    let path = format!("/api/v1/applications/{id}");
+    assert_eq!(app.get(&path, Some(&resident)).await.status, 200);
+    assert_eq!(rows_of(&app, "view_case").await.len(), views, "owner");
+    let r = app.get(&path, Some(&township)).await;
+    assert_eq!(r.status, 200);
+    let rows = rows_of(&app, "view_case").await;
+    assert_eq!(rows.len(), views + 1);
+    let (user, target, outcome, _, addr, _) = rows.last().unwrap().clone();
+    assert!(user.is_some());
+    assert_eq!(
+        (target.as_str(), outcome.as_str(), addr.as_deref()),
+        ("application", "ok", Some("127.0.0.1"))
+    );
+    // The office's case page is the same view.
+    let before = rows_of(&app, "view_case").await.len();
+    app.get(&format!("/office/{id}"), Some(&township)).await;
+    assert_eq!(rows_of(&app, "view_case").await.len(), before + 1);
+
+    let dispatch = r.body["dispatch"]["id"].as_str().expect("dispatch id");
+    let r = app
+        .get(
+            &format!("/api/v1/dispatches/{dispatch}/label.pdf"),
+            Some(&township),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let r = app
+        .get("/api/v1/dispatches/manifest.pdf", Some(&courier))
+        .await;
+    assert_eq!(r.status, 200);
+    let labels = rows_of(&app, "download_label").await;
+    assert_eq!(labels.len(), 1);
+    assert_eq!(labels[0].1, "dispatch");
+    let manifests = rows_of(&app, "download_manifest").await;
+    assert_eq!(manifests.len(), 1);
+    assert_eq!(manifests[0].1, "manifest");
+}
+both_backends!(case_views_and_delivery_prints_are_audited);

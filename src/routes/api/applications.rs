@@ -19,6 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::read_model::detail::{self, at_risk_until};
 use crate::read_model::views::{ApplicationDetail, ApplicationList, ApplicationSummary};
 use crate::state::AppState;
+use crate::workflow::audit;
 use crate::workflow::drafts::{self, DeliveryInput, DraftInput, DraftPatch, SubjectInput};
 
 #[derive(Deserialize, ToSchema)]
@@ -281,10 +282,14 @@ pub async fn get(
             .write(move |c| detail::load(c, &keys, &user, &id, Some(&client)))
             .await?
     } else {
-        state
+        let (u, id) = (user.clone(), id.clone());
+        let d = state
             .db
-            .read(move |c| detail::load(c, &keys, &user, &id, None))
-            .await?
+            .read(move |c| detail::load(c, &keys, &u, &id, None))
+            .await?;
+        let client = crate::routes::audit_client(&req);
+        audit::case_viewed(&state, &user, &client, &d.summary.id).await?;
+        d
     };
     Ok(HttpResponse::Ok().json(detail))
 }

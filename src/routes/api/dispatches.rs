@@ -17,6 +17,7 @@ use crate::read_model;
 use crate::read_model::views::{DispatchList, DispatchView};
 use crate::state::AppState;
 use crate::verify::mask::mask_name;
+use crate::workflow::audit;
 use crate::workflow::courier::{reissue_code, run, scope_of, CourierInput};
 
 #[derive(Deserialize, IntoParams)]
@@ -185,6 +186,7 @@ pub async fn label(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<String>,
+    req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     user.require_role(&[Role::Courier, Role::Official, Role::Supervisor, Role::Admin])?;
     let id = path.into_inner();
@@ -220,6 +222,15 @@ pub async fn label(
             })
         })
         .await?;
+    let client = crate::routes::audit_client(&req);
+    audit::delivery_printed(
+        &state,
+        &user,
+        &client,
+        audit::action::DOWNLOAD_LABEL,
+        &content.tracking_number,
+    )
+    .await?;
     let font = state.services.font.clone();
     let file = format!("{}.pdf", content.tracking_number);
     let bytes = render(move || render_label(&font, &content)).await?;
@@ -243,6 +254,7 @@ pub async fn manifest(
     state: web::Data<AppState>,
     user: CurrentUser,
     q: web::Query<ManifestQuery>,
+    req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     user.require_role(&[Role::Courier, Role::Official, Role::Supervisor, Role::Admin])?;
     let today = china_date(crate::db::models::now().and_utc());
@@ -301,6 +313,15 @@ pub async fn manifest(
             })
         })
         .await?;
+    let client = crate::routes::audit_client(&req);
+    audit::delivery_printed(
+        &state,
+        &user,
+        &client,
+        audit::action::DOWNLOAD_MANIFEST,
+        &day.to_string(),
+    )
+    .await?;
     let font = state.services.font.clone();
     let bytes = render(move || render_manifest(&font, &content)).await?;
     Ok(pdf_response(bytes, &format!("manifest-{day}.pdf")))

@@ -76,3 +76,18 @@ pub async fn page(ctx: Ctx, q: web::Query<AuditQuery>) -> PageResult {
                "first": q.cursor.is_some().then(|| format!("/admin/audit?{}", query.trim_end_matches('&')))}),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::i18n::{self, Lang};
+
+    #[test]
+    fn every_audited_action_has_a_label_in_both_languages() {
+        for a in crate::workflow::audit::action::ALL {
+            for lang in [Lang::Zh, Lang::En] {
+                let key = format!("audit_action_{a}");
+                assert!(i18n::get(lang, &key).is_some(), "{key} missing");
+            }
+        }
+    }
+}

@@ -138,6 +138,10 @@ async fn render_case(
         })
         .await
         .map_err(|e| ctx.fail(e))?;
+    let client = crate::routes::audit_client(&ctx.req);
+    crate::workflow::audit::case_viewed(&ctx.state, user, &client, &d.summary.id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let codes: Vec<_> = RevocationCode::ALL
         .iter()
         .map(|c| {

@@ -5,8 +5,6 @@
 //! ending today. Deterministic (fixed seed); inserted in batches of 1000 cases, each
 //! batch in one transaction.
 
-use std::io::Write;
-
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use diesel::prelude::*;
 use rand::rngs::StdRng;
@@ -497,6 +495,7 @@ pub fn seed(db: &Db, keys: &crate::crypto::DataKeys, n: usize) -> Result<(), Str
         },
     };
     let started = std::time::Instant::now();
+    let bar = progress_bar(n, "cases");
     let mut done = 0;
     while done < n {
         let upto = (done + BATCH).min(n);
@@ -520,22 +519,18 @@ pub fn seed(db: &Db, keys: &crate::crypto::DataKeys, n: usize) -> Result<(), Str
         })
         .map_err(|e| e.to_string())?;
         done = upto;
-        progress(done, n, started.elapsed());
+        bar.set_position(done as u64);
     }
-    eprintln!();
+    bar.finish_and_clear();
+    // Fresh statistics before the backfill reads what was just loaded: without them
+    // PostgreSQL scans every event per batch of cases (minutes a batch at a million).
+    analyze(c)?;
     // The bulk insert bypasses the per-event refresh: derive the figures rows now.
-    eprintln!("统计数据 / case figures:");
-    let figures_started = std::time::Instant::now();
-    crate::workflow::figures::backfill(c, 2000, |done| {
-        progress(done, n, figures_started.elapsed());
-    })
-    .map_err(|e| e.to_string())?;
-    eprintln!();
-    if let DbConn::Pg(pg) = c {
-        diesel::sql_query("ANALYZE")
-            .execute(pg)
-            .map_err(|e| e.to_string())?;
-    }
+    let bar = progress_bar(n, "figures");
+    crate::workflow::figures::backfill(c, 2000, |done| bar.set_position(done as u64))
+        .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    analyze(c)?;
     println!(
         "已生成 / seeded {n} cases in county {COUNTY} ({TOWNSHIPS} townships) in {:.1?}",
         started.elapsed()
@@ -543,17 +538,24 @@ pub fn seed(db: &Db, keys: &crate::crypto::DataKeys, n: usize) -> Result<(), Str
     Ok(())
 }
 
-fn progress(done: usize, total: usize, elapsed: std::time::Duration) {
-    let width = 30;
-    let filled = done * width / total.max(1);
-    let mut err = std::io::stderr();
-    let _ = write!(
-        err,
-        "\r[{}{}] {done}/{total} {:.0}%  {:.0?}",
-        "#".repeat(filled),
-        " ".repeat(width - filled),
-        done as f64 * 100.0 / total.max(1) as f64,
-        elapsed
-    );
-    let _ = err.flush();
+/// A bar on stderr when it is a terminal; nothing at all when it is a file or a pipe.
+fn progress_bar(n: usize, what: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(n as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{prefix:>8} [{bar:30}] {pos}/{len} {percent}%  {elapsed}",
+    ) {
+        bar.set_style(style.progress_chars("#>-"));
+    }
+    bar.set_prefix(what);
+    bar
+}
+
+/// `ANALYZE` on PostgreSQL after a bulk load (SQLite plans without statistics here).
+fn analyze(c: &mut DbConn) -> Result<(), String> {
+    if let DbConn::Pg(pg) = c {
+        diesel::sql_query("ANALYZE")
+            .execute(pg)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }

@@ -424,3 +424,21 @@ async fn rotate_data_reencrypts_and_old_values_stay_readable() {
     };
     assert!(err.contains("data keys this instance lacks"), "{err}");
 }
+
+/// `demo --scale N` into a log (stderr not a terminal): the seed says what it made on
+/// stdout and writes no progress ticks; a bar is for a person at a terminal.
+#[test]
+fn scale_seed_into_a_log_writes_no_progress_ticks() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = zhengming(dir.path(), &["demo", "--scale", "60"], None);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("seeded 60 cases"), "{stdout}");
+    assert!(
+        !stderr.contains('\r') && !stderr.contains("60/60"),
+        "progress ticks in a log: {stderr}"
+    );
+}

@@ -47,27 +47,8 @@ pub const CODE_CONSENT: &str = "code_consent";
 /// To the old phone of an account moved to a new one (`phone`: the new one, masked).
 pub const PHONE_CHANGED: &str = "phone_changed";
 
-/// Every template code, for checks over templates/.
-pub const ALL: [&str; 18] = [
-    SUBMITTED,
-    RETURNED,
-    REJECTED,
-    APPROVED,
-    DISPATCHED,
-    DELIVERED,
-    ESCALATED,
-    CALENDAR_MISSING,
-    DELIVERY_LOCKED,
-    DELIVERY_CODE,
-    CODE_REGISTER,
-    CODE_REGISTER_KNOWN,
-    CODE_RESET_PASSWORD,
-    CODE_RESET_UNKNOWN,
-    CODE_CHANGE_PHONE,
-    CODE_CHANGE_PHONE_TAKEN,
-    CODE_CONSENT,
-    PHONE_CHANGED,
-];
+/// Codes with an email template besides the SMS text.
+pub const WITH_EMAIL: [&str; 5] = [SUBMITTED, RETURNED, REJECTED, APPROVED, DELIVERED];
 /// Codes sent by SMS only (no email templates).
 pub const SMS_ONLY: [&str; 13] = [
     DISPATCHED,
@@ -84,6 +65,11 @@ pub const SMS_ONLY: [&str; 13] = [
     CODE_CONSENT,
     PHONE_CHANGED,
 ];
+
+/// Every template code, for checks over templates/: each is listed once, above.
+pub fn all() -> impl Iterator<Item = &'static str> {
+    WITH_EMAIL.into_iter().chain(SMS_ONLY)
+}
 
 /// Queues one message and the job that sends it.
 pub fn queue(

@@ -6,6 +6,7 @@ mod accounts;
 mod admin_jobs;
 mod audit;
 mod catalog;
+mod catalogue_versions;
 mod concurrency;
 mod delivery_lock;
 mod documents;

@@ -277,3 +277,69 @@ async fn the_seed_at_start_keeps_admin_versions(backend: Backend) {
     assert_eq!(after["spec"]["validity_days"], 60);
 }
 both_backends!(the_seed_at_start_keeps_admin_versions);
+
+async fn the_catalogue_page_edits_a_limit(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin_token().await;
+    let page = app
+        .client
+        .get(app.url("/admin/catalogue/residence"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().await.unwrap().contains("版本记录"));
+
+    let spec = current(&app, &admin).await["spec"].clone();
+    let promised = spec["promised_days"].as_u64().unwrap();
+    let send = |promised: String, body: String| {
+        let app = &app;
+        let admin = admin.clone();
+        let spec = spec.clone();
+        async move {
+            let token = "t".repeat(43);
+            let mut form: Vec<(String, String)> = vec![
+                ("_csrf".into(), token.clone()),
+                ("promised_days".into(), promised),
+                ("validity_days".into(), spec["validity_days"].to_string()),
+                ("statutory_days".into(), String::new()),
+                ("statutory_source".into(), String::new()),
+                ("body_template".into(), body),
+                ("spec".into(), spec.to_string()),
+                ("note".into(), "页面修改承诺时限".into()),
+            ];
+            for s in spec["steps"].as_array().unwrap() {
+                form.push(("step_days".into(), s["time_limit_days"].to_string()));
+            }
+            app.client
+                .post(app.url("/admin/catalogue/residence"))
+                .bearer_auth(&admin)
+                .header("cookie", format!("zm_csrf={token}"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // A placeholder without a field: the page says which, nothing is saved.
+    let r = send(
+        promised.to_string(),
+        "兹证明{subject_name}{moved_in}。".into(),
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("{moved_in}"));
+    assert_eq!(current(&app, &admin).await["version"], 1);
+
+    let body = spec["body_template"].as_str().unwrap().to_owned();
+    let r = send((promised + 1).to_string(), body).await;
+    // Saved: back to the type's page (the client follows the 303).
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.url().path(), "/admin/catalogue/residence");
+    let after = current(&app, &admin).await;
+    assert_eq!(after["version"], 2);
+    assert_eq!(after["spec"]["promised_days"], promised + 1);
+    assert_eq!(after["versions"][0]["note"], "页面修改承诺时限");
+}
+both_backends!(the_catalogue_page_edits_a_limit);

@@ -3,6 +3,7 @@
 
 pub mod account;
 mod admin_audit;
+mod admin_catalogue;
 mod admin_holidays;
 pub mod assets;
 pub mod courier;
@@ -80,6 +81,10 @@ route_list! {
     get "/admin/holidays" => admin_holidays::page;
     post "/admin/holidays" => admin_holidays::submit;
     get "/admin/audit" => admin_audit::page;
+    get "/admin/catalogue" => admin_catalogue::list;
+    get "/admin/catalogue/{code}" => admin_catalogue::edit_form;
+    post "/admin/catalogue/{code}" => admin_catalogue::save;
+    post "/admin/catalogue/{code}/county" => admin_catalogue::county;
     get "/courier" => courier::list;
     post "/courier/{id}/event" => courier::event;
 }

@@ -126,6 +126,8 @@ const TABLE: &[Row] = &[
     ("get",    "/admin/catalogue/{code}",                    Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("post",   "/admin/catalogue/{code}",                    Form,    [303, 403, 403, 403, 403, 403, 403, 403, 422]),
     ("post",   "/admin/catalogue/{code}/county",             Form,    [303, 403, 403, 403, 403, 403, 403, 403, 422]),
+    ("get",    "/admin/jobs",                                Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("post",   "/admin/jobs/{id}/retry",                     Form,    [303, 403, 403, 403, 403, 403, 403, 403, 409]),
     ("get",    "/courier",                                   Empty,    [303, 403, 403, 403, 403, 403, 200, 403, 403]),
     ("post",   "/courier/{id}/event",                        Form,    [303, 403, 403, 403, 403, 403, 409, 403, 403]),
     ("post",   "/api/v1/sms-codes",                          Json,    [422, 422, 422, 422, 422, 422, 422, 422, 422]),
@@ -190,7 +192,9 @@ impl Fixture {
                 t.replace("{id}", &self.dispatch_id)
             }
             t if t.starts_with("/api/v1/documents/{id}") => t.replace("{id}", &self.doc_id),
-            t if t.starts_with("/api/v1/admin/jobs/{id}") => t.replace("{id}", &self.job_id),
+            t if t.starts_with("/api/v1/admin/jobs/{id}") || t.starts_with("/admin/jobs/{id}") => {
+                t.replace("{id}", &self.job_id)
+            }
             t => t
                 .replace("{id}", &self.case_id)
                 .replace("{doc}", &self.doc_id)

@@ -5,6 +5,7 @@ pub mod account;
 mod admin_audit;
 mod admin_catalogue;
 mod admin_holidays;
+mod admin_jobs;
 pub mod assets;
 pub mod courier;
 pub mod ctx;
@@ -85,6 +86,8 @@ route_list! {
     get "/admin/catalogue/{code}" => admin_catalogue::edit_form;
     post "/admin/catalogue/{code}" => admin_catalogue::save;
     post "/admin/catalogue/{code}/county" => admin_catalogue::county;
+    get "/admin/jobs" => admin_jobs::list;
+    post "/admin/jobs/{id}/retry" => admin_jobs::retry;
     get "/courier" => courier::list;
     post "/courier/{id}/event" => courier::event;
 }

@@ -18,7 +18,7 @@ use super::error::PdfError;
 use super::faces::DocFaces;
 use super::font::{check_texts, CertFont};
 use super::layout::CertLayout;
-use super::save::save;
+use super::save::{save, set_info, DocInfo};
 use super::wrap::{is_space, wrap, Line};
 
 /// The filled-in text of one certificate.
@@ -47,6 +47,9 @@ pub struct CertificateContent {
     /// The red seal stamped over the office and date.
     pub seal: Option<SealLines>,
     pub layout: CertLayout,
+    /// When it was issued, seconds since the epoch (the PDF's creation date);
+    /// `None` renders the epoch, for tests that compare bytes.
+    pub issued_unix: Option<i64>,
 }
 
 /// What the seal says (see [`draw::seal`]).
@@ -100,6 +103,14 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
     let body_line = lay.line_height;
 
     let mut doc = PdfDocument::new(c.title.trim());
+    set_info(
+        &mut doc,
+        &DocInfo {
+            title: c.title.trim(),
+            author: c.office.trim(),
+            created_unix: c.issued_unix.unwrap_or(0),
+        },
+    );
     let font = &DocFaces::register(&mut doc, faces);
 
     let footer_lines = match c.footer.as_deref().map(str::trim) {
@@ -425,7 +436,34 @@ mod tests {
                 caption: "证明专用章".into(),
             }),
             layout: CertLayout::default(),
+            issued_unix: Some(1_795_795_200), // 2026-11-28 00:00 +08:00
         }
+    }
+
+    /// Issue 19: `pdfinfo` gives the issue time, the office, the title and the service.
+    #[test]
+    fn the_pdf_says_when_by_whom_and_what() {
+        let pdf = render_certificate(font(), &sample()).expect("renders");
+        let path = write_tmp("metadata.pdf", &pdf);
+        let out = tool("pdfinfo")
+            .arg("-isodates")
+            .arg(&path)
+            .output()
+            .expect("run pdfinfo");
+        let info = String::from_utf8_lossy(&out.stdout).into_owned();
+        let field = |k: &str| {
+            info.lines()
+                .find(|l| l.starts_with(k))
+                .map(|l| l[k.len()..].trim().to_owned())
+                .unwrap_or_default()
+        };
+        assert_eq!(field("Title:"), "贫困证明", "{info}");
+        assert_eq!(field("Author:"), "敦化市大石头镇人民政府", "{info}");
+        assert!(field("Producer:").starts_with("zhengming"), "{info}");
+        assert!(
+            field("CreationDate:").starts_with("2026-11-27T16:00:00"),
+            "{info}"
+        );
     }
 
     fn tool(name: &str) -> Command {

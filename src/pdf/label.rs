@@ -11,7 +11,7 @@ use super::error::PdfError;
 use super::faces::DocFaces;
 use super::font::check_texts;
 use super::font::{code_points, printable, CertFont};
-use super::save::save;
+use super::save::{now_unix, save, set_info, DocInfo};
 use super::wrap::wrap;
 
 pub struct LabelContent {
@@ -74,6 +74,14 @@ pub fn render_label(font: &CertFont, l: &LabelContent) -> Result<Vec<u8>, PdfErr
         ]),
     )?;
     let mut doc = PdfDocument::new("投递面单");
+    set_info(
+        &mut doc,
+        &DocInfo {
+            title: "投递面单",
+            author: l.sender.trim(),
+            created_unix: now_unix(),
+        },
+    );
     let font = &DocFaces::register(&mut doc, faces);
     let (w, h) = (W_MM * PT_PER_MM, H_MM * PT_PER_MM);
     let m = 6.0 * PT_PER_MM;

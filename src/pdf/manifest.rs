@@ -10,7 +10,7 @@ use super::error::PdfError;
 use super::faces::DocFaces;
 use super::font::CertFont;
 use super::font::{check_texts, code_points, printable};
-use super::save::save;
+use super::save::{now_unix, save, set_info, DocInfo};
 use super::wrap::wrap;
 
 pub struct ManifestStop {
@@ -108,6 +108,14 @@ pub fn render_manifest(font: &CertFont, m: &ManifestContent) -> Result<Vec<u8>, 
     let faces = check_texts(font, texts)?;
 
     let mut doc = PdfDocument::new("投递清单");
+    set_info(
+        &mut doc,
+        &DocInfo {
+            title: "投递清单",
+            author: m.courier.trim(),
+            created_unix: now_unix(),
+        },
+    );
     let font = &DocFaces::register(&mut doc, faces);
     let (pw, ph) = (210.0 * PT_PER_MM, 297.0 * PT_PER_MM);
     let margin = 15.0 * PT_PER_MM;

@@ -21,6 +21,7 @@ mod openapi;
 #[path = "../pdf/support.rs"]
 mod pdf_support;
 mod privilege;
+mod rare_characters;
 mod scenario;
 mod schema;
 mod smtp_sink;

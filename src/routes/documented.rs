@@ -58,6 +58,11 @@ documented_routes! {
     get "/api/v1/admin/jobs" => super::api::admin_jobs::list;
     post "/api/v1/admin/jobs/{id}/retry" => super::api::admin_jobs::retry;
     get "/api/v1/admin/audit" => super::api::admin_audit::list;
+    get "/api/v1/admin/jurisdictions" => super::api::admin_jurisdictions::list;
+    post "/api/v1/admin/jurisdictions" => super::api::admin_jurisdictions::add;
+    patch "/api/v1/admin/jurisdictions/{code}" => super::api::admin_jurisdictions::rename;
+    post "/api/v1/admin/jurisdictions/import/preview" => super::api::admin_jurisdictions::preview;
+    post "/api/v1/admin/jurisdictions/import" => super::api::admin_jurisdictions::import_file;
     get "/api/v1/holidays" => super::api::holidays::list;
     post "/api/v1/admin/holidays" => super::api::holidays::add;
     get "/api/v1/stats" => super::api::stats::stats;

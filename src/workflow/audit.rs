@@ -60,9 +60,13 @@ pub mod action {
     pub const PASSWORD_CHANGE: &str = "password_change";
     pub const PHONE_CHANGE: &str = "phone_change";
     pub const SESSION_END: &str = "session_end";
+    pub const JURISDICTIONS_IMPORT: &str = "jurisdictions_import";
+    pub const JURISDICTION_CHANGE: &str = "jurisdiction_change";
+    pub const STAFF_CHANGE: &str = "staff_change";
+    pub const STAFF_PASSWORD_RESET: &str = "staff_password_reset";
 
     /// Every action, so each has a label on the admin's page.
-    pub const ALL: [&str; 19] = [
+    pub const ALL: [&str; 23] = [
         SIGN_IN,
         REVEAL_ID_NUMBER,
         VIEW_DOCUMENT,
@@ -82,6 +86,10 @@ pub mod action {
         PASSWORD_CHANGE,
         PHONE_CHANGE,
         SESSION_END,
+        JURISDICTIONS_IMPORT,
+        JURISDICTION_CHANGE,
+        STAFF_CHANGE,
+        STAFF_PASSWORD_RESET,
     ];
 }
 

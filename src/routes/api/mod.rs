@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod actions;
 pub mod admin_audit;
 pub mod admin_jobs;
+pub mod admin_jurisdictions;
 pub mod applications;
 pub mod catalog;
 pub mod certificates;

@@ -13,6 +13,7 @@ mod fixtures;
 mod hardening;
 mod helpers;
 mod id_crypto;
+mod jurisdictions;
 mod lifecycle;
 mod notify;
 mod openapi;

@@ -25,6 +25,7 @@ pub mod register;
 pub mod revoke;
 pub mod session;
 pub mod sms_codes;
+pub mod staff;
 pub mod sweep;
 pub mod track;
 

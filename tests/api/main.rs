@@ -24,6 +24,7 @@ mod privilege;
 mod scenario;
 mod schema;
 mod smtp_sink;
+mod staff;
 mod supervision;
 mod track;
 mod transitions;

@@ -84,6 +84,8 @@ const TABLE: &[Row] = &[
     ("patch",  "/api/v1/admin/jurisdictions/{code}",         Json,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
     ("post",   "/api/v1/admin/jurisdictions/import/preview", Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
     ("post",   "/api/v1/admin/jurisdictions/import",         Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
+    ("get",    "/api/v1/admin/staff",                        Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("post",   "/api/v1/admin/staff/{id}/deactivate",        Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 404]),
     ("get",    "/api/v1/holidays",                           Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("post",   "/api/v1/admin/holidays",                     Json,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
     ("get",    "/api/v1/stats",                              Empty,    [401, 403, 403, 403, 403, 403, 403, 200, 200]),

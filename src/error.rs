@@ -104,7 +104,7 @@ impl AppError {
         }
     }
 
-    fn message(&self) -> Invalid {
+    pub fn message(&self) -> Invalid {
         match self {
             AppError::Validation(_) => {
                 Invalid::new("提交的信息有误，请按提示修改", "Some fields are invalid")

@@ -23,6 +23,8 @@ pub struct CurrentUser {
     pub token_hash: String,
     /// The id of this session (shown in the list of the user's sessions).
     pub session_id: String,
+    /// An admin set the password: it must be changed before anything else.
+    pub must_change_password: bool,
 }
 
 impl CurrentUser {
@@ -55,6 +57,24 @@ pub fn request_token(req: &HttpRequest) -> Option<String> {
     req.cookie(&name).map(|c| c.value().to_owned())
 }
 
+/// Whether an API request waits until a password an admin set has been changed: all
+/// but changing it, reading one's own account and signing out. (Pages send the person
+/// to `/account` instead, see `Ctx::require`.)
+fn api_held_back(method: &str, path: &str) -> bool {
+    path.starts_with("/api/")
+        && !matches!(
+            (method, path),
+            ("POST", "/api/v1/me/password") | ("GET", "/api/v1/me") | ("DELETE", "/api/v1/session")
+        )
+}
+
+pub fn must_change_first() -> AppError {
+    AppError::forbidden(
+        "管理员已重置您的密码，请先修改密码（POST /api/v1/me/password）再继续",
+        "An administrator reset your password: change it first (POST /api/v1/me/password)",
+    )
+}
+
 /// How often a session's `last_seen_at` is written at most.
 pub const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
 
@@ -73,6 +93,7 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = request_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let held_back = api_held_back(req.method().as_str(), req.path());
         Box::pin(async move {
             let token = token
                 .filter(|t| !t.is_empty())
@@ -82,7 +103,7 @@ impl FromRequest for CurrentUser {
             let lookup = hash.clone();
             let idle = idle_of(&state.settings);
             let t = now();
-            let (user, session) = state
+            let (user, session, must_change_password) = state
                 .db
                 .read(move |c| {
                     crate::db::users::by_session(c, &lookup, t, idle).map_err(AppError::from)
@@ -111,6 +132,9 @@ impl FromRequest for CurrentUser {
                 .jurisdiction_code
                 .as_deref()
                 .and_then(|c| Level::of_code(c).map(|l| (c.to_owned(), l)));
+            if must_change_password && held_back {
+                return Err(must_change_first());
+            }
             Ok(CurrentUser {
                 id: user.id,
                 role,
@@ -118,6 +142,7 @@ impl FromRequest for CurrentUser {
                 jurisdiction,
                 token_hash: hash,
                 session_id: session.id,
+                must_change_password,
             })
         })
     }

@@ -73,13 +73,13 @@ pub struct Idle {
 }
 
 /// The active user behind a session that has neither expired nor gone idle, with the
-/// session.
+/// session and whether the password must be changed first (an admin reset it).
 pub fn by_session(
     conn: &mut DbConn,
     token_hash: &str,
     now: NaiveDateTime,
     idle: Idle,
-) -> QueryResult<Option<(User, Session)>> {
+) -> QueryResult<Option<(User, Session, bool)>> {
     sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(token_hash))
@@ -93,7 +93,11 @@ pub fn by_session(
                     .ne("resident")
                     .and(sessions::last_seen_at.gt(now - idle.staff))),
         )
-        .select((User::as_select(), Session::as_select()))
+        .select((
+            User::as_select(),
+            Session::as_select(),
+            users::must_change_password,
+        ))
         .first(conn)
         .optional()
 }
@@ -169,9 +173,45 @@ pub fn set_password(
     password_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    // The person chose this one: an admin's one-time password is gone with it.
     diesel::update(users::table.find(user_id))
         .set((
             users::password_hash.eq(password_hash),
+            users::must_change_password.eq(false),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// A password someone else chose (an admin's reset, a new account's first one): the
+/// person must change it at the next sign-in.
+pub fn set_temporary_password(
+    conn: &mut DbConn,
+    user_id: &str,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::must_change_password.eq(true),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Moves a staff account to another role or jurisdiction.
+pub fn set_role_and_jurisdiction(
+    conn: &mut DbConn,
+    user_id: &str,
+    role: &str,
+    jurisdiction: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::role.eq(role),
+            users::jurisdiction_code.eq(jurisdiction),
             users::updated_at.eq(now),
         ))
         .execute(conn)

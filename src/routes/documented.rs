@@ -68,6 +68,10 @@ documented_routes! {
     post "/api/v1/admin/jurisdictions/import/preview" => super::api::admin_jurisdictions::preview;
     post "/api/v1/admin/jurisdictions/import" => super::api::admin_jurisdictions::import_file;
     get "/api/v1/admin/staff" => super::api::admin_staff::list;
+    post "/api/v1/admin/staff" => super::api::admin_staff::add;
+    post "/api/v1/admin/staff/import" => super::api::admin_staff::import;
+    patch "/api/v1/admin/staff/{id}" => super::api::admin_staff::change;
+    post "/api/v1/admin/staff/{id}/password-reset" => super::api::admin_staff::reset_password;
     post "/api/v1/admin/staff/{id}/deactivate" => super::api::admin_staff::deactivate;
     get "/api/v1/holidays" => super::api::holidays::list;
     post "/api/v1/admin/holidays" => super::api::holidays::add;

@@ -27,6 +27,7 @@ pub mod revoke;
 pub mod session;
 pub mod sms_codes;
 pub mod staff;
+pub mod staff_accounts;
 pub mod sweep;
 pub mod track;
 

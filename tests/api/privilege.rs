@@ -89,6 +89,10 @@ const TABLE: &[Row] = &[
     ("post",   "/api/v1/admin/jurisdictions/import/preview", Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
     ("post",   "/api/v1/admin/jurisdictions/import",         Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
     ("get",    "/api/v1/admin/staff",                        Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("post",   "/api/v1/admin/staff",                        Json,     [401, 403, 403, 403, 403, 403, 403, 403, 422]),
+    ("post",   "/api/v1/admin/staff/import",                 Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
+    ("patch",  "/api/v1/admin/staff/{id}",                   Json,     [401, 403, 403, 403, 403, 403, 403, 403, 404]),
+    ("post",   "/api/v1/admin/staff/{id}/password-reset",    Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 404]),
     ("post",   "/api/v1/admin/staff/{id}/deactivate",        Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 404]),
     ("get",    "/api/v1/holidays",                           Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("post",   "/api/v1/admin/holidays",                     Json,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
@@ -239,6 +243,10 @@ impl Fixture {
             ("post", "/api/v1/admin/holidays") => json!([]),
             ("post", "/api/v1/admin/jurisdictions") => json!({"code": "1", "name": "x"}),
             ("patch", "/api/v1/admin/jurisdictions/{code}") => json!({"name": ""}),
+            ("post", "/api/v1/admin/staff") => {
+                json!({"role": "official", "phone": "1", "name": "x", "jurisdiction": "1"})
+            }
+            ("patch", "/api/v1/admin/staff/{id}") => json!({"role": "official"}),
             _ => json!({}),
         }
     }

@@ -94,3 +94,222 @@ async fn a_county_admin_manages_only_that_countys_staff(backend: Backend) {
     );
 }
 both_backends!(a_county_admin_manages_only_that_countys_staff);
+
+fn csv_import<'a>(
+    app: &'a crate::helpers::TestApp,
+    token: &'a str,
+    csv: &'a str,
+) -> impl std::future::Future<Output = crate::helpers::Resp> + 'a {
+    app.send_raw(
+        reqwest::Method::POST,
+        "/api/v1/admin/staff/import",
+        Some(token),
+        "text/csv",
+        csv,
+    )
+}
+
+async fn a_staff_file_with_a_bad_row_imports_nothing_and_names_the_row(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin_token().await;
+    let bad = "role,phone,name,jurisdiction\n\
+               official,13900001001,导入甲,222403108200\n\
+               courier,13900001002,导入乙,999999999\n";
+    let r = csv_import(&app, &admin, bad).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let msg = r.body.to_string();
+    assert!(msg.contains("第 3 行"), "{msg}");
+    assert!(msg.contains("Line 3"), "{msg}");
+    let listed = app.get("/api/v1/admin/staff?q=导入", Some(&admin)).await;
+    assert_eq!(
+        listed.body["items"].as_array().unwrap().len(),
+        0,
+        "nothing imported"
+    );
+
+    let good = "role,phone,name,jurisdiction\n\
+                official,13900001001,导入甲,222403108200\n\
+                courier,13900001002,导入乙,222403108\n";
+    let r = csv_import(&app, &admin, good).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let created = r.body["created"].as_array().unwrap();
+    assert_eq!(created.len(), 2);
+    assert_eq!(created[1]["line"], 3);
+    // The one-time password signs in, and must be changed before anything else.
+    let pw = created[0]["one_time_password"].as_str().unwrap();
+    let token = app.login("13900001001", pw).await;
+    assert_eq!(
+        app.get("/api/v1/applications", Some(&token)).await.status,
+        403
+    );
+    // The same file again: the phones are taken, nothing changes.
+    let r = csv_import(&app, &admin, good).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.to_string().contains("第 2 行"), "{}", r.body);
+}
+both_backends!(a_staff_file_with_a_bad_row_imports_nothing_and_names_the_row);
+
+async fn a_reset_password_must_be_changed_at_the_next_sign_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin_token().await;
+    let r = app
+        .post(
+            "/api/v1/admin/staff",
+            Some(&admin),
+            json!({"role": "official", "phone": "13900002001", "name": "重置测试",
+                   "jurisdiction": accounts::VILLAGE}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["user"]["id"].as_str().unwrap().to_owned();
+    let first = r.body["one_time_password"].as_str().unwrap().to_owned();
+    let old = app.login("13900002001", &first).await;
+
+    let r = app
+        .post(
+            &format!("/api/v1/admin/staff/{id}/password-reset"),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let otp = r.body["one_time_password"].as_str().unwrap().to_owned();
+    assert_ne!(otp, first);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&old)).await.status,
+        401,
+        "sessions ended"
+    );
+    assert_eq!(app.try_login("13900002001", &first).await.status, 401);
+
+    let token = app.login("13900002001", &otp).await;
+    let r = app.get("/api/v1/applications", Some(&token)).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.body.to_string().contains("请先修改密码"), "{}", r.body);
+    // Pages send the person to /account.
+    let page = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/office"))
+        .header("cookie", format!("zm_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 303);
+    assert_eq!(page.headers()["location"], "/account");
+
+    let r = app
+        .post(
+            "/api/v1/me/password",
+            Some(&token),
+            json!({"current_password": otp, "new_password": "my-own-pass-77"}),
+        )
+        .await;
+    assert!(r.status < 300, "{}", r.body);
+    let token = app.login("13900002001", "my-own-pass-77").await;
+    assert_eq!(
+        app.get("/api/v1/applications", Some(&token)).await.status,
+        200
+    );
+}
+both_backends!(a_reset_password_must_be_changed_at_the_next_sign_in);
+
+async fn an_admin_changes_role_and_jurisdiction(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin_token().await;
+    let official = app
+        .add_staff("official", accounts::VILLAGE, "调动测试")
+        .await;
+    let r = app
+        .get("/api/v1/admin/staff?q=调动测试", Some(&admin))
+        .await;
+    let id = r.body["items"][0]["id"].as_str().unwrap().to_owned();
+
+    let r = app
+        .patch(
+            &format!("/api/v1/admin/staff/{id}"),
+            Some(&admin),
+            json!({"jurisdiction": "999999999999"}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "unknown code: {}", r.body);
+    let r = app
+        .patch(
+            &format!("/api/v1/admin/staff/{id}"),
+            Some(&admin),
+            json!({"role": "supervisor", "jurisdiction": "220421"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["role"], "supervisor");
+    assert_eq!(r.body["jurisdiction"], "220421");
+    // The same session now acts in the new role.
+    let me = app.get("/api/v1/me", Some(&official)).await;
+    assert_eq!(me.body["role"], "supervisor", "{}", me.body);
+    let audit = app.get("/api/v1/admin/audit?limit=5", Some(&admin)).await;
+    assert!(
+        audit.body.to_string().contains("staff_change"),
+        "{}",
+        audit.body
+    );
+}
+both_backends!(an_admin_changes_role_and_jurisdiction);
+
+async fn a_county_admin_cannot_add_move_or_reset_in_another_county(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let county_admin = app.add_staff("admin", "220421", "东丰县管理员").await;
+    let admin = app.admin_token().await;
+    app.add_staff("official", accounts::VILLAGE, "敦化经办人")
+        .await;
+    let r = app
+        .get("/api/v1/admin/staff?q=敦化经办人", Some(&admin))
+        .await;
+    let id = r.body["items"][0]["id"].as_str().unwrap().to_owned();
+
+    let r = app
+        .post(
+            "/api/v1/admin/staff",
+            Some(&county_admin),
+            json!({"role": "official", "phone": "13900003001", "name": "越界",
+                   "jurisdiction": accounts::VILLAGE}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = app
+        .post(
+            &format!("/api/v1/admin/staff/{id}/password-reset"),
+            Some(&county_admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = app
+        .patch(
+            &format!("/api/v1/admin/staff/{id}"),
+            Some(&county_admin),
+            json!({"role": "courier"}),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    // Nor move their own county's staff out of the county.
+    let r = app
+        .post(
+            "/api/v1/admin/staff",
+            Some(&county_admin),
+            json!({"role": "official", "phone": "13900003002", "name": "本县",
+                   "jurisdiction": accounts::OTHER_TOWNSHIP_VILLAGE}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let own = r.body["user"]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .patch(
+            &format!("/api/v1/admin/staff/{own}"),
+            Some(&county_admin),
+            json!({"jurisdiction": accounts::VILLAGE}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+}
+both_backends!(a_county_admin_cannot_add_move_or_reset_in_another_county);

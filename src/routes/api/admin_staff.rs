@@ -1,4 +1,5 @@
-//! Staff accounts for administrators (issue 15): list and search, deactivate. A county's
+//! Staff accounts for administrators (issue 15): list and search, add, import, change,
+//! reset a password, deactivate. A county's
 //! admin sees and changes that county's staff only (others are not found).
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -10,6 +11,7 @@ use crate::domain::role::Role;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::workflow::staff::{self, Deactivated, StaffFilter, StaffView};
+use crate::workflow::staff_accounts::{self, NewStaff};
 
 #[derive(Deserialize, IntoParams)]
 pub struct StaffQuery {
@@ -74,5 +76,137 @@ pub async fn deactivate(
         .db
         .write(move |c| staff::deactivate(c, &user.id, county.as_deref(), &client, &id))
         .await?;
+    Ok(HttpResponse::Ok().json(done))
+}
+
+fn actor(user: &CurrentUser, req: &HttpRequest) -> staff_accounts::Actor {
+    staff_accounts::Actor {
+        user_id: Some(user.id.clone()),
+        county: Scope::admin_county(user),
+        client: crate::routes::audit_client(req),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewStaffRequest {
+    /// official, courier, supervisor or admin.
+    pub role: String,
+    pub phone: String,
+    pub name: String,
+    /// A jurisdiction code; required except for admins.
+    #[serde(default)]
+    pub jurisdiction: Option<String>,
+}
+
+/// Adds a staff account. The answer carries its one-time password, shown this once: the
+/// person must change it at the first sign-in.
+#[utoipa::path(post, path = "/api/v1/admin/staff", tag = "admin",
+    request_body = NewStaffRequest,
+    responses((status = 201, body = NewStaff), (status = 422, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn add(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    req: HttpRequest,
+    body: web::Json<NewStaffRequest>,
+) -> AppResult<HttpResponse> {
+    user.require_role(&[Role::Admin])?;
+    let b = body.into_inner();
+    let made = staff_accounts::add_one(
+        &state.db,
+        actor(&user, &req),
+        &b.role,
+        &b.phone,
+        &b.name,
+        b.jurisdiction.as_deref().unwrap_or(""),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(made))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StaffImported {
+    /// One per row, in the file's order, each with its one-time password (shown once).
+    pub created: Vec<NewStaff>,
+}
+
+/// Imports staff from CSV `role,phone,name,jurisdiction` (UTF-8 or GBK, a header line
+/// allowed), in one transaction: a bad row refuses the whole file, naming the row.
+#[utoipa::path(post, path = "/api/v1/admin/staff/import", tag = "admin",
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = StaffImported), (status = 422, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn import(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    user.require_role(&[Role::Admin])?;
+    let created = staff_accounts::import_csv(&state.db, actor(&user, &req), &body).await?;
+    Ok(HttpResponse::Ok().json(StaffImported { created }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffChange {
+    /// The new role (official, courier, supervisor or admin); absent: unchanged.
+    pub role: Option<String>,
+    /// The new jurisdiction code; absent: unchanged; empty: none (admins only).
+    pub jurisdiction: Option<String>,
+}
+
+/// Changes a staff account's role or jurisdiction (audited as staff_change).
+#[utoipa::path(patch, path = "/api/v1/admin/staff/{id}", tag = "admin",
+    params(("id" = String, Path)), request_body = StaffChange,
+    responses((status = 200, body = StaffView), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn change(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<StaffChange>,
+) -> AppResult<HttpResponse> {
+    user.require_role(&[Role::Admin])?;
+    let a = actor(&user, &req);
+    let id = id.into_inner();
+    let b = body.into_inner();
+    let view = state
+        .db
+        .write(move |c| {
+            staff_accounts::change(
+                c,
+                &user.id,
+                a.county.as_deref(),
+                &a.client,
+                &id,
+                b.role.as_deref(),
+                b.jurisdiction.as_deref(),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Resets a staff account's password: the answer carries a one-time password, shown this
+/// once; the person's sessions end and the password must be changed at the next sign-in.
+#[utoipa::path(post, path = "/api/v1/admin/staff/{id}/password-reset", tag = "admin",
+    params(("id" = String, Path)),
+    responses((status = 200, body = NewStaff), (status = 404, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    user.require_role(&[Role::Admin])?;
+    let done = staff_accounts::reset(&state.db, actor(&user, &req), id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(done))
 }

@@ -140,6 +140,12 @@ impl Ctx {
     pub fn require(&self, roles: &[Role]) -> Result<&CurrentUser, PageError> {
         match &self.user {
             None => Err(self.to_signin().into()),
+            // A password an admin set is changed before anything else.
+            Some(u) if u.must_change_password && !self.req.path().starts_with("/account") => {
+                Err(self
+                    .redirect("/account", Some(("err", "must_change_password")))
+                    .into())
+            }
             Some(u) if roles.contains(&u.role) => Ok(u),
             Some(_) => Err(self
                 .error_page(

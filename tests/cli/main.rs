@@ -244,6 +244,85 @@ async fn user_add_creates_staff_who_can_sign_in() {
 }
 mod worker;
 
+/// `zhengming user import FILE`: a bad row refuses the file (named, nothing created); a
+/// good file prints each one-time password once, which signs in and must be changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_import_prints_one_time_passwords_and_refuses_a_bad_file() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(zhengming(dir.path(), &["migrate"], None).status.success());
+    let fixture = format!(
+        "{}/tests/fixtures/divisions-2023-pilot.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = zhengming(dir.path(), &["jurisdictions", "import", &fixture], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "role,phone,name,jurisdiction\nofficial,13700001001,甲,220421100201\nofficial,13700001002,乙,220421999999\n",
+    )
+    .unwrap();
+    let out = zhengming(dir.path(), &["user", "import", bad.to_str().unwrap()], None);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("第 3 行") && err.contains("Line 3"), "{err}");
+
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "role,phone,name,jurisdiction\nofficial,13700001001,甲,220421100201\ncourier,13700001002,乙,220421100\n",
+    )
+    .unwrap();
+    let out = zhengming(
+        dir.path(),
+        &["user", "import", good.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let first = stdout
+        .lines()
+        .find(|l| l.starts_with("2\t"))
+        .and_then(|l| l.rsplit('\t').next())
+        .unwrap_or_else(|| panic!("{stdout}"))
+        .to_owned();
+
+    let settings = Settings {
+        data_dir: dir.path().to_owned(),
+        listen: "127.0.0.1:0".into(),
+        log: "warn".into(),
+        ..Settings::default()
+    }
+    .resolved();
+    let app = Application::build(settings).await.unwrap();
+    let base = app.base_url().to_owned();
+    tokio::spawn(app.run_until_stopped());
+    assert_eq!(sign_in(&base, "13700001001", "wrong-pass-1").await.0, 401);
+    let (status, body) = sign_in(&base, "13700001001", &first).await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["token"].as_str().unwrap();
+    let r = reqwest::Client::new()
+        .get(format!("{base}/api/v1/applications"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        403,
+        "the one-time password is changed first"
+    );
+}
+
 /// `keys rotate-data` makes a new data key and re-encrypts every stored ID number under
 /// it; a server started before reads the new values, values under the old key stay
 /// readable, and `keys list` counts the values of each key.

@@ -313,3 +313,72 @@ async fn a_county_admin_cannot_add_move_or_reset_in_another_county(backend: Back
     assert_eq!(r.status, 422, "{}", r.body);
 }
 both_backends!(a_county_admin_cannot_add_move_or_reset_in_another_county);
+
+/// The staff page: a pasted file with a bad row is refused with the row named and
+/// nothing created; a good one shows each one-time password once; adding one person
+/// from the form does the same; the list finds them.
+async fn the_staff_page_imports_adds_and_lists(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin_token().await;
+    let csrf = "s".repeat(43);
+    let import = |text: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", csrf.clone())
+            .text("text", text);
+        app.client
+            .post(app.url("/admin/staff/import"))
+            .bearer_auth(&admin)
+            .header("cookie", format!("zm_csrf={csrf}"))
+            .multipart(form)
+            .send()
+    };
+    let r = import("official,13900004001,页面甲,222403108200\nofficial,13900004002,页面乙,\n")
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("第 2 行"), "{html}");
+    assert!(!html.contains("class=\"otp\""), "{html}");
+
+    let r =
+        import("official,13900004001,页面甲,222403108200\ncourier,13900004002,页面乙,222403108\n")
+            .await
+            .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let html = r.text().await.unwrap();
+    assert_eq!(html.matches("class=\"otp\"").count(), 2, "{html}");
+
+    let r = app
+        .client
+        .post(app.url("/admin/staff"))
+        .bearer_auth(&admin)
+        .header("cookie", format!("zm_csrf={csrf}"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("role", "official"),
+            ("phone", "13900004003"),
+            ("name", "页面丙"),
+            ("jurisdiction", accounts::VILLAGE),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.text().await.unwrap().contains("class=\"otp\""));
+
+    let r = app
+        .client
+        .get(app.url("/admin/staff?q=页面"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert_eq!(html.matches("class=\"staff-row\"").count(), 3, "{html}");
+    assert!(!html.contains("13900004003"), "phones masked in the list");
+    assert!(
+        !html.contains("class=\"otp\""),
+        "passwords are never shown again"
+    );
+}
+both_backends!(the_staff_page_imports_adds_and_lists);

@@ -52,7 +52,9 @@ async fn listing(ctx: &Ctx) -> Result<Value, AppError> {
 }
 
 /// The multipart form's fields: `file` (bytes), the rest as text.
-async fn read_form(mut payload: Multipart) -> Result<(Vec<(String, String)>, Vec<u8>), AppError> {
+pub(super) async fn read_form(
+    mut payload: Multipart,
+) -> Result<(Vec<(String, String)>, Vec<u8>), AppError> {
     let too_large = || {
         AppError::TooLarge(crate::domain::Invalid::new(
             "文件太大（最大 8 MB）",

@@ -8,6 +8,7 @@ mod admin_catalogue;
 mod admin_holidays;
 mod admin_jobs;
 mod admin_jurisdictions;
+mod admin_staff;
 pub mod assets;
 pub mod courier;
 pub mod ctx;
@@ -94,6 +95,12 @@ route_list! {
     post "/admin/catalogue/{code}/county" => admin_catalogue::county;
     get "/admin/jobs" => admin_jobs::list;
     post "/admin/jobs/{id}/retry" => admin_jobs::retry;
+    get "/admin/staff" => admin_staff::page;
+    post "/admin/staff" => admin_staff::add;
+    post "/admin/staff/import" => admin_staff::import;
+    post "/admin/staff/{id}/change" => admin_staff::change;
+    post "/admin/staff/{id}/password-reset" => admin_staff::reset;
+    post "/admin/staff/{id}/deactivate" => admin_staff::deactivate;
     get "/courier" => courier::list;
     post "/courier/{id}/event" => courier::event;
 }

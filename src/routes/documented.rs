@@ -67,6 +67,8 @@ documented_routes! {
     patch "/api/v1/admin/jurisdictions/{code}" => super::api::admin_jurisdictions::rename;
     post "/api/v1/admin/jurisdictions/import/preview" => super::api::admin_jurisdictions::preview;
     post "/api/v1/admin/jurisdictions/import" => super::api::admin_jurisdictions::import_file;
+    get "/api/v1/admin/keys" => super::api::admin_keys::list;
+    post "/api/v1/admin/keys/rotate" => super::api::admin_keys::rotate;
     get "/api/v1/admin/staff" => super::api::admin_staff::list;
     post "/api/v1/admin/staff" => super::api::admin_staff::add;
     post "/api/v1/admin/staff/import" => super::api::admin_staff::import;

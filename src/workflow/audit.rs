@@ -66,6 +66,7 @@ pub mod action {
     pub const JURISDICTION_CHANGE: &str = "jurisdiction_change";
     pub const STAFF_CHANGE: &str = "staff_change";
     pub const STAFF_PASSWORD_RESET: &str = "staff_password_reset";
+    pub const SIGNING_KEY_ROTATE: &str = "signing_key_rotate";
 
     /// Every action, so each has a label on the admin's page. A slice, not an array, so
     /// that branches adding actions do not conflict on its length.
@@ -95,6 +96,7 @@ pub mod action {
         JURISDICTION_CHANGE,
         STAFF_CHANGE,
         STAFF_PASSWORD_RESET,
+        SIGNING_KEY_ROTATE,
     ];
 }
 

@@ -25,6 +25,7 @@ pub mod quota;
 pub mod register;
 pub mod revoke;
 pub mod session;
+pub mod signing_keys;
 pub mod sms_codes;
 pub mod staff;
 pub mod staff_accounts;

@@ -15,6 +15,7 @@ mod hardening;
 mod helpers;
 mod id_crypto;
 mod jurisdictions;
+mod keys;
 mod lifecycle;
 mod notify;
 mod openapi;

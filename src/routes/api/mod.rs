@@ -7,6 +7,7 @@ pub mod admin_audit;
 pub mod admin_catalogue;
 pub mod admin_jobs;
 pub mod admin_jurisdictions;
+pub mod admin_keys;
 pub mod admin_staff;
 pub mod applications;
 pub mod catalog;

@@ -8,6 +8,7 @@ mod admin_catalogue;
 mod admin_holidays;
 mod admin_jobs;
 mod admin_jurisdictions;
+mod admin_keys;
 mod admin_staff;
 pub mod assets;
 pub mod courier;
@@ -95,6 +96,9 @@ route_list! {
     post "/admin/catalogue/{code}/county" => admin_catalogue::county;
     get "/admin/jobs" => admin_jobs::list;
     post "/admin/jobs/{id}/retry" => admin_jobs::retry;
+    get "/admin/keys" => admin_keys::page;
+    post "/admin/keys/rotate" => admin_keys::rotate;
+    get "/admin/keys/{kid}/public-key" => admin_keys::public_key;
     get "/admin/staff" => admin_staff::page;
     post "/admin/staff" => admin_staff::add;
     post "/admin/staff/import" => admin_staff::import;

@@ -37,6 +37,12 @@ pub struct AuditFilter {
     pub person: Option<String>,
     /// A case number (`ZM2026000123`).
     pub case_number: Option<String>,
+    /// One audited action (`workflow::audit::action`).
+    pub action: Option<String>,
+    /// Rows at or after this instant (UTC).
+    pub from: Option<NaiveDateTime>,
+    /// Rows strictly before this instant (UTC).
+    pub until: Option<NaiveDateTime>,
     /// Keyset: rows strictly older than (created_at, id).
     pub before: Option<(NaiveDateTime, String)>,
     pub limit: i64,
@@ -85,6 +91,15 @@ pub fn search(conn: &mut DbConn, f: &AuditFilter) -> QueryResult<Vec<AuditRow>> 
             .select(applications::id)
             .load(conn)?;
         q = q.filter(access_log::application_id.eq_any(ids));
+    }
+    if let Some(a) = &f.action {
+        q = q.filter(access_log::action.eq(a.clone()));
+    }
+    if let Some(t) = f.from {
+        q = q.filter(access_log::created_at.ge(t));
+    }
+    if let Some(t) = f.until {
+        q = q.filter(access_log::created_at.lt(t));
     }
     if let Some((t, id)) = &f.before {
         q = q.filter(

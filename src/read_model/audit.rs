@@ -85,6 +85,81 @@ fn decode_cursor(s: &str) -> Option<(NaiveDateTime, String)> {
 }
 
 /// The page of the audit log after `cursor` (newest first), `limit` rows (1–200).
+/// The narrower filters of the admin's audit page and API (raw, as typed): an action,
+/// and a range of days in China time (`YYYY-MM-DD`, both ends included).
+#[derive(Debug, Clone, Default)]
+pub struct Narrow {
+    pub action: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+type Checked = (
+    Option<String>,
+    Option<chrono::NaiveDateTime>,
+    Option<chrono::NaiveDateTime>,
+);
+
+impl Narrow {
+    fn check(&self) -> AppResult<Checked> {
+        let clean = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let action = clean(&self.action);
+        if let Some(a) = &action {
+            if !crate::workflow::audit::action::ALL.contains(&a.as_str()) {
+                return Err(AppError::field(
+                    "action",
+                    Invalid::new(
+                        format!("没有名为 {a} 的操作"),
+                        format!("No action named {a}"),
+                    ),
+                ));
+            }
+        }
+        let day = |name: &str, v: &Option<String>| -> AppResult<Option<chrono::NaiveDate>> {
+            clean(v)
+                .map(|d| {
+                    chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
+                        AppError::field(
+                            name,
+                            Invalid::new(
+                                "日期格式应为 YYYY-MM-DD，例如 2026-12-01",
+                                "A date is written YYYY-MM-DD, e.g. 2026-12-01",
+                            ),
+                        )
+                    })
+                })
+                .transpose()
+        };
+        let (from, to) = (day("from", &self.from)?, day("to", &self.to)?);
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                return Err(AppError::field(
+                    "to",
+                    Invalid::new(
+                        "结束日期早于开始日期",
+                        "The end date is before the start date",
+                    ),
+                ));
+            }
+        }
+        // Days are China's (UTC+8); the log is stored in UTC.
+        let start = |d: chrono::NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .map(|t| t - chrono::TimeDelta::hours(8))
+        };
+        Ok((
+            action,
+            from.and_then(start),
+            to.and_then(|d| d.succ_opt()).and_then(start),
+        ))
+    }
+}
+
 pub fn list(
     conn: &mut DbConn,
     person: Option<String>,
@@ -92,6 +167,18 @@ pub fn list(
     cursor: Option<&str>,
     limit: i64,
 ) -> AppResult<AuditList> {
+    list_narrowed(conn, person, case_number, &Narrow::default(), cursor, limit)
+}
+
+pub fn list_narrowed(
+    conn: &mut DbConn,
+    person: Option<String>,
+    case_number: Option<String>,
+    narrow: &Narrow,
+    cursor: Option<&str>,
+    limit: i64,
+) -> AppResult<AuditList> {
+    let (action, from, until) = narrow.check()?;
     let before = match cursor.map(str::trim).filter(|c| !c.is_empty()) {
         Some(c) => Some(decode_cursor(c).ok_or_else(|| {
             AppError::field(
@@ -110,6 +197,9 @@ pub fn list(
         &AuditFilter {
             person,
             case_number,
+            action,
+            from,
+            until,
             before,
             limit,
         },

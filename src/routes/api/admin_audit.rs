@@ -16,6 +16,12 @@ pub struct AuditQuery {
     pub user: Option<String>,
     /// A case number, e.g. `ZM2026000123`.
     pub case: Option<String>,
+    /// One action, e.g. `staff_change` (the `action` of the entries).
+    pub action: Option<String>,
+    /// First day, `YYYY-MM-DD` (China time), included.
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD` (China time), included.
+    pub to: Option<String>,
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
@@ -39,7 +45,14 @@ pub async fn list(
     let limit = q.limit.unwrap_or(50);
     let page = state
         .db
-        .read(move |c| audit::list(c, q.user, q.case, q.cursor.as_deref(), limit))
+        .read(move |c| {
+            let narrow = audit::Narrow {
+                action: q.action,
+                from: q.from,
+                to: q.to,
+            };
+            audit::list_narrowed(c, q.user, q.case, &narrow, q.cursor.as_deref(), limit)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -16,6 +16,9 @@ use crate::read_model::audit;
 pub struct AuditQuery {
     user: Option<String>,
     case: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     cursor: Option<String>,
 }
 
@@ -29,17 +32,39 @@ pub async fn page(ctx: Ctx, q: web::Query<AuditQuery>) -> PageResult {
             .map(str::to_owned)
     };
     let (user, case) = (clean(&q.user), clean(&q.case));
-    let (u, c, cursor) = (user.clone(), case.clone(), q.cursor.clone());
-    // A mistyped cursor shows the first page rather than an error.
-    let list = ctx
+    let (action, from, to) = (clean(&q.action), clean(&q.from), clean(&q.to));
+    let narrow = audit::Narrow {
+        action: action.clone(),
+        from: from.clone(),
+        to: to.clone(),
+    };
+    let (u, c, cursor, n) = (user.clone(), case.clone(), q.cursor.clone(), narrow.clone());
+    // A mistyped cursor shows the first page rather than an error; a mistyped filter
+    // is said above the list, which is then unfiltered by it.
+    let (list, problem) = ctx
         .state
         .db
         .read(move |conn| {
-            audit::list(conn, u.clone(), c.clone(), cursor.as_deref(), 50)
-                .or_else(|_| audit::list(conn, u, c, None, 50))
+            match audit::list_narrowed(conn, u.clone(), c.clone(), &n, cursor.as_deref(), 50)
+                .or_else(|_| audit::list_narrowed(conn, u.clone(), c.clone(), &n, None, 50))
+            {
+                Ok(l) => Ok((l, None)),
+                Err(e @ crate::error::AppError::Validation(_)) => {
+                    Ok((audit::list(conn, u, c, None, 50)?, Some(e)))
+                }
+                Err(e) => Err(e),
+            }
         })
         .await
         .map_err(|e| ctx.fail(e))?;
+    let problems: Vec<String> = problem
+        .and_then(|e| ctx.field_errors(&e))
+        .map(|m| {
+            m.values()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
     let lang = ctx.lang;
     let items: Vec<_> = list
         .items
@@ -62,7 +87,13 @@ pub async fn page(ctx: Ctx, q: web::Query<AuditQuery>) -> PageResult {
         })
         .collect();
     let mut query = String::new();
-    for (k, v) in [("user", &user), ("case", &case)] {
+    for (k, v) in [
+        ("user", &user),
+        ("case", &case),
+        ("action", &action),
+        ("from", &from),
+        ("to", &to),
+    ] {
         if let Some(v) = v {
             query.push_str(&format!("{k}={}&", urlencode(v)));
         }
@@ -72,7 +103,11 @@ pub async fn page(ctx: Ctx, q: web::Query<AuditQuery>) -> PageResult {
         .map(|c| format!("/admin/audit?{query}cursor={}", urlencode(&c)));
     Ok(ctx.ok(
         "admin_audit",
-        json!({"items": items, "filters": {"user": user, "case": case}, "next": next,
+        json!({"items": items, "filters": {"user": user, "case": case, "action": action, "from": from, "to": to},
+               "actions": crate::workflow::audit::action::ALL.iter()
+                   .map(|a| json!({"code": a, "label": i18n::get(lang, &format!("audit_action_{a}")).unwrap_or(a)}))
+                   .collect::<Vec<_>>(),
+               "problems": problems, "next": next,
                "first": q.cursor.is_some().then(|| format!("/admin/audit?{}", query.trim_end_matches('&')))}),
     ))
 }

@@ -19,6 +19,7 @@ pub mod id_numbers;
 pub mod jobs;
 pub mod models;
 pub mod notifications;
+pub mod proxies;
 pub mod rate_limits;
 pub mod sign_in_failures;
 pub mod sms_codes;

@@ -10,6 +10,7 @@ pub mod figures;
 pub mod holiday_import;
 pub mod id_number;
 pub mod phone;
+pub mod proxy;
 pub mod redirect;
 pub mod revocation;
 pub mod role;

@@ -19,6 +19,7 @@ pub mod holidays;
 pub mod id_numbers;
 pub mod intake;
 pub mod issue;
+pub mod proxy;
 pub mod quota;
 pub mod register;
 pub mod revoke;

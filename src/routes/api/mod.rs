@@ -8,6 +8,7 @@ pub mod admin_jobs;
 pub mod applications;
 pub mod catalog;
 pub mod certificates;
+pub mod consent;
 pub mod dispatches;
 pub mod documents;
 pub mod escalations;

@@ -54,12 +54,8 @@ pub fn act(
     written: &mut Vec<String>,
 ) -> AppResult<Application> {
     let action = input.action;
-    let mut app = if action.by_applicant() && user.role == Role::Official {
-        super::proxy::own_case(conn, user, id)?
-    } else if action.by_applicant() {
-        let app =
-            applications::find(conn, id, &Scope::of(user))?.ok_or_else(AppError::not_found)?;
-        super::proxy::check_applicant(user, app)?
+    let mut app = if action.by_applicant() {
+        super::proxy::own_case_to_act_on(conn, user, id)?
     } else {
         let app =
             applications::find(conn, id, &Scope::of(user))?.ok_or_else(AppError::not_found)?;

@@ -158,6 +158,23 @@ pub fn own_case(conn: &mut DbConn, user: &CurrentUser, app_id: &str) -> AppResul
     }
 }
 
+/// As [`own_case`], for the applicant's actions (submit, withdraw, resubmit), which
+/// answer as they always did: a case outside the caller's scope is not found (404),
+/// one inside it that they did not apply for is refused (403).
+pub fn own_case_to_act_on(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    app_id: &str,
+) -> AppResult<Application> {
+    if let Some(a) = applications::find(conn, app_id, &applicant_scope(user))? {
+        return check_applicant(user, a);
+    }
+    match applications::find(conn, app_id, &Scope::of(user))? {
+        Some(a) => check_applicant(user, a),
+        None => Err(AppError::not_found()),
+    }
+}
+
 /// Where the caller's own applications are: a village official's scope hides drafts
 /// (they are the applicant's business), so one acting as agent looks among their own.
 pub fn applicant_scope(user: &CurrentUser) -> Scope {

@@ -169,6 +169,23 @@ async fn agent_applies_for_a_phoneless_villager_with_an_authorisation_photo(back
         )
         .await;
     assert_eq!(r.status, 200);
+    // The figures count proxy cases per village.
+    let supervisor = app.login_staff("supervisor", "222403").await;
+    let r = app
+        .get("/api/v1/stats?group_by=village", Some(&supervisor))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let row = r.body["proxy_by_village"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["village_code"] == accounts::VILLAGE)
+        .cloned()
+        .expect("the village has a proxy row");
+    assert_eq!(
+        (row["by_agent"].as_i64(), row["by_relative"].as_i64()),
+        (Some(1), Some(0))
+    );
 
     // An agent applies only in their own village.
     let r = app

@@ -254,7 +254,7 @@ pub async fn send_code(
                     ),
                 )
             })?;
-            let t = super::drafts::load_type(c, &app.type_code)?;
+            let t = super::drafts::load_case_type(c, &app)?;
             let applicant = users::by_id(c, &u.id)?
                 .map(|a| a.name)
                 .unwrap_or_default();

@@ -158,7 +158,7 @@ enum UserCommand {
 
 #[derive(Args)]
 struct UserAdd {
-    /// official, courier, supervisor or admin.
+    /// official, courier, supervisor, admin or agent (代办员, with a village code).
     #[arg(long)]
     role: String,
     #[arg(long)]

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod jurisdictions;
 pub mod models;
 pub mod notifications;
+pub mod proxies;
 pub mod rate_limits;
 pub mod sign_in_failures;
 pub mod sms_codes;

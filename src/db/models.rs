@@ -336,3 +336,19 @@ pub fn now() -> NaiveDateTime {
     let t = chrono::Utc::now().naive_utc();
     t - chrono::Duration::nanoseconds(i64::from(t.and_utc().timestamp_subsec_nanos() % 1000))
 }
+
+/// A case made for someone else (issue 16): see `migrations/*/2026-12-03-000600_proxy`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = application_proxies, treat_none_as_null = true)]
+pub struct ApplicationProxy {
+    pub application_id: String,
+    pub agent_id: Option<String>,
+    pub relationship: Option<String>,
+    pub relationship_note: Option<String>,
+    pub subject_phone: Option<String>,
+    pub consent: Option<String>,
+    pub consent_at: Option<NaiveDateTime>,
+    pub consent_code_id: Option<String>,
+    pub village_code: String,
+    pub created_at: NaiveDateTime,
+}

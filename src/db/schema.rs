@@ -317,6 +317,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    application_proxies (application_id) {
+        application_id -> Text,
+        agent_id -> Nullable<Text>,
+        relationship -> Nullable<Text>,
+        relationship_note -> Nullable<Text>,
+        subject_phone -> Nullable<Text>,
+        consent -> Nullable<Text>,
+        consent_at -> Nullable<Timestamp>,
+        consent_code_id -> Nullable<Text>,
+        village_code -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(application_proxies -> applications (application_id));
 diesel::joinable!(escalations -> applications (application_id));
 diesel::joinable!(applications -> certificate_types (type_code));
 diesel::joinable!(application_events -> applications (application_id));
@@ -348,6 +364,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_limits,
     escalations,
     case_figures,
+    application_proxies,
 );
 
 diesel::table! {

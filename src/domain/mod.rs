@@ -11,6 +11,7 @@ pub mod figures;
 pub mod holiday_import;
 pub mod id_number;
 pub mod phone;
+pub mod proxy;
 pub mod redirect;
 pub mod revocation;
 pub mod role;

@@ -44,13 +44,19 @@ pub const CODE_RESET_UNKNOWN: &str = "code_reset_unknown";
 pub const CODE_CHANGE_PHONE: &str = "code_change_phone";
 pub const CODE_CHANGE_PHONE_TAKEN: &str = "code_change_phone_taken";
 pub const CODE_CONSENT: &str = "code_consent";
+/// A consent code for one draft made for the phone's owner (issue 16): names who
+/// applies (`applicant`) and for what (`type_name`).
+pub const CONSENT_CASE: &str = "consent_case";
+/// To the subject of an application someone else submitted (issue 16), so that misuse
+/// is seen: `applicant`, `type_name`, `number`.
+pub const ABOUT_YOU: &str = "about_you";
 /// To the old phone of an account moved to a new one (`phone`: the new one, masked).
 pub const PHONE_CHANGED: &str = "phone_changed";
 
 /// Codes with an email template besides the SMS text.
 pub const WITH_EMAIL: [&str; 5] = [SUBMITTED, RETURNED, REJECTED, APPROVED, DELIVERED];
 /// Codes sent by SMS only (no email templates).
-pub const SMS_ONLY: [&str; 13] = [
+pub const SMS_ONLY: [&str; 15] = [
     DISPATCHED,
     ESCALATED,
     CALENDAR_MISSING,
@@ -64,6 +70,8 @@ pub const SMS_ONLY: [&str; 13] = [
     CODE_CHANGE_PHONE_TAKEN,
     CODE_CONSENT,
     PHONE_CHANGED,
+    CONSENT_CASE,
+    ABOUT_YOU,
 ];
 
 /// Every template code, for checks over templates/: each is listed once, above.

@@ -23,8 +23,14 @@ pub fn load(
     id: &str,
     reveal: Option<&Client>,
 ) -> AppResult<ApplicationDetail> {
-    let scope = Scope::of(user);
-    let app = applications::find(conn, id, &scope)?.ok_or_else(AppError::not_found)?;
+    let mut scope = Scope::of(user);
+    let mut app = applications::find(conn, id, &scope)?;
+    if app.is_none() && user.role == crate::domain::role::Role::Official {
+        // A village official's own draft as agent (their area hides drafts).
+        scope = crate::workflow::proxy::applicant_scope(user);
+        app = applications::find(conn, id, &scope)?;
+    }
+    let app = app.ok_or_else(AppError::not_found)?;
     let t = crate::workflow::drafts::load_case_type(conn, &app)?;
     let names = catalog::jurisdiction_names(conn, &[&app.village_code])?;
     let t0 = now();
@@ -90,7 +96,9 @@ pub fn load(
         .iter()
         .map(|d| DocumentView::new(d, Some(&t)))
         .collect();
+    let proxy = crate::workflow::proxy::view(conn, &app.id)?;
     Ok(ApplicationDetail {
+        proxy,
         allowed_actions: allowed_actions(user, &app, &t, returned)
             .into_iter()
             .map(str::to_owned)

@@ -301,6 +301,9 @@ pub struct ApplicationDetail {
     pub allowed_actions: Vec<String>,
     /// Name of the current approval step.
     pub current_step_name: Option<String>,
+    /// Made for someone else (代办 or a relative): by whom, how they agreed. Null for a
+    /// case about the applicant themself.
+    pub proxy: Option<crate::workflow::proxy::ProxyView>,
 }
 
 /// One uploaded document. Photos are stored normalised (upright JPEG, no metadata).
@@ -336,7 +339,13 @@ impl DocumentView {
             kind_name: t
                 .and_then(|t| t.document(&d.kind))
                 .map(|s| s.name_zh.clone())
-                .unwrap_or_else(|| d.kind.clone()),
+                .unwrap_or_else(|| {
+                    if d.kind == crate::domain::proxy::AUTHORISATION_KIND {
+                        crate::domain::proxy::AUTHORISATION_NAME_ZH.to_owned()
+                    } else {
+                        d.kind.clone()
+                    }
+                }),
             original_name: d.original_name.clone(),
             content_type: d.content_type.clone(),
             size_bytes: d.size_bytes,

@@ -38,6 +38,8 @@ documented_routes! {
     get "/api/v1/applications/{id}" => super::api::applications::get;
     patch "/api/v1/applications/{id}" => super::api::applications::patch;
     post "/api/v1/applications/{id}/actions" => super::api::actions::post;
+    post "/api/v1/applications/{id}/consent-code" => super::api::consent::send_code;
+    post "/api/v1/applications/{id}/consent" => super::api::consent::confirm;
     get "/api/v1/applications/{id}/certificate.pdf" => super::api::certificates::pdf;
     post "/api/v1/certificates/{number}/revoke" => super::api::certificates::revoke;
     post "/api/v1/applications/{id}/documents" => super::api::documents::upload;

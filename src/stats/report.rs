@@ -124,6 +124,41 @@ pub struct Report {
     pub total: GroupRow,
     /// Finished cases per day with how many were on time (total).
     pub daily: Vec<DayCount>,
+    /// Cases made for someone else (代办, issue 16) submitted in the range, per village.
+    pub proxy_by_village: Vec<ProxyCount>,
+}
+
+/// One village's cases made for someone else.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProxyCount {
+    pub village_code: String,
+    pub village_name: String,
+    /// Applied for by a village agent (or a village official acting as one).
+    pub by_agent: i64,
+    /// Applied for by a relative or other resident, with the person's consent.
+    pub by_relative: i64,
+}
+
+fn proxy_counts(conn: &mut DbConn, scope: &Scope, p: &Params) -> AppResult<Vec<ProxyCount>> {
+    // Midnight China time (UTC+8) of a date, as stored (UTC).
+    let start = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN) - TimeDelta::hours(8);
+    let rows = crate::db::proxies::per_village(
+        conn,
+        scope,
+        start(p.from),
+        start(p.to + TimeDelta::days(1)),
+    )?;
+    let codes: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let names = catalog::jurisdiction_names(conn, &codes)?;
+    Ok(rows
+        .iter()
+        .map(|(code, by_agent, by_relative)| ProxyCount {
+            village_name: names.get(code).cloned().unwrap_or_default(),
+            village_code: code.clone(),
+            by_agent: *by_agent,
+            by_relative: *by_relative,
+        })
+        .collect())
 }
 
 fn links(p: &Params, key: Option<&str>) -> HashMap<String, String> {
@@ -296,5 +331,6 @@ pub fn report(
             figures: total,
         },
         daily: computed.daily,
+        proxy_by_village: proxy_counts(conn, scope, p)?,
     })
 }

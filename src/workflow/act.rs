@@ -18,6 +18,9 @@ pub struct ActInput {
     pub action: Action,
     pub reason: Option<String>,
     pub version: i32,
+    /// The official checked the signed authorisation (委托书) of a case made for
+    /// someone else: required to approve its first step (issue 16).
+    pub authorisation_checked: bool,
 }
 
 /// Runs [`act`] in a write transaction of its own on `conn` (the writer); if it does not
@@ -50,14 +53,22 @@ pub fn act(
     input: ActInput,
     written: &mut Vec<String>,
 ) -> AppResult<Application> {
-    let mut app =
-        applications::find(conn, id, &Scope::of(user))?.ok_or_else(AppError::not_found)?;
     let action = input.action;
-    if action.by_applicant() {
-        user.require_role(&[Role::Resident])?;
+    let mut app = if action.by_applicant() {
+        super::proxy::own_case_to_act_on(conn, user, id)?
     } else {
+        let app =
+            applications::find(conn, id, &Scope::of(user))?.ok_or_else(AppError::not_found)?;
         user.require_role(&[Role::Official])?;
-    }
+        // An official who applied as agent does not also decide the case.
+        if app.applicant_id == user.id {
+            return Err(AppError::forbidden(
+                "您是这份申请的代办人，不能审批自己代办的申请",
+                "You applied for this case as agent; another official must decide it",
+            ));
+        }
+        app
+    };
     let t = super::drafts::load_case_type(conn, &app)?;
     let step_index = usize::try_from(app.current_step).unwrap_or(usize::MAX);
     if action.by_official() {
@@ -102,6 +113,8 @@ pub fn act(
             if !missing.is_empty() {
                 return Err(AppError::Validation(missing));
             }
+            // For someone else: not without their consent.
+            super::proxy::check_consent(conn, &app, at)?;
             // Each submission sends an SMS: a daily quota per account.
             let quota = svc.quotas.submits_per_day;
             super::quota::take(conn, super::quota::Kind::Submit, &user.id, quota, at)?;
@@ -117,6 +130,21 @@ pub fn act(
             app.node_started_at = at;
             stamp_deadlines(&mut app, &t, &cal)?;
         }
+        Action::Approve
+            if !input.authorisation_checked
+                && super::proxy::needs_authorisation_check(conn, &app)? =>
+        {
+            return Err(super::proxy::unchecked_authorisation());
+        }
+        _ => {}
+    }
+    let reason = match (reason, action, input.authorisation_checked) {
+        (None, Action::Approve, true) if super::proxy::needs_authorisation_check(conn, &app)? => {
+            Some("已核对当事人签字的委托书".to_owned())
+        }
+        (r, _, _) => r,
+    };
+    match action {
         Action::Approve if !last_step => {
             app.current_step += 1;
             app.node_started_at = at;
@@ -141,12 +169,15 @@ pub fn act(
     )?;
     // Messages go to the outbox in this transaction: sent if and only if it commits.
     match to {
-        ApplicationStatus::Submitted => outbox::to_applicant(
-            conn,
-            &app,
-            outbox::SUBMITTED,
-            json!({ "type_name": t.name_zh }),
-        )?,
+        ApplicationStatus::Submitted => {
+            outbox::to_applicant(
+                conn,
+                &app,
+                outbox::SUBMITTED,
+                json!({ "type_name": t.name_zh }),
+            )?;
+            super::proxy::notify_subject(conn, &app, &t.name_zh)?;
+        }
         ApplicationStatus::Returned => {
             outbox::to_applicant(conn, &app, outbox::RETURNED, json!({ "reason": reason }))?
         }
@@ -261,9 +292,10 @@ pub fn allowed_actions(
         Action::Collect,
     ] {
         let role_ok = if action.by_applicant() {
-            user.role == Role::Resident && user.id == app.applicant_id
+            Role::APPLICANTS.contains(&user.role) && user.id == app.applicant_id
         } else {
             user.role == Role::Official
+                && user.id != app.applicant_id
                 && check_official_level(user, app, t, step_index, action).is_ok()
         };
         if action == Action::Collect {

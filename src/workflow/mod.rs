@@ -21,6 +21,7 @@ pub mod id_numbers;
 pub mod intake;
 pub mod issue;
 pub mod jurisdictions;
+pub mod proxy;
 pub mod quota;
 pub mod register;
 pub mod revoke;

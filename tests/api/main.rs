@@ -22,6 +22,7 @@ mod openapi;
 #[path = "../pdf/support.rs"]
 mod pdf_support;
 mod privilege;
+mod proxy;
 mod rare_characters;
 mod scenario;
 mod schema;

@@ -59,11 +59,13 @@ const TABLE: &[Row] = &[
     ("post",   "/api/v1/residents",                          Json,    [422, 422, 422, 422, 422, 422, 422, 422, 422]),
     ("get",    "/api/v1/certificate-types",                  Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/api/v1/jurisdictions",                      Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
-    ("post",   "/api/v1/applications",                       Json,    [401, 422, 422, 403, 403, 403, 403, 403, 403]),
+    ("post",   "/api/v1/applications",                       Json,    [401, 422, 422, 422, 422, 403, 403, 403, 403]),
     ("get",    "/api/v1/applications",                       Empty,    [401, 200, 200, 200, 200, 200, 403, 200, 200]),
     ("get",    "/api/v1/applications/{id}",                  Empty,    [401, 200, 404, 200, 404, 200, 403, 200, 200]),
     ("patch",  "/api/v1/applications/{id}",                  Json,    [401, 409, 404, 403, 403, 403, 403, 403, 403]),
     ("post",   "/api/v1/applications/{id}/actions",          Json,    [401, 409, 404, 403, 404, 403, 404, 403, 403]),
+    ("post",   "/api/v1/applications/{id}/consent-code",     Empty,    [401, 409, 404, 403, 403, 403, 403, 403, 403]),
+    ("post",   "/api/v1/applications/{id}/consent",          Json,    [401, 409, 404, 403, 403, 403, 403, 403, 403]),
     ("get",    "/api/v1/applications/{id}/certificate.pdf",  Empty,    [401, 200, 404, 200, 404, 200, 403, 200, 200]),
     ("post",   "/api/v1/certificates/{number}/revoke",       Json,    [401, 404, 404, 404, 404, 422, 403, 403, 403]),
     ("post",   "/api/v1/applications/{id}/documents",        Json,    [401, 409, 404, 403, 403, 403, 403, 403, 403]),
@@ -234,6 +236,7 @@ impl Fixture {
                 json!({"action": "withdraw", "version": 0})
             }
             ("patch", "/api/v1/applications/{id}") => json!({"version": 0}),
+            ("post", "/api/v1/applications/{id}/consent") => json!({"code": "123456"}),
             ("post", "/api/v1/certificates/{number}/revoke") => json!({"reason": ""}),
             ("post", "/api/v1/dispatches/{id}/events") => json!({"event": "pick_up", "version": 0}),
             ("post", "/api/v1/admin/holidays") => json!([]),

@@ -20,6 +20,9 @@ pub struct ActionRequest {
     pub reason: Option<String>,
     /// The version you read; a stale one is refused with 409.
     pub version: Option<i32>,
+    /// `true`: you checked the signed authorisation (委托书) of a case made for someone
+    /// else; required to approve the first step of such a case.
+    pub authorisation_checked: Option<bool>,
 }
 
 /// Take an action on an application. Checked against role, jurisdiction, status and
@@ -51,6 +54,7 @@ pub async fn post(
         action,
         reason: b.reason,
         version,
+        authorisation_checked: b.authorisation_checked.unwrap_or(false),
     };
     let svc = state.services.clone();
     let keys = state.services.data_keys.clone();

@@ -11,6 +11,7 @@ pub mod admin_staff;
 pub mod applications;
 pub mod catalog;
 pub mod certificates;
+pub mod consent;
 pub mod dispatches;
 pub mod documents;
 pub mod escalations;

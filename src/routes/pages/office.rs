@@ -190,6 +190,7 @@ pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
         action,
         reason: reason.clone(),
         version,
+        authorisation_checked: field(&form, "authorisation_checked") == "1",
     };
     match super::run_action(&ctx, &user, &id, input).await {
         Ok(()) => Ok(ctx.redirect(&format!("/office/{id}"), Some(("ok", action.as_str())))),

@@ -83,6 +83,9 @@ fn subject(form: &[(String, String)]) -> SubjectInput {
     SubjectInput {
         name: field_opt(form, "subject_name"),
         id_number: field_opt(form, "subject_id_number"),
+        phone: field_opt(form, "subject_phone"),
+        relationship: field_opt(form, "relationship"),
+        relationship_note: field_opt(form, "relationship_note"),
     }
 }
 
@@ -163,7 +166,9 @@ pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult 
         );
     }
     let delivery = delivery(&form).parse(&mut f);
-    let (name, id) = subject(&form).parse(&mut f);
+    let subject_in = subject(&form);
+    let proxy = subject_in.proxy(&mut f);
+    let (name, id) = subject_in.parse(&mut f);
     let fields_ok = f.finish();
     let typed = typed_values(&form);
     let form_vec = form.into_inner();
@@ -184,6 +189,7 @@ pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult 
                 subject_id: id,
                 form: form_value,
                 delivery: delivery.ok_or_else(|| AppError::internal("delivery missing"))?,
+                proxy,
             };
             drafts::create(c, &keys, &me, input, per_day)
         })
@@ -377,7 +383,9 @@ pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
     let id = path.into_inner();
     let mut f = Fields::default();
     let delivery = delivery(&form).parse(&mut f);
-    let (name, sid) = subject(&form).parse(&mut f);
+    let subject_in = subject(&form);
+    let proxy = subject_in.proxy(&mut f);
+    let (name, sid) = subject_in.parse(&mut f);
     let version: i32 = field(&form, "version").parse().unwrap_or(-1);
     let fields_ok = f.finish();
     let typed = typed_values(&form);
@@ -396,6 +404,7 @@ pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
             let patch = DraftPatch {
                 subject_name: name,
                 subject_id: sid,
+                proxy: Some(proxy),
                 form: Some(form_value),
                 delivery,
                 version,
@@ -440,6 +449,7 @@ pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
         action,
         reason: None,
         version: field(&form, "version").parse().unwrap_or(-1),
+        authorisation_checked: false,
     };
     let Err(e) = super::run_action(&ctx, &user, &id, input).await else {
         return Ok(ctx.redirect(&format!("/my/{id}"), Some(("ok", action.as_str()))));

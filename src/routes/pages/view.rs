@@ -194,14 +194,62 @@ pub fn case(lang: Lang, d: &ApplicationDetail, t: &CertificateType) -> Value {
         })),
         "actions": actions,
         "editable": matches!(s.status.as_str(), "draft" | "returned"),
-        "documents": documents(lang, t, &d.documents),
+        "documents": documents(lang, t, &d.documents, d.proxy.is_some()),
+        "proxy": d.proxy.as_ref().map(|p| proxy(lang, p)),
+        "needs_authorisation_check": d.proxy.as_ref().is_some_and(|p| {
+            p.consent.as_deref() == Some("authorisation") && s.current_step == 0
+        }),
     })
 }
 
-/// The type's document kinds, each with what is uploaded for it, in the type's order.
-pub fn documents(lang: Lang, t: &CertificateType, docs: &[DocumentView]) -> Vec<Value> {
+/// Who applied for whom and how the person agreed (issue 16, 代办).
+fn proxy(lang: Lang, p: &crate::workflow::proxy::ProxyView) -> Value {
+    let zh = lang == Lang::Zh;
+    let label = match (&p.agent_name, &p.relationship) {
+        (Some(a), _) => pick(lang, &format!("代办：{a}"), &format!("Agent: {a}")).to_owned(),
+        (None, Some(r)) => {
+            let rel = p
+                .relationship_label
+                .clone()
+                .filter(|_| r == "other")
+                .unwrap_or_else(|| crate::domain::proxy::relationship_label(r, zh).to_owned());
+            pick(
+                lang,
+                &format!("为他人申请（{rel}）"),
+                &format!("For someone else ({rel})"),
+            )
+            .to_owned()
+        }
+        _ => pick(lang, "为他人申请", "For someone else").to_owned(),
+    };
+    let consent = match p.consent.as_deref() {
+        Some("sms") => pick(
+            lang,
+            "当事人已短信验证码确认",
+            "Confirmed by the person's SMS code",
+        ),
+        Some("authorisation") => pick(lang, "凭当事人签字的委托书", "By a signed authorisation"),
+        _ => pick(
+            lang,
+            "尚未取得当事人同意",
+            "The person's consent is not yet given",
+        ),
+    };
+    json!({"label": label, "consent": consent})
+}
+
+/// The type's document kinds, each with what is uploaded for it, in the type's order;
+/// on a case made for someone else, the signed authorisation (委托书) too.
+pub fn documents(
+    lang: Lang,
+    t: &CertificateType,
+    docs: &[DocumentView],
+    for_someone_else: bool,
+) -> Vec<Value> {
+    let authorisation = for_someone_else.then(crate::domain::proxy::authorisation_spec);
     t.documents
         .iter()
+        .chain(authorisation.iter())
         .map(|spec| {
             let files: Vec<_> = docs
                 .iter()

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod models;
 pub mod notifications;
 pub mod rate_limits;
+pub mod rosters;
 pub mod sign_in_failures;
 pub mod sms_codes;
 pub mod stats;

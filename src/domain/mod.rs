@@ -13,6 +13,7 @@ pub mod phone;
 pub mod redirect;
 pub mod revocation;
 pub mod role;
+pub mod roster;
 pub mod scope;
 pub mod status;
 pub mod statutory;

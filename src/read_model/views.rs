@@ -301,6 +301,20 @@ pub struct ApplicationDetail {
     pub allowed_actions: Vec<String>,
     /// Name of the current approval step.
     pub current_step_name: Option<String>,
+    /// What the roster the type relies on said at the last submission (issue 16):
+    /// instant approval, or why the case is reviewed by hand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roster_check: Option<RosterCheckView>,
+}
+
+/// The roster check of a case: `outcome` is `instant`, `confirmed`, `not_found`,
+/// `name_differs`, `stale`, `other_village` or `no_roster`.
+#[derive(Serialize, ToSchema)]
+pub struct RosterCheckView {
+    pub outcome: String,
+    pub reason: String,
+    pub reason_en: String,
+    pub checked_at: DateTime<Utc>,
 }
 
 /// One uploaded document. Photos are stored normalised (upright JPEG, no metadata).

@@ -22,6 +22,7 @@ pub mod issue;
 pub mod quota;
 pub mod register;
 pub mod revoke;
+pub mod rosters;
 pub mod session;
 pub mod sms_codes;
 pub mod sweep;

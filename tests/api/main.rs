@@ -20,6 +20,7 @@ mod openapi;
 #[path = "../pdf/support.rs"]
 mod pdf_support;
 mod privilege;
+mod rosters;
 mod scenario;
 mod schema;
 mod smtp_sink;

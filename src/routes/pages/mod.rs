@@ -4,6 +4,7 @@
 pub mod account;
 mod admin_audit;
 mod admin_holidays;
+mod admin_rosters;
 pub mod assets;
 pub mod courier;
 pub mod ctx;
@@ -79,6 +80,8 @@ route_list! {
     post "/office/{id}/dispatch-code" => office::new_dispatch_code;
     get "/admin/holidays" => admin_holidays::page;
     post "/admin/holidays" => admin_holidays::submit;
+    get "/admin/rosters" => admin_rosters::page;
+    post "/admin/rosters" => admin_rosters::submit;
     get "/admin/audit" => admin_audit::page;
     get "/courier" => courier::list;
     post "/courier/{id}/event" => courier::event;

@@ -262,7 +262,8 @@ pub fn look_up(conn: &mut DbConn, s: &Subject<'_>, rule: &RosterRule) -> AppResu
 }
 
 /// Records a look-up in the access log: by the account whose action made it, about
-/// the case, naming the import and the outcome (never the ID number).
+/// the case, naming the import and the outcome (never the ID number). Where the county
+/// has no roster of the kind nothing was read, and nothing is logged.
 pub fn log_look_up(
     conn: &mut DbConn,
     user_id: &str,
@@ -270,6 +271,9 @@ pub fn log_look_up(
     rule: &RosterRule,
     v: &Verdict,
 ) -> AppResult<()> {
+    if v.import_id.is_none() {
+        return Ok(());
+    }
     audit::record(
         conn,
         &Client::new("system", "roster look-up"),

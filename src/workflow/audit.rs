@@ -62,9 +62,11 @@ pub mod action {
     pub const SESSION_END: &str = "session_end";
     pub const ROSTER_IMPORT: &str = "roster_import";
     pub const ROSTER_LOOKUP: &str = "roster_lookup";
+    pub const CATALOGUE_VERSION: &str = "catalogue_version";
+    pub const CATALOGUE_COUNTY: &str = "catalogue_county";
 
     /// Every action, so each has a label on the admin's page.
-    pub const ALL: [&str; 21] = [
+    pub const ALL: [&str; 23] = [
         SIGN_IN,
         REVEAL_ID_NUMBER,
         VIEW_DOCUMENT,
@@ -86,6 +88,8 @@ pub mod action {
         SESSION_END,
         ROSTER_IMPORT,
         ROSTER_LOOKUP,
+        CATALOGUE_VERSION,
+        CATALOGUE_COUNTY,
     ];
 }
 

@@ -22,6 +22,7 @@ pub mod models;
 pub mod notifications;
 pub mod proxies;
 pub mod rate_limits;
+pub mod rosters;
 pub mod sign_in_failures;
 pub mod sms_codes;
 pub mod stats;

@@ -365,6 +365,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     escalations,
     case_figures,
     application_proxies,
+    roster_imports,
+    roster_entries,
+    roster_checks,
 );
 
 diesel::table! {
@@ -392,3 +395,43 @@ diesel::table! {
 }
 
 diesel::joinable!(case_figures -> applications (application_id));
+
+diesel::table! {
+    roster_imports (id) {
+        id -> Text,
+        kind -> Text,
+        county_code -> Text,
+        source -> Text,
+        as_of -> Text,
+        row_count -> Integer,
+        imported_by -> Nullable<Text>,
+        imported_at -> Timestamp,
+        replaced_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    roster_entries (id) {
+        id -> Text,
+        import_id -> Text,
+        id_bidx -> Text,
+        id_number -> Text,
+        name -> Text,
+        village_code -> Nullable<Text>,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    roster_checks (application_id) {
+        application_id -> Text,
+        import_id -> Nullable<Text>,
+        outcome -> Text,
+        reason_zh -> Text,
+        reason_en -> Text,
+        checked_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(roster_entries -> roster_imports (import_id));
+diesel::joinable!(roster_checks -> applications (application_id));

@@ -15,6 +15,7 @@ pub mod proxy;
 pub mod redirect;
 pub mod revocation;
 pub mod role;
+pub mod roster;
 pub mod scope;
 pub mod status;
 pub mod statutory;

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 
 use super::views::{
     ApplicationDetail, ApplicationSummary, CertificateView, DeliveryView, DispatchView,
-    DocumentView, EventView,
+    DocumentView, EventView, RosterCheckView,
 };
 use crate::auth::{CurrentUser, Scope};
 use crate::db::models::now;
@@ -118,6 +118,12 @@ pub fn load(
         certificate,
         dispatch,
         documents,
+        roster_check: crate::db::rosters::check_of(conn, &app.id)?.map(|r| RosterCheckView {
+            outcome: r.outcome,
+            reason: r.reason_zh,
+            reason_en: r.reason_en,
+            checked_at: r.checked_at.and_utc(),
+        }),
     })
 }
 

@@ -304,6 +304,20 @@ pub struct ApplicationDetail {
     /// Made for someone else (代办 or a relative): by whom, how they agreed. Null for a
     /// case about the applicant themself.
     pub proxy: Option<crate::workflow::proxy::ProxyView>,
+    /// What the roster the type relies on said at the last submission (issue 16):
+    /// instant approval, or why the case is reviewed by hand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roster_check: Option<RosterCheckView>,
+}
+
+/// The roster check of a case: `outcome` is `instant`, `confirmed`, `not_found`,
+/// `name_differs`, `stale`, `other_village` or `no_roster`.
+#[derive(Serialize, ToSchema)]
+pub struct RosterCheckView {
+    pub outcome: String,
+    pub reason: String,
+    pub reason_en: String,
+    pub checked_at: DateTime<Utc>,
 }
 
 /// One uploaded document. Photos are stored normalised (upright JPEG, no metadata).

@@ -73,6 +73,8 @@ documented_routes! {
     post "/api/v1/admin/staff/{id}/deactivate" => super::api::admin_staff::deactivate;
     get "/api/v1/holidays" => super::api::holidays::list;
     post "/api/v1/admin/holidays" => super::api::holidays::add;
+    get "/api/v1/admin/rosters" => super::api::rosters::list;
+    post "/api/v1/admin/rosters" => super::api::rosters::import;
     get "/api/v1/stats" => super::api::stats::stats;
     get "/api/v1/stats/cases" => super::api::stats::cases;
     get "/api/v1/escalations" => super::api::escalations::list;

@@ -47,7 +47,7 @@ pub async fn read_upload(
     Ok(received)
 }
 
-fn multipart_error(e: MultipartError) -> AppError {
+pub(crate) fn multipart_error(e: MultipartError) -> AppError {
     match e {
         MultipartError::Payload(p) if super::security::is_body_timeout(&p) => {
             AppError::body_timeout()

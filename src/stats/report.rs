@@ -111,6 +111,27 @@ pub struct GroupRow {
     pub figures: Figures,
     /// `metric` → the URL of the case list behind that number.
     pub cases: HashMap<String, String>,
+    /// Decided cases approved by the system on a roster (秒批) against those an
+    /// official reviewed.
+    pub instant: InstantFigures,
+}
+
+/// Instant (roster-approved) against reviewed cases among those decided in the period.
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
+pub struct InstantFigures {
+    pub instant: i64,
+    pub reviewed: i64,
+    /// Instant cases decided the day they were received.
+    pub instant_same_day: i64,
+}
+
+impl InstantFigures {
+    fn add(&mut self, r: &crate::db::stats::InstantRow) {
+        let instant = r.instant.unwrap_or(0);
+        self.instant += instant;
+        self.reviewed += r.decided - instant;
+        self.instant_same_day += r.instant_same_day.unwrap_or(0);
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -286,6 +307,12 @@ pub fn report(
 ) -> AppResult<Report> {
     let w = p.window(conn, now)?;
     let computed = computed(conn, scope, p.group_by, &w)?;
+    let mut instant: HashMap<Option<String>, InstantFigures> = HashMap::new();
+    let mut instant_total = InstantFigures::default();
+    for r in crate::db::stats::instant_counts(conn, scope, p.group_by, &w)? {
+        instant.entry(r.grp.clone()).or_default().add(&r);
+        instant_total.add(&r);
+    }
     let keys: Vec<&str> = computed
         .groups
         .iter()
@@ -314,6 +341,7 @@ pub fn report(
             };
             GroupRow {
                 cases: links(p, Some(f.key.as_deref().unwrap_or(NO_GROUP))),
+                instant: instant.get(&f.key).copied().unwrap_or_default(),
                 figures: f,
             }
         })
@@ -328,6 +356,7 @@ pub fn report(
         groups,
         total: GroupRow {
             cases: links(p, None),
+            instant: instant_total,
             figures: total,
         },
         daily: computed.daily,

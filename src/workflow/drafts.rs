@@ -285,7 +285,25 @@ pub fn create(
         return Err(unknown_village());
     }
     super::catalogue::require_offered(conn, &t.code, county)?;
-    let form_data = check_form(&t, &input.form)?;
+    // A subject on the roster the type relies on need not know what it says (a 低保证号):
+    // the form is filled from it before it is checked.
+    let bidx = keys.blind_index(subject_id.as_str());
+    let mut form = input.form;
+    let mut looked_up = None;
+    if let (Some(rule), Some(map)) = (super::rosters::rule_of(&t), form.as_object_mut()) {
+        let subject = super::rosters::Subject {
+            name: &subject_name,
+            bidx: Some(&bidx),
+            county_code: county,
+            village_code: &village.code,
+        };
+        let v = super::rosters::look_up(conn, &subject, rule)?;
+        if v.outcome.confirms() {
+            super::rosters::fill_form(rule, &v, map);
+        }
+        looked_up = Some((rule, v));
+    }
+    let form_data = check_form(&t, &form)?;
     let at = now();
     super::quota::take(
         conn,
@@ -322,7 +340,7 @@ pub fn create(
         node_deadline: at,
         overall_deadline: None,
         deadline_provisional: false,
-        subject_id_bidx: Some(keys.blind_index(subject_id.as_str())),
+        subject_id_bidx: Some(bidx),
         type_version: crate::db::type_versions::current_version(conn, &t.code)?.unwrap_or(1),
     };
     apply_delivery(&mut app, input.delivery);
@@ -337,6 +355,9 @@ pub fn create(
     )?;
     applications::insert(conn, &app)?;
     super::proxy::store_plan(conn, &app.id, plan, false)?;
+    if let Some((rule, v)) = &looked_up {
+        super::rosters::log_look_up(conn, &user.id, &app.id, rule, v)?;
+    }
     super::record_event(
         conn,
         &app.id,

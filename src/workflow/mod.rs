@@ -25,6 +25,7 @@ pub mod proxy;
 pub mod quota;
 pub mod register;
 pub mod revoke;
+pub mod rosters;
 pub mod session;
 pub mod sms_codes;
 pub mod staff;

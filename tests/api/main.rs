@@ -24,6 +24,7 @@ mod pdf_support;
 mod privilege;
 mod proxy;
 mod rare_characters;
+mod rosters;
 mod scenario;
 mod schema;
 mod smtp_sink;

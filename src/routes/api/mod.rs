@@ -18,6 +18,7 @@ pub mod escalations;
 pub mod holidays;
 pub mod me;
 pub mod residents;
+pub mod rosters;
 pub mod session;
 pub mod stats;
 pub mod track;

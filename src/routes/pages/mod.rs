@@ -8,6 +8,7 @@ mod admin_catalogue;
 mod admin_holidays;
 mod admin_jobs;
 mod admin_jurisdictions;
+mod admin_rosters;
 pub mod assets;
 pub mod courier;
 pub mod ctx;
@@ -87,6 +88,8 @@ route_list! {
     post "/admin/jurisdictions/one" => admin_jurisdictions::one;
     get "/admin/holidays" => admin_holidays::page;
     post "/admin/holidays" => admin_holidays::submit;
+    get "/admin/rosters" => admin_rosters::page;
+    post "/admin/rosters" => admin_rosters::submit;
     get "/admin/audit" => admin_audit::page;
     get "/admin/catalogue" => admin_catalogue::list;
     get "/admin/catalogue/{code}" => admin_catalogue::edit_form;

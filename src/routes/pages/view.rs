@@ -174,6 +174,10 @@ pub fn case(lang: Lang, d: &ApplicationDetail, t: &CertificateType) -> Value {
         "overdue": s.overdue,
         "step": step,
         "form": form_rows(lang, t, &d.form),
+        "roster_check": d.roster_check.as_ref().map(|r| json!({
+            "outcome": r.outcome,
+            "reason": pick(lang, &r.reason, &r.reason_en),
+        })),
         "delivery": {
             "method": d.delivery.method,
             "recipient": d.delivery.recipient,

@@ -61,6 +61,8 @@ pub struct Services {
     pub upload_slots: intake::UploadSlots,
     /// Daily quotas per account (drafts, submissions).
     pub quotas: quota::Quotas,
+    /// The figures `/metrics` reports.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// See [`Services::image_work`].

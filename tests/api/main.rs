@@ -15,6 +15,7 @@ mod helpers;
 mod id_crypto;
 mod lifecycle;
 mod notify;
+mod observability;
 mod openapi;
 #[allow(dead_code)]
 #[path = "../pdf/support.rs"]

@@ -26,6 +26,7 @@ pub mod session;
 pub mod sms_codes;
 pub mod sweep;
 pub mod track;
+pub mod verify_limit;
 
 use std::sync::Arc;
 

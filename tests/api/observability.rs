@@ -222,3 +222,41 @@ async fn readyz_checks_database_and_storage(backend: Backend) {
     assert_eq!(app.get("/healthz", None).await.status, 200);
 }
 both_backends!(readyz_checks_database_and_storage);
+
+/// Two instances on one PostgreSQL share the verify page's limit per client: each
+/// instance's own bucket would let every request below through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_verify_limit_holds_across_two_instances() {
+    let limits = |s: &mut zhengming::config::Settings| {
+        s.verify_burst = 3;
+        s.verify_per_minute = 3;
+    };
+    let a = spawn_app_with(Backend::Postgres, limits).await;
+    let mut settings = zhengming::config::Settings {
+        database_url: a.database_url.clone(),
+        data_dir: a.data_dir.clone(),
+        listen: "127.0.0.1:0".into(),
+        log: "warn".into(),
+        worker_in_serve: false,
+        db_timeout_secs: 1,
+        ..Default::default()
+    };
+    limits(&mut settings);
+    let b = zhengming::startup::Application::build(settings)
+        .await
+        .unwrap();
+    let b_base = format!("http://127.0.0.1:{}", b.port());
+    tokio::spawn(b.run_until_stopped());
+
+    let mut statuses = Vec::new();
+    for base in [&a.base, &b_base, &a.base, &b_base] {
+        let r = a
+            .client
+            .get(format!("{base}/verify/222403108-2026-00001"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 429]);
+}

@@ -213,7 +213,7 @@ fn main() {
         Ok(s) => s,
         Err(e) => fail(&e),
     };
-    zhengming::telemetry::init(&settings.log);
+    zhengming::telemetry::init(&settings.log, &settings.log_format);
     let result = match cli.command {
         Command::Serve { demo } => serve(settings, demo),
         Command::Migrate => {

@@ -639,13 +639,13 @@ pub fn seed(db: &Db, keys: &crate::crypto::DataKeys, n: usize) -> Result<(), Str
     bar.finish_and_clear();
     // Fresh statistics before the backfill reads what was just loaded: without them
     // PostgreSQL scans every event per batch of cases (minutes a batch at a million).
-    analyze(c)?;
+    crate::db::analyze(c, LOADED).map_err(|e| e.to_string())?;
     // The bulk insert bypasses the per-event refresh: derive the figures rows now.
     let bar = progress_bar(n, "figures");
     crate::workflow::figures::backfill(c, 2000, |done| bar.set_position(done as u64))
         .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
-    analyze(c)?;
+    crate::db::analyze(c, &["case_figures"]).map_err(|e| e.to_string())?;
     println!(
         "已生成 / seeded {n} cases in county {COUNTY} ({TOWNSHIPS} townships) in {:.1?}",
         started.elapsed()
@@ -745,12 +745,6 @@ fn progress_bar(n: usize, what: &'static str) -> indicatif::ProgressBar {
     bar
 }
 
-/// `ANALYZE` on PostgreSQL after a bulk load (SQLite plans without statistics here).
-fn analyze(c: &mut DbConn) -> Result<(), String> {
-    if let DbConn::Pg(pg) = c {
-        diesel::sql_query("ANALYZE")
-            .execute(pg)
-            .map_err(|e| e.to_string())?;
-    }
-    Ok(())
-}
+/// The tables the scale seed loads in bulk, analysed on PostgreSQL before the figures
+/// backfill reads them.
+const LOADED: &[&str] = &["users", "applications", "application_events"];

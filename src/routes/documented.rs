@@ -25,6 +25,8 @@ macro_rules! documented_routes {
 
 documented_routes! {
     get "/healthz" => super::health::healthz;
+    get "/readyz" => super::health::readyz;
+    get "/metrics" => super::metrics::metrics;
     post "/api/v1/session" => super::api::session::create;
     delete "/api/v1/session" => super::api::session::delete;
     post "/api/v1/residents" => super::api::residents::register;

@@ -38,6 +38,13 @@ pub fn run(
         for key in &written {
             let _ = svc.blobs.delete(key);
         }
+    } else {
+        svc.metrics.certificates_issued(
+            written
+                .iter()
+                .filter(|k| k.starts_with("certificates/"))
+                .count(),
+        );
     }
     result
 }

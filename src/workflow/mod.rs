@@ -31,6 +31,7 @@ pub mod sms_codes;
 pub mod staff;
 pub mod sweep;
 pub mod track;
+pub mod verify_limit;
 
 use std::sync::Arc;
 
@@ -66,6 +67,8 @@ pub struct Services {
     pub upload_slots: intake::UploadSlots,
     /// Daily quotas per account (drafts, submissions).
     pub quotas: quota::Quotas,
+    /// The figures `/metrics` reports.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// See [`Services::image_work`].

@@ -17,6 +17,7 @@ mod id_crypto;
 mod jurisdictions;
 mod lifecycle;
 mod notify;
+mod observability;
 mod openapi;
 #[allow(dead_code)]
 #[path = "../pdf/support.rs"]

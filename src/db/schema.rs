@@ -26,6 +26,7 @@ diesel::table! {
         email_opt_out -> Bool,
         language -> Text,
         id_number_bidx -> Nullable<Text>,
+        care_mode -> Bool,
     }
 }
 

@@ -5,6 +5,8 @@ pub mod account;
 mod admin_audit;
 mod admin_holidays;
 pub mod assets;
+mod care;
+mod confirm;
 pub mod courier;
 pub mod ctx;
 mod documents;
@@ -44,6 +46,7 @@ route_list! {
     get "/" => public::home;
     get "/guide/{code}" => public::guide;
     get "/lang/{lang}" => public::switch_lang;
+    post "/care" => care::switch;
     get "/static/app.css" => assets::css;
     get "/static/app.js" => assets::js;
     get "/static/verify.css" => assets::verify_css;
@@ -68,6 +71,7 @@ route_list! {
     get "/my/{id}/edit" => resident::edit_form;
     post "/my/{id}/edit" => resident::edit;
     post "/my/{id}/action" => resident::act;
+    post "/my/{id}/confirm" => confirm::resident;
     post "/my/{id}/documents" => documents::upload;
     post "/my/{id}/documents/{doc}/delete" => documents::delete;
     get "/office/rebind" => rebind::form;
@@ -75,6 +79,7 @@ route_list! {
     get "/office" => office::queue;
     get "/office/{id}" => office::case;
     post "/office/{id}/action" => office::act;
+    post "/office/{id}/confirm" => confirm::office;
     post "/office/{id}/revoke" => office::revoke;
     post "/office/{id}/dispatch-code" => office::new_dispatch_code;
     get "/admin/holidays" => admin_holidays::page;

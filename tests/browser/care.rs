@@ -200,6 +200,34 @@ async fn a_first_time_resident_applies_for_dibao_in_care_mode_at_360px() {
         n.go(&b, &format!("#upload-{kind}")).await;
         assert!(b.body().await.contains("材料已上传"));
     }
+    // 删除 asks once more (not counted: no part of the way to a submitted application).
+    let delete = "#doc-household_register form[action$='/delete'] button";
+    b.submit(delete).await;
+    assert!(b.text("#confirm-item").await.contains("居民户口簿"));
+    assert_care_page(&mut b, "delete-confirm-care").await;
+    b.submit("#confirm-back").await;
+    assert_eq!(
+        b.exec(
+            "return document.querySelectorAll('#doc-household_register li.doc').length",
+            json!([])
+        )
+        .await,
+        1,
+        "going back deletes nothing"
+    );
+    b.submit(delete).await;
+    b.submit("#confirm-go").await;
+    assert_eq!(
+        b.exec(
+            "return document.querySelectorAll('#doc-household_register li.doc').length",
+            json!([])
+        )
+        .await,
+        0
+    );
+    let photo = dir.path().join("household_register.jpg");
+    b.choose_file("#file-household_register", &photo).await;
+    b.submit("#upload-household_register").await;
     n.go(&b, "#act-submit").await;
     assert!(b.body().await.contains("申请已提交"), "{}", b.body().await);
     assert_care_page(&mut b, "submitted-care").await;

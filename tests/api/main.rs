@@ -6,6 +6,7 @@ mod accounts;
 mod admin_jobs;
 mod audit;
 mod catalog;
+mod catalogue_versions;
 mod concurrency;
 mod delivery_lock;
 mod documents;
@@ -20,6 +21,7 @@ mod openapi;
 #[path = "../pdf/support.rs"]
 mod pdf_support;
 mod privilege;
+mod rare_characters;
 mod scenario;
 mod schema;
 mod smtp_sink;

@@ -47,6 +47,11 @@ enum Command {
         #[command(subcommand)]
         command: HolidaysCommand,
     },
+    /// Jurisdictions (counties, townships, villages) from the official division codes.
+    Jurisdictions {
+        #[command(subcommand)]
+        command: JurisdictionsCommand,
+    },
     /// Time the supervision figures and the official's queue on the seeded scale county.
     BenchStats {
         /// Timed runs of each query.
@@ -122,6 +127,18 @@ enum HolidaysCommand {
 }
 
 #[derive(Subcommand)]
+enum JurisdictionsCommand {
+    /// Import a CSV `code,name` (UTF-8 or GBK; 6/9/12-digit codes): adds new ones,
+    /// renames changed ones, deactivates those of the file's counties it no longer lists.
+    Import {
+        file: PathBuf,
+        /// Print what would change, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum KeysCommand {
     /// Make a new signing key the active one; older public keys stay trusted.
     Rotate,
@@ -182,6 +199,9 @@ fn main() {
             None => Ok(()),
         }),
         Command::Holidays { command } => holidays(&settings, command),
+        Command::Jurisdictions {
+            command: JurisdictionsCommand::Import { file, dry_run },
+        } => jurisdictions_import(&settings, &file, dry_run),
         Command::BenchStats { iterations } => prepare_database(&settings)
             .and_then(|db| zhengming::devtools::bench::run(&db, iterations)),
         Command::User {
@@ -219,6 +239,56 @@ fn demo(settings: &Settings) -> Result<(), String> {
     let (db, keys) = zhengming::startup::prepare(settings)?;
     let accounts = zhengming::devtools::demo::seed(&db, &keys)?;
     zhengming::devtools::demo::print_accounts(&accounts);
+    Ok(())
+}
+
+fn jurisdictions_import(
+    settings: &Settings,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> Result<(), String> {
+    use zhengming::workflow::jurisdictions::{import, Importer};
+    let bytes = std::fs::read(file)
+        .map_err(|e| format!("cannot read {} / 无法读取文件: {e}", file.display()))?;
+    let db = prepare_database(settings)?;
+    let mut conn = db.write_conn().map_err(|e| e.to_string())?;
+    let client = audit::Client::cli();
+    let who = Importer {
+        user_id: None,
+        county: None,
+        client: &client,
+    };
+    let plan = conn
+        .write_tx(|c| import(c, &who, &bytes, !dry_run))
+        .map_err(describe)?;
+    let show = |label: &str, list: &[zhengming::workflow::jurisdictions::DivisionChange]| {
+        for c in list {
+            match &c.old_name {
+                Some(old) => println!("  {label} {} {old} → {}", c.code, c.name),
+                None => println!("  {label} {} {}", c.code, c.name),
+            }
+        }
+    };
+    if dry_run {
+        show("+", &plan.added);
+        show("~", &plan.renamed);
+        show("-", &plan.deactivated);
+        show("↺", &plan.reactivated);
+        println!(
+            "预览，未改动 / dry run, nothing changed: {}",
+            plan.summary()
+        );
+    } else {
+        println!(
+            "已导入 / imported: 新增 {} 更名 {} 停用 {} 恢复 {} 未变 {} ({})",
+            plan.added.len(),
+            plan.renamed.len(),
+            plan.deactivated.len(),
+            plan.reactivated.len(),
+            plan.unchanged,
+            plan.summary()
+        );
+    }
     Ok(())
 }
 

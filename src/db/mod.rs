@@ -17,6 +17,7 @@ pub mod documents;
 pub mod escalations;
 pub mod id_numbers;
 pub mod jobs;
+pub mod jurisdictions;
 pub mod models;
 pub mod notifications;
 pub mod rate_limits;

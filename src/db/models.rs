@@ -13,6 +13,8 @@ pub struct Jurisdiction {
     pub level: String,
     pub parent_code: Option<String>,
     pub created_at: NaiveDateTime,
+    /// False once an import no longer lists it: kept for its cases, not offered anew.
+    pub active: bool,
 }
 
 #[derive(Clone, Queryable, Selectable, Insertable)]

@@ -7,6 +7,7 @@ diesel::table! {
         level -> Text,
         parent_code -> Nullable<Text>,
         created_at -> Timestamp,
+        active -> Bool,
     }
 }
 
@@ -26,6 +27,7 @@ diesel::table! {
         email_opt_out -> Bool,
         language -> Text,
         id_number_bidx -> Nullable<Text>,
+        must_change_password -> Bool,
         care_mode -> Bool,
     }
 }

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod cert_type;
 pub mod chinese_number;
 pub mod dispatch;
+pub mod division_import;
 pub mod escalation;
 pub mod figures;
 pub mod holiday_import;

@@ -62,6 +62,13 @@ documented_routes! {
     get "/api/v1/admin/catalogue/{code}" => super::api::admin_catalogue::get;
     post "/api/v1/admin/catalogue/{code}" => super::api::admin_catalogue::add_version;
     post "/api/v1/admin/catalogue/{code}/counties" => super::api::admin_catalogue::set_county;
+    get "/api/v1/admin/jurisdictions" => super::api::admin_jurisdictions::list;
+    post "/api/v1/admin/jurisdictions" => super::api::admin_jurisdictions::add;
+    patch "/api/v1/admin/jurisdictions/{code}" => super::api::admin_jurisdictions::rename;
+    post "/api/v1/admin/jurisdictions/import/preview" => super::api::admin_jurisdictions::preview;
+    post "/api/v1/admin/jurisdictions/import" => super::api::admin_jurisdictions::import_file;
+    get "/api/v1/admin/staff" => super::api::admin_staff::list;
+    post "/api/v1/admin/staff/{id}/deactivate" => super::api::admin_staff::deactivate;
     get "/api/v1/holidays" => super::api::holidays::list;
     post "/api/v1/admin/holidays" => super::api::holidays::add;
     get "/api/v1/stats" => super::api::stats::stats;

@@ -62,9 +62,14 @@ pub mod action {
     pub const SESSION_END: &str = "session_end";
     pub const CATALOGUE_VERSION: &str = "catalogue_version";
     pub const CATALOGUE_COUNTY: &str = "catalogue_county";
+    pub const JURISDICTIONS_IMPORT: &str = "jurisdictions_import";
+    pub const JURISDICTION_CHANGE: &str = "jurisdiction_change";
+    pub const STAFF_CHANGE: &str = "staff_change";
+    pub const STAFF_PASSWORD_RESET: &str = "staff_password_reset";
 
-    /// Every action, so each has a label on the admin's page.
-    pub const ALL: [&str; 21] = [
+    /// Every action, so each has a label on the admin's page. A slice, not an array, so
+    /// that branches adding actions do not conflict on its length.
+    pub const ALL: &[&str] = &[
         SIGN_IN,
         REVEAL_ID_NUMBER,
         VIEW_DOCUMENT,
@@ -86,6 +91,10 @@ pub mod action {
         SESSION_END,
         CATALOGUE_VERSION,
         CATALOGUE_COUNTY,
+        JURISDICTIONS_IMPORT,
+        JURISDICTION_CHANGE,
+        STAFF_CHANGE,
+        STAFF_PASSWORD_RESET,
     ];
 }
 

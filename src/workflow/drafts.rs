@@ -233,7 +233,9 @@ pub fn create(
     };
     let (county, township) = parents_of_village(&input.village_code).ok_or_else(unknown_village)?;
     let village = catalog::jurisdiction(conn, &input.village_code)?.ok_or_else(unknown_village)?;
-    if village.level != "village" {
+    // An inactive village (gone from the official list) keeps its cases but takes no
+    // new ones.
+    if village.level != "village" || !village.active {
         return Err(unknown_village());
     }
     super::catalogue::require_offered(conn, &t.code, county)?;

@@ -20,11 +20,13 @@ pub mod holidays;
 pub mod id_numbers;
 pub mod intake;
 pub mod issue;
+pub mod jurisdictions;
 pub mod quota;
 pub mod register;
 pub mod revoke;
 pub mod session;
 pub mod sms_codes;
+pub mod staff;
 pub mod sweep;
 pub mod track;
 

@@ -6,6 +6,8 @@ pub mod actions;
 pub mod admin_audit;
 pub mod admin_catalogue;
 pub mod admin_jobs;
+pub mod admin_jurisdictions;
+pub mod admin_staff;
 pub mod applications;
 pub mod catalog;
 pub mod certificates;

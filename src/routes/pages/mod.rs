@@ -2,10 +2,12 @@
 //! page group). Handlers call the workflows directly, like the API handlers do.
 
 pub mod account;
+mod admin;
 mod admin_audit;
 mod admin_catalogue;
 mod admin_holidays;
 mod admin_jobs;
+mod admin_jurisdictions;
 pub mod assets;
 mod care;
 mod confirm;
@@ -84,6 +86,10 @@ route_list! {
     post "/office/{id}/confirm" => confirm::office;
     post "/office/{id}/revoke" => office::revoke;
     post "/office/{id}/dispatch-code" => office::new_dispatch_code;
+    get "/admin" => admin::page;
+    get "/admin/jurisdictions" => admin_jurisdictions::page;
+    post "/admin/jurisdictions" => admin_jurisdictions::upload;
+    post "/admin/jurisdictions/one" => admin_jurisdictions::one;
     get "/admin/holidays" => admin_holidays::page;
     post "/admin/holidays" => admin_holidays::submit;
     get "/admin/audit" => admin_audit::page;

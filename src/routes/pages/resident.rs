@@ -22,7 +22,11 @@ type Form = web::Form<Vec<(String, String)>>;
 
 /// Villages grouped under "county township" headings, for the village choice.
 fn village_groups(c: &mut DbConn) -> AppResult<Vec<Value>> {
-    let all = catalog::all_jurisdictions(c)?;
+    // Inactive ones are not offered: no new application may choose them.
+    let all: Vec<_> = catalog::all_jurisdictions(c)?
+        .into_iter()
+        .filter(|j| j.active)
+        .collect();
     let name = |code: &str| {
         all.iter()
             .find(|j| j.code == code)

@@ -28,6 +28,7 @@ diesel::table! {
         language -> Text,
         id_number_bidx -> Nullable<Text>,
         must_change_password -> Bool,
+        care_mode -> Bool,
     }
 }
 

@@ -113,6 +113,7 @@ const TABLE: &[Row] = &[
     ("get",    "/",                                          Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/guide/{code}",                              Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/lang/{lang}",                               Empty,    [303, 303, 303, 303, 303, 303, 303, 303, 303]),
+    ("post",   "/care",                                      Form,    [303, 303, 303, 303, 303, 303, 303, 303, 303]),
     ("get",    "/static/app.css",                            Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/static/app.js",                             Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/track",                                     Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -128,11 +129,13 @@ const TABLE: &[Row] = &[
     ("get",    "/my/{id}/edit",                              Empty,    [303, 303, 404, 403, 403, 403, 403, 403, 403]),
     ("post",   "/my/{id}/edit",                              Form,    [303, 422, 404, 403, 403, 403, 403, 403, 403]),
     ("post",   "/my/{id}/action",                            Form,    [303, 409, 404, 403, 403, 403, 403, 403, 403]),
+    ("post",   "/my/{id}/confirm",                           Form,    [303, 303, 404, 403, 403, 403, 403, 403, 403]),
     ("post",   "/my/{id}/documents",                         Form,    [303, 409, 404, 403, 403, 403, 403, 403, 403]),
     ("post",   "/my/{id}/documents/{doc}/delete",            Form,    [303, 409, 404, 403, 403, 403, 403, 403, 403]),
     ("get",    "/office",                                    Empty,    [303, 403, 403, 200, 200, 200, 403, 403, 403]),
     ("get",    "/office/{id}",                               Empty,    [303, 403, 403, 200, 404, 200, 403, 200, 200]),
     ("post",   "/office/{id}/action",                        Form,    [303, 403, 403, 409, 404, 409, 403, 403, 403]),
+    ("post",   "/office/{id}/confirm",                       Form,    [303, 403, 403, 303, 404, 303, 403, 403, 403]),
     ("post",   "/office/{id}/dispatch-code",                 Form,    [303, 403, 403, 303, 404, 303, 403, 403, 403]),
     ("get",    "/admin",                                     Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("get",    "/admin/jurisdictions",                       Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
@@ -259,7 +262,10 @@ impl Fixture {
             "/office/{id}/action" => vec![("action", "approve".into()), ("version", "0".into())],
             "/office/{id}/dispatch-code" => vec![("dispatch", self.dispatch_id.clone())],
             "/courier/{id}/event" => vec![("event", "pick_up".into()), ("version", "0".into())],
-            "/my/{id}/action" => vec![("action", "withdraw".into()), ("version", "0".into())],
+            "/my/{id}/action" | "/my/{id}/confirm" => {
+                vec![("action", "withdraw".into()), ("version", "0".into())]
+            }
+            "/office/{id}/confirm" => vec![("action", "approve".into()), ("version", "0".into())],
             _ => vec![],
         }
     }

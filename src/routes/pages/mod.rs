@@ -10,6 +10,8 @@ mod admin_jobs;
 mod admin_jurisdictions;
 mod admin_rosters;
 pub mod assets;
+mod care;
+mod confirm;
 pub mod courier;
 pub mod ctx;
 mod documents;
@@ -49,6 +51,7 @@ route_list! {
     get "/" => public::home;
     get "/guide/{code}" => public::guide;
     get "/lang/{lang}" => public::switch_lang;
+    post "/care" => care::switch;
     get "/static/app.css" => assets::css;
     get "/static/app.js" => assets::js;
     get "/static/verify.css" => assets::verify_css;
@@ -73,6 +76,7 @@ route_list! {
     get "/my/{id}/edit" => resident::edit_form;
     post "/my/{id}/edit" => resident::edit;
     post "/my/{id}/action" => resident::act;
+    post "/my/{id}/confirm" => confirm::resident;
     post "/my/{id}/documents" => documents::upload;
     post "/my/{id}/documents/{doc}/delete" => documents::delete;
     get "/office/rebind" => rebind::form;
@@ -80,6 +84,7 @@ route_list! {
     get "/office" => office::queue;
     get "/office/{id}" => office::case;
     post "/office/{id}/action" => office::act;
+    post "/office/{id}/confirm" => confirm::office;
     post "/office/{id}/revoke" => office::revoke;
     post "/office/{id}/dispatch-code" => office::new_dispatch_code;
     get "/admin" => admin::page;

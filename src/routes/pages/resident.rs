@@ -123,10 +123,17 @@ fn render_form(ctx: &Ctx, status: StatusCode, p: FormPage<'_>) -> HttpResponse {
 pub async fn apply_form(ctx: Ctx, path: web::Path<String>) -> PageResult {
     ctx.require(&[Role::Resident])?;
     let code = path.into_inner();
-    let (t, villages) = ctx
+    let user_id = ctx.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+    let (t, villages, me) = ctx
         .state
         .db
-        .read(move |c| Ok::<_, AppError>((drafts::load_type(c, &code)?, village_groups(c)?)))
+        .read(move |c| {
+            Ok::<_, AppError>((
+                drafts::load_type(c, &code)?,
+                village_groups(c)?,
+                crate::db::users::by_id(c, &user_id)?,
+            ))
+        })
         .await
         .map_err(|e| match e {
             AppError::Validation(_) => ctx.fail(AppError::not_found()),
@@ -134,8 +141,11 @@ pub async fn apply_form(ctx: Ctx, path: web::Path<String>) -> PageResult {
         })?;
     let mut values = Map::new();
     values.insert("delivery".into(), "courier".into());
-    if let Some(u) = &ctx.user {
-        values.insert("recipient".into(), u.name.clone().into());
+    // The certificate usually goes to the applicant: name and phone from the account,
+    // so she does not type again what she typed at registration.
+    if let Some(u) = me {
+        values.insert("recipient".into(), u.name.into());
+        values.insert("phone".into(), u.phone.into());
     }
     Ok(render_form(
         &ctx,

@@ -34,9 +34,20 @@ pub fn status(lang: Lang, s: &str) -> String {
 }
 
 pub fn action(lang: Lang, a: &str) -> String {
-    Action::parse(a)
-        .map(|a| pick(lang, a.label_zh(), a.label_en()).to_owned())
-        .unwrap_or_else(|| a.to_owned())
+    match Action::parse(a) {
+        Some(a) => pick(lang, a.label_zh(), a.label_en()).to_owned(),
+        // The trail's first event is no action a user takes (the track page says 创建).
+        None if a == "create" => pick(lang, "创建", "Created").to_owned(),
+        None => a.to_owned(),
+    }
+}
+
+/// A stored number as a person writes it: 320, not "320.0".
+fn number_text(n: &serde_json::Number) -> String {
+    match n.as_f64() {
+        Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+        _ => n.to_string(),
+    }
 }
 
 pub fn dispatch_status(lang: Lang, s: &str) -> String {
@@ -61,6 +72,7 @@ pub fn show_value(lang: Lang, f: &FieldSpec, v: &Value) -> String {
             .unwrap_or_else(|| s.clone()),
         (_, Value::String(s)) => s.clone(),
         (_, Value::Null) => String::new(),
+        (_, Value::Number(n)) => number_text(n),
         (_, other) => other.to_string(),
     }
 }
@@ -70,6 +82,7 @@ pub fn input_value(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
+        Value::Number(n) => number_text(n),
         other => other.to_string(),
     }
 }
@@ -185,6 +198,10 @@ pub fn case(lang: Lang, d: &ApplicationDetail, t: &CertificateType) -> Value {
             "address": d.delivery.address,
         },
         "timeline": timeline(lang, &d.events),
+        // Why the case is returned or rejected, for the top of the page.
+        "status_reason": d.events.iter().rev()
+            .find(|e| e.to_status == s.status)
+            .and_then(|e| e.reason.clone()),
         "certificate": d.certificate.as_ref().map(|c| json!({
             "number": c.number, "status": c.status, "pdf_url": c.pdf_url,
             "valid_until": i18n::date(lang, c.valid_until.naive_utc()),

@@ -20,6 +20,7 @@ mod openapi;
 #[path = "../pdf/support.rs"]
 mod pdf_support;
 mod privilege;
+mod queue;
 mod scenario;
 mod schema;
 mod smtp_sink;

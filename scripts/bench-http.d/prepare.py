@@ -36,7 +36,7 @@ def call(c, method, path, token=None, body=None, ctype="application/json"):
     r = c.getresponse()
     data = r.read()
     if r.status >= 300:
-        raise SystemExit(f"{method} {path}: {r.status} {data[:300]!r}")
+        raise RuntimeError(f"{method} {path}: {r.status} {data[:300]!r}")
     return json.loads(data) if data else None
 
 
@@ -88,7 +88,7 @@ DRAFT = {
     "type": "residence",
     "jurisdiction": township(0) + "200",
     # The scale county's residents have no ID number on file: name the subject.
-    "subject": {"name": "演示居民", "id_number": "229901199001010011"},
+    "subject": {"name": "演示居民", "id_number": "229901199001010012"},
     "form": {"address": "演示县演示1镇一村三组12号", "living_since": "2010-05-01",
              "permanent_resident": True, "purpose": "办理子女入学"},
     "delivery": {"method": "pickup"},

@@ -1,7 +1,8 @@
 //! Certificate rendering speed, size and memory (issue 5).
 //!
 //! `cargo bench --bench certificate` prints, besides criterion's own estimate:
-//! median and p95 of 1,000 single renders, file size, resident memory after 1k /
+//! median and p95 of 1,000 single renders, file size (with and without the
+//! fallback faces of issue 19), resident memory after 1k /
 //! 5k / 10k certificates (flat means no growth per certificate), peak RSS, and a
 //! batch of 1,000 on all cores.
 
@@ -22,6 +23,8 @@ struct Env {
     keys: KeyRing,
     t: CertificateType,
     values: BTreeMap<String, String>,
+    /// The same with a name needing the fallback faces (Ext A and B, issue 19).
+    rare: BTreeMap<String, String>,
 }
 
 fn env() -> Env {
@@ -43,7 +46,10 @@ fn env() -> Env {
         };
         values.insert(p, v.to_owned());
     }
+    let mut rare = values.clone();
+    rare.insert("subject_name".into(), "刘䶮𠮷".into());
     Env {
+        rare,
         font: CertFont::load(&root.join("fonts/uming.ttc")).expect("font"),
         layouts: Layouts::load(&root.join("templates")).expect("layouts"),
         keys: KeyRing::from_seed([5; 32]),
@@ -53,6 +59,10 @@ fn env() -> Env {
 }
 
 fn one(e: &Env, n: usize) -> Vec<u8> {
+    render(e, &e.values, n)
+}
+
+fn render(e: &Env, values: &BTreeMap<String, String>, n: usize) -> Vec<u8> {
     let number = format!("222403100-2026-{n:05}");
     render_signed(
         &e.font,
@@ -65,7 +75,7 @@ fn one(e: &Env, n: usize) -> Vec<u8> {
             office_code: "222403100",
             office: "敦化市大石头镇人民政府",
             issue_day: NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
-            values: &e.values,
+            values,
             purpose: "申请助学贷款",
         },
     )
@@ -94,6 +104,13 @@ fn bench(c: &mut Criterion) {
             one(&e, n)
         })
     });
+    c.bench_function("certificate_render_sign_fallback", |b| {
+        let mut n = 0;
+        b.iter(|| {
+            n += 1;
+            render(&e, &e.rare, n)
+        })
+    });
 }
 
 fn report() {
@@ -116,6 +133,21 @@ fn report() {
         times[500].as_secs_f64() * 1e3,
         times[950].as_secs_f64() * 1e3,
         size
+    );
+
+    let mut times: Vec<Duration> = (0..1000)
+        .map(|n| {
+            let t = Instant::now();
+            std::hint::black_box(render(&e, &e.rare, n));
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    println!(
+        "with fallback (刘䶮𠮷): median {:.2} ms, p95 {:.2} ms, size {} bytes",
+        times[500].as_secs_f64() * 1e3,
+        times[950].as_secs_f64() * 1e3,
+        render(&e, &e.rare, 1).len()
     );
 
     for n in 1..=10_000 {

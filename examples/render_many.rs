@@ -2,6 +2,7 @@
 //! `cargo run --release --example render_many -- 200 [--full] [--rare]`
 //! `--full`: no primary face (every document subset from the whole font);
 //! `--rare`: a holder name with a character outside the primary face.
+//! `--fallback`: the name 刘䶮𠮷, drawn with the fallback faces (issue 19).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ fn main() {
         .unwrap_or(100);
     let full = std::env::args().any(|a| a == "--full");
     let rare = std::env::args().any(|a| a == "--rare");
+    let fallback = std::env::args().any(|a| a == "--fallback");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let t = seed_types()
         .into_iter()
@@ -28,6 +30,7 @@ fn main() {
     let mut values = BTreeMap::new();
     for p in t.placeholders() {
         let v = match p.as_str() {
+            "subject_name" if fallback => "刘䶮𠮷",
             "subject_name" if rare => "张䶮",
             "subject_name" => "张伟",
             "subject_id_number" => "22240319900101123X",
@@ -41,7 +44,9 @@ fn main() {
     }
     let t0 = Instant::now();
     let bytes = std::fs::read(root.join("fonts/uming.ttc")).expect("font file");
-    let font = if full {
+    let font = if fallback {
+        CertFont::load(&root.join("fonts/uming.ttc"))
+    } else if full {
         CertFont::without_primary(&bytes, 0)
     } else {
         CertFont::from_bytes(&bytes)

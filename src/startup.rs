@@ -139,6 +139,9 @@ impl Application {
                 settings.font_path.display()
             )
         })?;
+        // Text is checked against the chain where it is typed (issue 19).
+        let chain = font.clone();
+        crate::domain::text::set_printable(move |c| chain.chain_has(c));
         let blobs = BlobStore::from_url(&settings.storage_url, &settings.blob_dir())?;
         // What a crash left behind (a half-received upload, a blob whose transaction
         // never committed) goes before the server takes requests.

@@ -3,8 +3,10 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::models::{now, CertificateTypeRow, HolidayRow, Jurisdiction};
-use super::schema::{certificate_types, counters, holidays, jurisdictions};
+use super::models::{now, CertificateTypeRow, CertificateTypeVersionRow, HolidayRow, Jurisdiction};
+use super::schema::{
+    certificate_type_versions, certificate_types, counters, holidays, jurisdictions,
+};
 use super::DbConn;
 use crate::domain::calendar::{DayKind, WorkCalendar};
 use crate::domain::cert_type::{backfill_english_texts, CertificateType};
@@ -89,9 +91,10 @@ fn parse_type(row: &CertificateTypeRow) -> Option<CertificateType> {
     }
 }
 
-/// Seeds the catalogue on first start; types an admin already has are left alone, except
-/// that English texts a type stored by an older version lacks are filled in from the seed
-/// ([`backfill_english_texts`]) so that it still parses.
+/// Seeds the catalogue on first start, each type as its version 1; a type already stored
+/// is left alone (its versions are the admins'), except that English texts its stored
+/// versions lack (written by an older release) are filled in from the seed
+/// ([`backfill_english_texts`]) so that they still parse.
 pub fn seed_types(conn: &mut DbConn, types: &[CertificateType]) -> QueryResult<usize> {
     let mut added = 0;
     for (i, t) in types.iter().enumerate() {
@@ -101,7 +104,16 @@ pub fn seed_types(conn: &mut DbConn, types: &[CertificateType]) -> QueryResult<u
             .first(conn)
             .optional()?;
         if let Some(stored) = stored {
-            backfill(conn, t, &stored)?;
+            if let Some(spec) = backfilled(t, &stored) {
+                diesel::update(certificate_types::table.find(&t.code))
+                    .set((
+                        certificate_types::spec.eq(spec),
+                        certificate_types::updated_at.eq(now()),
+                    ))
+                    .execute(conn)?;
+                tracing::info!(code = %t.code, "added the English texts to a stored certificate type");
+            }
+            backfill_versions(conn, t)?;
             continue;
         }
         let spec = serde_json::to_string(t)
@@ -110,39 +122,63 @@ pub fn seed_types(conn: &mut DbConn, types: &[CertificateType]) -> QueryResult<u
             code: t.code.clone(),
             sort_order: i32::try_from(i).unwrap_or(i32::MAX),
             name_zh: t.name_zh.clone(),
-            spec,
+            spec: spec.clone(),
             active: true,
             updated_at: now(),
+            current_version: 1,
         };
         diesel::insert_into(certificate_types::table)
             .values(&row)
+            .execute(conn)?;
+        diesel::insert_into(certificate_type_versions::table)
+            .values(&CertificateTypeVersionRow {
+                type_code: t.code.clone(),
+                version: 1,
+                spec,
+                created_at: row.updated_at,
+                created_by: None,
+                note: "seed".into(),
+            })
             .execute(conn)?;
         added += 1;
     }
     Ok(added)
 }
 
-/// Adds the English texts a stored type lacks; leaves a spec that does not parse as JSON,
-/// or still does not parse as a type after the backfill, as it is (logged).
-fn backfill(conn: &mut DbConn, seed: &CertificateType, stored: &str) -> QueryResult<()> {
+/// The stored spec with the English texts it lacks added, or `None` when nothing was
+/// missing or it cannot be mended: a spec that is not JSON, or still does not parse as a
+/// type after the backfill, stays as it is (logged).
+fn backfilled(seed: &CertificateType, stored: &str) -> Option<String> {
     let Ok(mut spec) = serde_json::from_str::<serde_json::Value>(stored) else {
         tracing::error!(code = %seed.code, "stored certificate type is not JSON");
-        return Ok(());
+        return None;
     };
     if !backfill_english_texts(&mut spec, seed) {
-        return Ok(());
+        return None;
     }
     if let Err(e) = serde_json::from_value::<CertificateType>(spec.clone()) {
         tracing::error!(code = %seed.code, error = %e, "stored certificate type does not parse");
-        return Ok(());
+        return None;
     }
-    diesel::update(certificate_types::table.find(&seed.code))
-        .set((
-            certificate_types::spec.eq(spec.to_string()),
-            certificate_types::updated_at.eq(now()),
+    Some(spec.to_string())
+}
+
+/// The same backfill for each stored version of the type (old cases read theirs).
+fn backfill_versions(conn: &mut DbConn, seed: &CertificateType) -> QueryResult<()> {
+    let versions: Vec<(i32, String)> = certificate_type_versions::table
+        .filter(certificate_type_versions::type_code.eq(&seed.code))
+        .select((
+            certificate_type_versions::version,
+            certificate_type_versions::spec,
         ))
-        .execute(conn)?;
-    tracing::info!(code = %seed.code, "added the English texts to a stored certificate type");
+        .load(conn)?;
+    for (version, stored) in versions {
+        if let Some(spec) = backfilled(seed, &stored) {
+            diesel::update(certificate_type_versions::table.find((&seed.code, version)))
+                .set(certificate_type_versions::spec.eq(spec))
+                .execute(conn)?;
+        }
+    }
     Ok(())
 }
 

@@ -25,6 +25,7 @@ pub mod sms_codes;
 pub mod stats;
 mod stats_rows;
 pub mod track;
+pub mod type_versions;
 pub mod users;
 
 /// A multi-row INSERT. Batch inserts do not go through the multi-connection, so this

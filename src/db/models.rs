@@ -81,6 +81,21 @@ pub struct CertificateTypeRow {
     pub spec: String,
     pub active: bool,
     pub updated_at: NaiveDateTime,
+    /// The version whose spec `spec` is (a row of `certificate_type_versions`).
+    pub current_version: i32,
+}
+
+/// One version of a certificate type (issue 15): cases keep the one they were submitted under.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = certificate_type_versions)]
+pub struct CertificateTypeVersionRow {
+    pub type_code: String,
+    pub version: i32,
+    pub spec: String,
+    pub created_at: NaiveDateTime,
+    /// The admin who made it; `None` for the seed.
+    pub created_by: Option<String>,
+    pub note: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -139,6 +154,9 @@ pub struct Application {
     pub deadline_provisional: bool,
     /// Blind index of the subject's ID number, for an exact search by staff.
     pub subject_id_bidx: Option<String>,
+    /// The catalogue version of the type the case was submitted under (a draft follows
+    /// the current one until it is submitted).
+    pub type_version: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -72,6 +72,27 @@ diesel::table! {
         spec -> Text,
         active -> Bool,
         updated_at -> Timestamp,
+        current_version -> Integer,
+    }
+}
+
+diesel::table! {
+    certificate_type_versions (type_code, version) {
+        type_code -> Text,
+        version -> Integer,
+        spec -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    certificate_type_county_off (type_code, county_code) {
+        type_code -> Text,
+        county_code -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
     }
 }
 
@@ -119,6 +140,7 @@ diesel::table! {
         overall_deadline -> Nullable<Timestamp>,
         deadline_provisional -> Bool,
         subject_id_bidx -> Nullable<Text>,
+        type_version -> Integer,
     }
 }
 
@@ -308,6 +330,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sign_in_failures,
     sms_codes,
     certificate_types,
+    certificate_type_versions,
+    certificate_type_county_off,
     counters,
     holidays,
     applications,

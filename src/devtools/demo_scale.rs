@@ -452,6 +452,7 @@ impl Builder<'_> {
             overall_deadline: overall,
             deadline_provisional: false,
             subject_id_bidx: Some(self.subject_id.1.clone()),
+            type_version: 1,
         });
         Some(())
     }

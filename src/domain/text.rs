@@ -1,6 +1,67 @@
 //! Free-text inputs: names, addresses, reasons. Trimmed, bounded, no control characters.
 
+use std::sync::OnceLock;
+
 use super::Invalid;
+
+/// Whether a character can be printed (some face of the certificate font chain
+/// has it), set once at startup from the loaded font: the domain does no I/O, so
+/// the font's coverage is handed to it as a predicate. Unset (unit tests, tools
+/// without a font), only the checks that need no font apply.
+type Printable = Box<dyn Fn(char) -> bool + Send + Sync>;
+static PRINTABLE: OnceLock<Printable> = OnceLock::new();
+
+/// Sets the coverage predicate (see [`PRINTABLE`]); later calls are ignored (every
+/// app a test process starts loads the same font).
+pub fn set_printable(f: impl Fn(char) -> bool + Send + Sync + 'static) {
+    let _ = PRINTABLE.set(Box::new(f));
+}
+
+/// Emoji and their joiners and selectors: no certificate face draws them, and a
+/// name or address never needs them.
+pub fn is_emoji(c: char) -> bool {
+    matches!(c,
+        '\u{1F000}'..='\u{1FAFF}' // emoji, pictographs, flags, playing cards
+        | '\u{FE0E}' | '\u{FE0F}' // text / emoji presentation selectors
+        | '\u{200D}'               // zero-width joiner (emoji sequences)
+        | '\u{E0020}'..='\u{E007F}' // tag characters (flag sequences)
+    )
+}
+
+/// Private-use code points mean something only to the font or input method that
+/// made them; a certificate must say what anyone can read.
+fn is_private_use(c: char) -> bool {
+    matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{10FFFF}')
+}
+
+/// Refuses the first character of `v` that cannot be printed on a certificate,
+/// label or manifest (an emoji, a private-use code point, or one no face of the
+/// font chain has), naming it and its code point, with what to do instead.
+pub fn printable(v: &str, label_zh: &str, label_en: &str) -> Result<(), Invalid> {
+    let covered = PRINTABLE.get();
+    let bad = v.chars().find(|&c| {
+        c != '\n'
+            && c != '\t'
+            && (is_emoji(c) || is_private_use(c) || covered.is_some_and(|f| !f(c)))
+    });
+    let Some(c) = bad else { return Ok(()) };
+    let code = format!("U+{:04X}", u32::from(c));
+    if is_emoji(c) {
+        return Err(Invalid::new(
+            format!("{label_zh}含有表情符号（{code}），证明上无法打印，请删除"),
+            format!("{label_en} contains an emoji ({code}), which cannot be printed on a certificate; remove it"),
+        ));
+    }
+    let shown = if is_private_use(c) {
+        String::new()
+    } else {
+        format!("“{c}”")
+    };
+    Err(Invalid::new(
+        format!("{label_zh}中的字{shown}（{code}）无法打印在证明上：请改用通用写法，并在备注中说明原字"),
+        format!("{label_en} contains the character {shown}({code}), which cannot be printed on a certificate: write its common form and note the original in the remarks"),
+    ))
+}
 
 /// A required single-line text of at most `max` characters.
 pub fn required(
@@ -34,6 +95,7 @@ pub fn required(
             format!("{label_en} contains characters that are not allowed"),
         ));
     }
+    printable(v, label_zh, label_en)?;
     Ok(v.to_owned())
 }
 
@@ -99,6 +161,35 @@ mod tests {
         // Neighbours that are ordinary text stay allowed.
         assert!(person_name("阿卜杜热合曼·买买提").is_ok());
         assert!(required("大山村三组\u{2014}12号", "地址", "The address", 200).is_ok());
+    }
+
+    #[test]
+    fn emoji_and_private_use_characters_are_refused_naming_the_code_point() {
+        let e = person_name("张三\u{1F600}").unwrap_err();
+        assert!(
+            e.zh.contains("表情符号") && e.zh.contains("U+1F600"),
+            "{}",
+            e.zh
+        );
+        assert!(
+            e.en.contains("emoji") && e.en.contains("U+1F600"),
+            "{}",
+            e.en
+        );
+        let e = required("大山村\u{E0A1}三组", "地址", "The address", 200).unwrap_err();
+        assert!(
+            e.zh.starts_with("地址") && e.zh.contains("U+E0A1"),
+            "{}",
+            e.zh
+        );
+        assert!(e.zh.contains("备注"), "a suggestion: {}", e.zh);
+        assert!(
+            e.en.contains("U+E0A1") && e.en.contains("common form"),
+            "{}",
+            e.en
+        );
+        // Symbols GB2312 has stay allowed.
+        assert!(required("大山村★三组※", "地址", "The address", 200).is_ok());
     }
 
     #[test]

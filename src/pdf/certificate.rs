@@ -11,13 +11,14 @@
 //! would silently draw nothing for a character the font lacks, and a certificate
 //! must never lose a character of a name.
 
-use printpdf::{FontId, Mm, Op, PdfDocument, PdfPage};
+use printpdf::{Mm, Op, PdfDocument, PdfPage};
 
 use super::draw::{self, push_text, PT_PER_MM};
 use super::error::PdfError;
+use super::faces::DocFaces;
 use super::font::{check_texts, CertFont};
 use super::layout::CertLayout;
-use super::save::save;
+use super::save::{save, set_info, DocInfo};
 use super::wrap::{is_space, wrap, Line};
 
 /// The filled-in text of one certificate.
@@ -46,6 +47,9 @@ pub struct CertificateContent {
     /// The red seal stamped over the office and date.
     pub seal: Option<SealLines>,
     pub layout: CertLayout,
+    /// When it was issued, seconds since the epoch (the PDF's creation date);
+    /// `None` renders the epoch, for tests that compare bytes.
+    pub issued_unix: Option<i64>,
 }
 
 /// What the seal says (see [`draw::seal`]).
@@ -93,13 +97,21 @@ const NO_BODY_NOTE: &str = "（此页无正文）";
 
 /// Renders `c` as a one-page (more if the body is very long) A4 PDF.
 pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec<u8>, PdfError> {
-    let font = check_glyphs(font, c)?;
+    let faces = check_glyphs(font, c)?;
     let lay = &c.layout;
     let body_size = lay.body_size;
     let body_line = lay.line_height;
 
     let mut doc = PdfDocument::new(c.title.trim());
-    let font_id = doc.add_font(font.parsed());
+    set_info(
+        &mut doc,
+        &DocInfo {
+            title: c.title.trim(),
+            author: c.office.trim(),
+            created_unix: c.issued_unix.unwrap_or(0),
+        },
+    );
+    let font = &DocFaces::register(&mut doc, faces);
 
     let footer_lines = match c.footer.as_deref().map(str::trim) {
         Some(f) if !f.is_empty() => wrap(font, f, FOOTER_SIZE, 0.0, CONTENT_W),
@@ -121,7 +133,6 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
 
     let mut flow = Flow {
         font,
-        font_id: font_id.clone(),
         pages: vec![Vec::new()],
         y: TOP,
         bottom,
@@ -234,7 +245,6 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
         draw::seal(
             &mut seal_ops,
             font,
-            &font_id,
             &draw::SealText {
                 centre: (centre_x, mid_y),
                 diameter: 2.0 * seal_r,
@@ -253,15 +263,7 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
             let size = NUMBER_SIZE;
             let w = font.text_width(cap, size);
             let x = (LEFT + (qr_size - w) / 2.0).max(LEFT);
-            push_text(
-                page,
-                &font_id,
-                cap,
-                size,
-                x,
-                mid_y - qr_size / 2.0 - size,
-                0.0,
-            );
+            push_text(page, font, cap, size, x, mid_y - qr_size / 2.0 - size, 0.0);
         }
     }
 
@@ -272,15 +274,7 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
         let mut y = MARGIN + footer_h - FOOTER_SIZE * FOOTER_LINE;
         for l in &footer_lines {
             let baseline = y + (FOOTER_SIZE * FOOTER_LINE - FOOTER_SIZE) / 2.0;
-            push_text(
-                &mut ops,
-                &font_id,
-                &l.text,
-                FOOTER_SIZE,
-                LEFT,
-                baseline,
-                0.0,
-            );
+            push_text(&mut ops, font, &l.text, FOOTER_SIZE, LEFT, baseline, 0.0);
             y -= FOOTER_SIZE * FOOTER_LINE;
         }
         if page_count > 1 {
@@ -288,7 +282,7 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
             let w = font.text_width(&s, PAGE_NO_SIZE);
             push_text(
                 &mut ops,
-                &font_id,
+                font,
                 &s,
                 PAGE_NO_SIZE,
                 (PAGE_W - w) / 2.0,
@@ -304,7 +298,7 @@ pub fn render_certificate(font: &CertFont, c: &CertificateContent) -> Result<Vec
 
 /// Every character that will be drawn must have a glyph: picks the face and
 /// checks the certificate's texts against it.
-fn check_glyphs<'f>(font: &'f CertFont, c: &CertificateContent) -> Result<&'f CertFont, PdfError> {
+fn check_glyphs(font: &CertFont, c: &CertificateContent) -> Result<Vec<CertFont>, PdfError> {
     let (seal_office, seal_caption) = c
         .seal
         .as_ref()
@@ -333,8 +327,7 @@ fn check_glyphs<'f>(font: &'f CertFont, c: &CertificateContent) -> Result<&'f Ce
 // ---------------------------------------------------------------- page flow
 
 struct Flow<'a> {
-    font: &'a CertFont,
-    font_id: FontId,
+    font: &'a DocFaces,
     pages: Vec<Vec<Op>>,
     /// Top of the next line box, in points from the bottom of the page.
     y: f32,
@@ -362,7 +355,7 @@ impl Flow<'_> {
         }
         let baseline = self.y - (lh - size) / 2.0 - size * ASCENT;
         if let Some(ops) = self.pages.last_mut() {
-            push_text(ops, &self.font_id, text, size, x, baseline, char_spacing);
+            push_text(ops, self.font, text, size, x, baseline, char_spacing);
         }
         self.y -= lh;
     }
@@ -443,7 +436,34 @@ mod tests {
                 caption: "证明专用章".into(),
             }),
             layout: CertLayout::default(),
+            issued_unix: Some(1_795_795_200), // 2026-11-28 00:00 +08:00
         }
+    }
+
+    /// Issue 19: `pdfinfo` gives the issue time, the office, the title and the service.
+    #[test]
+    fn the_pdf_says_when_by_whom_and_what() {
+        let pdf = render_certificate(font(), &sample()).expect("renders");
+        let path = write_tmp("metadata.pdf", &pdf);
+        let out = tool("pdfinfo")
+            .arg("-isodates")
+            .arg(&path)
+            .output()
+            .expect("run pdfinfo");
+        let info = String::from_utf8_lossy(&out.stdout).into_owned();
+        let field = |k: &str| {
+            info.lines()
+                .find(|l| l.starts_with(k))
+                .map(|l| l[k.len()..].trim().to_owned())
+                .unwrap_or_default()
+        };
+        assert_eq!(field("Title:"), "贫困证明", "{info}");
+        assert_eq!(field("Author:"), "敦化市大石头镇人民政府", "{info}");
+        assert!(field("Producer:").starts_with("zhengming"), "{info}");
+        assert!(
+            field("CreationDate:").starts_with("2026-11-27T16:00:00"),
+            "{info}"
+        );
     }
 
     fn tool(name: &str) -> Command {
@@ -501,7 +521,8 @@ mod tests {
 
     #[test]
     fn wrapping_stays_within_the_margins() {
-        let f = font();
+        let mut doc = PdfDocument::new("t");
+        let f = &DocFaces::register(&mut doc, vec![font().clone()]);
         let long_run = ID_RUN.repeat(2);
         let text =
             format!("{NAME}{ADDRESS}，编号{ID_RUN}，又{long_run}，网址https://example.cn/a/b。");
@@ -575,14 +596,46 @@ mod tests {
         );
     }
 
+    /// One character from each of Extensions A–F (and the unified block's newer
+    /// end, which UMing lacks too): every one is drawn, from the first face of the
+    /// chain that has it, each face embedded as its own subset.
+    #[test]
+    fn rare_characters_come_from_the_fallback_faces() {
+        let f = font();
+        assert_eq!(f.fallbacks().len(), 2, "fonts/ ships HanaMin A and B cuts");
+        // 䶮 (Ext A), 𠮷 (B), 𪜀 (C), 𫝀 (D), 𫠠 (E), 𬺰 (F), 鿕 (U+9FD5).
+        let rare = "刘䶮𠮷𪜀𫝀𫠠𬺰鿕";
+        assert!(f.unprintable(rare).is_empty());
+        let mut c = sample();
+        c.body = format!("兹证明{rare}同志系我村村民。");
+        let pdf = render_certificate(f, &c).expect("renders with the fallback chain");
+        assert!(pdf.len() < 60_000, "{} bytes", pdf.len());
+        let flat: String = pdftotext(&pdf)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        assert!(flat.contains(rare), "{flat}");
+        let path = write_tmp("rare-characters.pdf", &pdf);
+        let out = tool("pdffonts").arg(&path).output().expect("run pdffonts");
+        let fonts = String::from_utf8_lossy(&out.stdout).into_owned();
+        let faces: Vec<&str> = fonts.lines().skip(2).collect();
+        assert_eq!(faces.len(), 3, "UMing and both fallbacks: {fonts}");
+        for line in faces {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            assert!(cols.len() >= 3, "{line}");
+            assert!(cols[0].contains('+'), "embedded as a subset: {line}");
+        }
+    }
+
     #[test]
     fn missing_glyph_is_an_error_not_a_gap() {
         let mut c = sample();
-        c.body = "兹证明吉\u{20BB7}同志系我村村民。".into();
+        // A private-use code point: no face of the chain has it.
+        c.body = "兹证明吉\u{E0A1}同志系我村村民。".into();
         match render_certificate(font(), &c) {
             Err(PdfError::MissingGlyphs { chars }) => {
-                assert!(chars.contains('\u{20BB7}'), "{chars}");
-                assert!(chars.contains("U+20BB7"), "{chars}");
+                assert!(chars.contains('\u{E0A1}'), "{chars}");
+                assert!(chars.contains("U+E0A1"), "{chars}");
                 let msg = PdfError::MissingGlyphs { chars }.to_string();
                 assert!(msg.contains("字体缺少以下字符"), "{msg}");
             }

@@ -3,11 +3,11 @@
 //! when printed and add only a few KB.
 
 use printpdf::{
-    Color, CurTransMat, DictItem, FontId, LinePoint, Op, PaintMode, PdfFontHandle, Point, Polygon,
-    PolygonRing, Pt, Rect, Rgb, TextItem, TextMatrix, TextRenderingMode, WindingOrder,
+    Color, CurTransMat, DictItem, LinePoint, Op, PaintMode, Point, Polygon, PolygonRing, Pt, Rect,
+    Rgb, TextMatrix, TextRenderingMode, WindingOrder,
 };
 
-use super::font::CertFont;
+use super::faces::DocFaces;
 
 pub const PT_PER_MM: f32 = 72.0 / 25.4;
 
@@ -281,7 +281,7 @@ pub struct SealText<'a> {
 /// the upper arc (reading clockwise, characters upright towards the rim), a
 /// five-pointed star and the caption line under it — text as real text, so it
 /// stays searchable, in the seal's colour.
-pub fn seal(ops: &mut Vec<Op>, font: &CertFont, font_id: &FontId, text: &SealText<'_>) {
+pub fn seal(ops: &mut Vec<Op>, font: &DocFaces, text: &SealText<'_>) {
     let (cx, cy) = text.centre;
     let color = text.color;
     let r = text.diameter / 2.0;
@@ -349,7 +349,7 @@ pub fn seal(ops: &mut Vec<Op>, font: &CertFont, font_id: &FontId, text: &SealTex
             let by = cy + baseline_r * c + (w / 2.0) * s;
             text_at(
                 ops,
-                font_id,
+                font,
                 &ch.to_string(),
                 size,
                 bx,
@@ -363,7 +363,7 @@ pub fn seal(ops: &mut Vec<Op>, font: &CertFont, font_id: &FontId, text: &SealTex
         let w = font.text_width(text.caption, size);
         text_at(
             ops,
-            font_id,
+            font,
             text.caption,
             size,
             cx - w / 2.0,
@@ -377,38 +377,36 @@ pub fn seal(ops: &mut Vec<Op>, font: &CertFont, font_id: &FontId, text: &SealTex
 /// Text at an absolute position, rotated `deg` counter-clockwise about its origin.
 pub fn text_at(
     ops: &mut Vec<Op>,
-    font_id: &FontId,
+    font: &DocFaces,
     text: &str,
     size: f32,
     x: f32,
     y: f32,
     deg: f32,
 ) {
-    ops.extend([
-        Op::StartTextSection,
-        Op::SetFont {
-            font: PdfFontHandle::External(font_id.clone()),
-            size: Pt(size),
-        },
-        Op::SetCharacterSpacing { multiplier: 0.0 },
-        Op::SetTextMatrix {
-            matrix: if deg == 0.0 {
-                TextMatrix::Translate(Pt(x), Pt(y))
-            } else {
-                TextMatrix::TranslateRotate(Pt(x), Pt(y), deg)
+    ops.push(Op::StartTextSection);
+    font.show(
+        ops,
+        text,
+        size,
+        [
+            Op::SetCharacterSpacing { multiplier: 0.0 },
+            Op::SetTextMatrix {
+                matrix: if deg == 0.0 {
+                    TextMatrix::Translate(Pt(x), Pt(y))
+                } else {
+                    TextMatrix::TranslateRotate(Pt(x), Pt(y), deg)
+                },
             },
-        },
-        Op::ShowText {
-            items: vec![TextItem::Text(text.to_string())],
-        },
-        Op::EndTextSection,
-    ]);
+        ],
+    );
+    ops.push(Op::EndTextSection);
 }
 
 /// One line of text at `x`, `baseline`, with character spacing (for justified lines).
 pub(crate) fn push_text(
     ops: &mut Vec<Op>,
-    font_id: &FontId,
+    font: &DocFaces,
     text: &str,
     size: f32,
     x: f32,
@@ -419,26 +417,24 @@ pub(crate) fn push_text(
     // is absolute only at the start of a text object. Character spacing (Tc)
     // is part of the graphics state and outlives the text object, so it is set
     // on every line.
-    ops.extend([
-        Op::StartTextSection,
-        Op::SetFont {
-            font: PdfFontHandle::External(font_id.clone()),
-            size: Pt(size),
-        },
-        Op::SetCharacterSpacing {
-            multiplier: char_spacing,
-        },
-        Op::SetTextCursor {
-            pos: Point {
-                x: Pt(x),
-                y: Pt(baseline),
+    ops.push(Op::StartTextSection);
+    font.show(
+        ops,
+        text,
+        size,
+        [
+            Op::SetCharacterSpacing {
+                multiplier: char_spacing,
             },
-        },
-        Op::ShowText {
-            items: vec![TextItem::Text(text.to_string())],
-        },
-        Op::EndTextSection,
-    ]);
+            Op::SetTextCursor {
+                pos: Point {
+                    x: Pt(x),
+                    y: Pt(baseline),
+                },
+            },
+        ],
+    );
+    ops.push(Op::EndTextSection);
 }
 
 #[cfg(test)]

@@ -18,6 +18,19 @@
 //! with the full face, so no character is ever lost. Glyph outlines and advance
 //! widths are the same in both, so layout does not depend on which face is used.
 //! See [`CertFont::for_texts`].
+//!
+//! # The fallback chain
+//!
+//! UMing lacks most of CJK Extensions A and B and all of C–F, where many rural
+//! names live (𠮷, 䶮). Its characters are drawn from *fallback* faces after it,
+//! cut from Debian's HanaMin A and B to only the ideographs UMing lacks
+//! (`scripts/cut-fallback-fonts`, `fonts/LICENSE-hanazono.txt`). A character comes
+//! from the first face of the chain that has it, and each face a document uses is
+//! embedded as its own subset ([`super::faces::DocFaces`]). Since a fallback face is
+//! large (HanaMin B is ~29 MB) and printpdf's subsetting cost grows with the font it
+//! is handed, a document gets a small face cut from the fallback for just the
+//! characters it needs ([`CertFont::cut`]); a document that needs no fallback costs
+//! exactly what it did before.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -52,7 +65,15 @@ struct Inner {
     /// The smaller face cut from this one at load time (see the module docs);
     /// `None` for a face that is itself small, or is the primary.
     primary: Option<CertFont>,
+    /// The faces after this one in the chain (see the module docs), in order.
+    fallbacks: Vec<CertFont>,
+    /// The font file, kept for fallback faces, which are cut per document.
+    source: Option<Arc<[u8]>>,
 }
+
+/// The fallback faces [`CertFont::load`] looks for next to the primary font file,
+/// in chain order (see `scripts/cut-fallback-fonts`).
+pub const FALLBACK_FILES: [&str; 2] = ["hanamin-a-rare.ttf", "hanamin-b-rare.ttf"];
 
 /// Build a primary face only when it holds well under the full face's glyphs.
 const PRIMARY_MAX_SHARE: f32 = 0.6;
@@ -79,11 +100,81 @@ impl std::fmt::Debug for CertFont {
 
 impl CertFont {
     /// Reads and parses face [`UMING_CN_FACE_INDEX`] of the font file at `path`
-    /// (a `.ttc` collection or a plain `.ttf`, for which the index is 0 anyway).
+    /// (a `.ttc` collection or a plain `.ttf`, for which the index is 0 anyway),
+    /// followed by the [`FALLBACK_FILES`] found in the same directory.
     pub fn load(path: &Path) -> Result<CertFont, PdfError> {
+        let read = |p: &Path| {
+            std::fs::read(p).map_err(|e| PdfError::Font(format!("{}: {e}", p.display())))
+        };
+        let mut font = Self::from_bytes(&read(path)?)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for name in FALLBACK_FILES {
+            let p = dir.join(name);
+            if p.exists() {
+                font = font.with_fallback(&read(&p)?)?;
+            }
+        }
+        Ok(font)
+    }
+
+    /// Loads only the face at `path`, without the fallback chain (for measuring
+    /// what the chain costs, and for tests of a face on its own).
+    pub fn load_without_fallbacks(path: &Path) -> Result<CertFont, PdfError> {
         let bytes =
             std::fs::read(path).map_err(|e| PdfError::Font(format!("{}: {e}", path.display())))?;
         Self::from_bytes(&bytes)
+    }
+
+    /// Appends face 0 of `bytes` to the fallback chain (module docs).
+    pub fn with_fallback(mut self, bytes: &[u8]) -> Result<CertFont, PdfError> {
+        let mut face = Self::parse(bytes, 0)?;
+        Arc::get_mut(&mut face.inner)
+            .expect("not shared yet")
+            .source = Some(Arc::from(bytes));
+        let inner = Arc::get_mut(&mut self.inner)
+            .ok_or_else(|| PdfError::Font("font already shared".into()))?;
+        inner.fallbacks.push(face);
+        Ok(self)
+    }
+
+    /// The fallback faces, in chain order.
+    pub fn fallbacks(&self) -> &[CertFont] {
+        &self.inner.fallbacks
+    }
+
+    /// Whether some face of the chain (this face or a fallback) can draw `c`.
+    pub fn chain_has(&self, c: char) -> bool {
+        self.has_glyph(c) || self.inner.fallbacks.iter().any(|f| f.has_glyph(c))
+    }
+
+    /// The characters of `text` no face of the chain can draw, each once, in order
+    /// of first appearance; line breaks are not counted.
+    pub fn unprintable(&self, text: &str) -> Vec<char> {
+        let mut missing: Vec<char> = Vec::new();
+        for c in text.chars() {
+            if c != '\n' && c != '\r' && !self.chain_has(c) && !missing.contains(&c) {
+                missing.push(c);
+            }
+        }
+        missing
+    }
+
+    /// A small face cut from this one with only the glyphs of `chars` (which it
+    /// must have): what a document embeds of a large fallback face.
+    pub fn cut(&self, chars: &BTreeSet<char>) -> Result<CertFont, PdfError> {
+        let bytes = self
+            .inner
+            .source
+            .as_deref()
+            .ok_or_else(|| PdfError::Font("this face keeps no source to cut from".into()))?;
+        let gids: BTreeSet<u16> = chars.iter().filter_map(|&c| self.glyph(c)).collect();
+        let cut = subset_glyphs(bytes, 0, gids)?;
+        let mut face = Self::parse(&cut, 0)?;
+        Arc::get_mut(&mut face.inner)
+            .expect("not shared yet")
+            .font
+            .font_name = self.inner.font.font_name.clone();
+        Ok(face)
     }
 
     /// Parses face [`UMING_CN_FACE_INDEX`] of a font file held in memory.
@@ -149,6 +240,8 @@ impl CertFont {
                 units_per_em,
                 known,
                 primary: None,
+                fallbacks: Vec::new(),
+                source: None,
             }),
         })
     }
@@ -299,9 +392,19 @@ fn build_primary(
     if gids.len() as f32 > PRIMARY_MAX_SHARE * f32::from(full.num_glyphs) {
         return Ok(None);
     }
+    subset_glyphs(bytes, face_index, gids).map(Some)
+}
+
+/// Face `face_index` of `bytes` cut to glyphs `gids` (and .notdef), with its
+/// metrics and hinting but no name table (see [`build_primary`]).
+fn subset_glyphs(
+    bytes: &[u8],
+    face_index: usize,
+    gids: BTreeSet<u16>,
+) -> Result<Vec<u8>, PdfError> {
     // Glyph 0 (.notdef) first, as allsorts requires.
     let ids: Vec<u16> = std::iter::once(0).chain(gids).collect();
-    let err = |e: &dyn std::fmt::Display| PdfError::Font(format!("cutting the primary face: {e}"));
+    let err = |e: &dyn std::fmt::Display| PdfError::Font(format!("cutting a face: {e}"));
     let font_file = ReadScope::new(bytes)
         .read::<FontData<'_>>()
         .map_err(|e| err(&e))?;
@@ -318,41 +421,93 @@ fn build_primary(
         tag::FPGM,
         tag::PREP,
     ]);
-    allsorts::subset::subset(&provider, &ids, &profile, CmapTarget::Unicode)
-        .map(Some)
-        .map_err(|e| err(&e))
+    allsorts::subset::subset(&provider, &ids, &profile, CmapTarget::Unicode).map_err(|e| err(&e))
 }
 
-/// Picks the face to draw `texts` with ([`CertFont::for_texts`]) and refuses
-/// text that face cannot draw, naming the characters.
-pub(crate) fn check_texts<'f, 'a>(
-    font: &'f CertFont,
+/// Picks the faces to draw `texts` with: the primary or full face
+/// ([`CertFont::for_texts`]), then for the characters it lacks the first fallback
+/// face that has each, cut to those characters. Refuses text no face can draw,
+/// naming the characters.
+pub(crate) fn check_texts<'a>(
+    font: &CertFont,
     texts: impl IntoIterator<Item = &'a str>,
-) -> Result<&'f CertFont, PdfError> {
+) -> Result<Vec<CertFont>, PdfError> {
     let texts: Vec<&str> = texts.into_iter().collect();
-    let font = font.for_texts(texts.iter().copied());
+    let main = font.for_texts(texts.iter().copied());
     let mut missing: Vec<char> = Vec::new();
+    let mut wanted: Vec<BTreeSet<char>> = vec![BTreeSet::new(); font.fallbacks().len()];
     for t in texts {
-        for ch in font.missing_glyphs(t) {
-            if !missing.contains(&ch) && ch != '\n' && ch != '\r' {
-                missing.push(ch);
+        for ch in main.missing_glyphs(t) {
+            if ch == '\n' || ch == '\r' {
+                continue;
+            }
+            match font.fallbacks().iter().position(|f| f.has_glyph(ch)) {
+                Some(k) => {
+                    wanted[k].insert(ch);
+                }
+                None if !missing.contains(&ch) => missing.push(ch),
+                None => {}
             }
         }
     }
-    if missing.is_empty() {
-        return Ok(font);
+    if !missing.is_empty() {
+        return Err(PdfError::MissingGlyphs {
+            chars: name_chars(&missing),
+        });
     }
-    let chars: Vec<String> = missing
+    let mut faces = vec![main.clone()];
+    for (face, chars) in font.fallbacks().iter().zip(&wanted) {
+        if !chars.is_empty() {
+            faces.push(face.cut(chars)?);
+        }
+    }
+    Ok(faces)
+}
+
+/// `𠮷(U+20BB7)、U+202E`: each character with its code point, invisible ones by
+/// code point only.
+pub fn name_chars(chars: &[char]) -> String {
+    let named: Vec<String> = chars
         .iter()
         .map(|&ch| {
-            if ch.is_control() || ch.is_whitespace() {
+            if ch.is_control() || ch.is_whitespace() || crate::domain::text::is_bidi_control(ch) {
                 format!("U+{:04X}", u32::from(ch))
             } else {
                 format!("{ch}(U+{:04X})", u32::from(ch))
             }
         })
         .collect();
-    Err(PdfError::MissingGlyphs {
-        chars: chars.join("、"),
-    })
+    named.join("、")
+}
+
+/// Drawn in place of a character no face can draw on a label or manifest row
+/// (in GB2312, so the primary face has it).
+pub const REPLACEMENT: char = '□';
+
+/// `text` with every character no face of the chain draws (and every control or
+/// bidi control character, which would draw nothing or reorder the line)
+/// replaced by [`REPLACEMENT`]; adds the replaced characters to `bad`, each once.
+/// Labels and manifests print through this instead of failing as a whole.
+pub fn printable(font: &CertFont, text: &str, bad: &mut Vec<char>) -> String {
+    text.chars()
+        .map(|c| {
+            if crate::domain::text::is_bidi_control(c) || c.is_control() || !font.chain_has(c) {
+                if !bad.contains(&c) {
+                    bad.push(c);
+                }
+                REPLACEMENT
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// `U+20BB7、U+202E`: code points only, for text that must print whatever they are.
+pub fn code_points(chars: &[char]) -> String {
+    let named: Vec<String> = chars
+        .iter()
+        .map(|&c| format!("U+{:04X}", u32::from(c)))
+        .collect();
+    named.join("、")
 }

@@ -8,9 +8,10 @@ use printpdf::{Mm, PdfDocument, PdfPage};
 use super::draw::push_text;
 use super::draw::{self, PT_PER_MM};
 use super::error::PdfError;
+use super::faces::DocFaces;
 use super::font::check_texts;
-use super::font::CertFont;
-use super::save::save;
+use super::font::{code_points, printable, CertFont};
+use super::save::{now_unix, save, set_info, DocInfo};
 use super::wrap::wrap;
 
 pub struct LabelContent {
@@ -24,6 +25,9 @@ pub struct LabelContent {
     pub sender: String,
     pub certificate_number: String,
 }
+
+/// Printed on a label some of whose characters no face draws.
+pub const HANDWRITE_NOTE: &str = "此面单有无法打印的字（□），请手写收件信息：";
 
 const W_MM: f32 = 105.0;
 const H_MM: f32 = 148.0;
@@ -43,31 +47,48 @@ pub fn mask_phone(p: &str) -> String {
 }
 
 pub fn render_label(font: &CertFont, l: &LabelContent) -> Result<Vec<u8>, PdfError> {
-    let phone = mask_phone(&l.phone);
-    let lines = [
-        format!("收件人：{}", l.recipient),
+    // A character no face draws is printed as a replacement mark and the label
+    // says it must be handwritten, rather than the label failing.
+    let mut bad = Vec::new();
+    let mut clean = |s: &str| printable(font, s, &mut bad);
+    let phone = clean(&mask_phone(&l.phone));
+    let mut lines = vec![
+        format!("收件人：{}", clean(&l.recipient)),
         format!("电话：{phone}"),
-        format!("地址：{}", l.address),
-        format!("村（社区）：{}", l.village),
-        format!("寄件：{}", l.sender),
-        format!("证明编号：{}", l.certificate_number),
+        format!("地址：{}", clean(&l.address)),
+        format!("村（社区）：{}", clean(&l.village)),
+        format!("寄件：{}", clean(&l.sender)),
+        format!("证明编号：{}", clean(&l.certificate_number)),
     ];
+    if !bad.is_empty() {
+        lines.push(format!("{HANDWRITE_NOTE}{}", code_points(&bad)));
+    }
     let title = "证明文件专递";
-    let font = check_texts(
+    let faces = check_texts(
         font,
-        lines
-            .iter()
-            .map(String::as_str)
-            .chain([title, l.tracking_number.as_str(), "运单号"]),
+        lines.iter().map(String::as_str).chain([
+            title,
+            l.tracking_number.as_str(),
+            "运单号",
+            HANDWRITE_NOTE,
+        ]),
     )?;
     let mut doc = PdfDocument::new("投递面单");
-    let fid = doc.add_font(font.parsed());
+    set_info(
+        &mut doc,
+        &DocInfo {
+            title: "投递面单",
+            author: l.sender.trim(),
+            created_unix: now_unix(),
+        },
+    );
+    let font = &DocFaces::register(&mut doc, faces);
     let (w, h) = (W_MM * PT_PER_MM, H_MM * PT_PER_MM);
     let m = 6.0 * PT_PER_MM;
     let inner = w - 2.0 * m;
     let mut ops = Vec::new();
     let mut y = h - m - 14.0;
-    push_text(&mut ops, &fid, title, 14.0, m, y, 2.0);
+    push_text(&mut ops, font, title, 14.0, m, y, 2.0);
     y -= 10.0;
 
     // Barcode: as wide as fits, modules no wider than 0.5 mm.
@@ -88,7 +109,7 @@ pub fn render_label(font: &CertFont, l: &LabelContent) -> Result<Vec<u8>, PdfErr
     y -= 14.0;
     let t = format!("运单号 {}", l.tracking_number);
     let tw = font.text_width(&t, 12.0);
-    push_text(&mut ops, &fid, &t, 12.0, m + (inner - tw) / 2.0, y, 0.0);
+    push_text(&mut ops, font, &t, 12.0, m + (inner - tw) / 2.0, y, 0.0);
     y -= 10.0;
 
     let size = 11.0;
@@ -96,7 +117,7 @@ pub fn render_label(font: &CertFont, l: &LabelContent) -> Result<Vec<u8>, PdfErr
         let s = if i < 3 { size + 1.0 } else { size - 1.5 };
         for wl in wrap(font, line, s, 0.0, inner) {
             y -= s * 1.5;
-            push_text(&mut ops, &fid, &wl.text, s, m, y, 0.0);
+            push_text(&mut ops, font, &wl.text, s, m, y, 0.0);
         }
         if i == 2 {
             y -= 4.0;

@@ -4,6 +4,7 @@
 pub mod certificate;
 pub mod draw;
 mod error;
+pub mod faces;
 pub mod font;
 pub mod label;
 pub mod layout;

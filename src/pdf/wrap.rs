@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use super::font::CertFont;
+use super::faces::DocFaces;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Line {
@@ -42,7 +42,7 @@ fn no_line_end(c: char) -> bool {
     "（《「『〔【〈‘“([{".contains(c)
 }
 
-fn units(font: &CertFont, text: &str, size: f32) -> VecDeque<Unit> {
+fn units(font: &DocFaces, text: &str, size: f32) -> VecDeque<Unit> {
     let mut out = VecDeque::new();
     let mut run = String::new();
     for c in text.chars() {
@@ -82,7 +82,7 @@ fn units(font: &CertFont, text: &str, size: f32) -> VecDeque<Unit> {
 /// The first line is `first_indent` points narrower. No line is wider than its
 /// room unless a single character is.
 pub(crate) fn wrap(
-    font: &CertFont,
+    font: &DocFaces,
     text: &str,
     size: f32,
     first_indent: f32,

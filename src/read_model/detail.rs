@@ -25,7 +25,7 @@ pub fn load(
 ) -> AppResult<ApplicationDetail> {
     let scope = Scope::of(user);
     let app = applications::find(conn, id, &scope)?.ok_or_else(AppError::not_found)?;
-    let t = crate::workflow::drafts::load_type(conn, &app.type_code)?;
+    let t = crate::workflow::drafts::load_case_type(conn, &app)?;
     let names = catalog::jurisdiction_names(conn, &[&app.village_code])?;
     let t0 = now();
     let mut summary = ApplicationSummary::new(

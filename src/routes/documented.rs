@@ -58,6 +58,10 @@ documented_routes! {
     get "/api/v1/admin/jobs" => super::api::admin_jobs::list;
     post "/api/v1/admin/jobs/{id}/retry" => super::api::admin_jobs::retry;
     get "/api/v1/admin/audit" => super::api::admin_audit::list;
+    get "/api/v1/admin/catalogue" => super::api::admin_catalogue::list;
+    get "/api/v1/admin/catalogue/{code}" => super::api::admin_catalogue::get;
+    post "/api/v1/admin/catalogue/{code}" => super::api::admin_catalogue::add_version;
+    post "/api/v1/admin/catalogue/{code}/counties" => super::api::admin_catalogue::set_county;
     get "/api/v1/holidays" => super::api::holidays::list;
     post "/api/v1/admin/holidays" => super::api::holidays::add;
     get "/api/v1/stats" => super::api::stats::stats;

@@ -58,7 +58,7 @@ pub fn act(
     } else {
         user.require_role(&[Role::Official])?;
     }
-    let t = super::drafts::load_type(conn, &app.type_code)?;
+    let t = super::drafts::load_case_type(conn, &app)?;
     let step_index = usize::try_from(app.current_step).unwrap_or(usize::MAX);
     if action.by_official() {
         check_official_level(user, &app, &t, step_index, action)?;
@@ -105,6 +105,12 @@ pub fn act(
             // Each submission sends an SMS: a daily quota per account.
             let quota = svc.quotas.submits_per_day;
             super::quota::take(conn, super::quota::Kind::Submit, &user.id, quota, at)?;
+            // A case keeps the catalogue version it was first submitted under (its form,
+            // limits and certificate text); a draft followed the current one until now.
+            if from == ApplicationStatus::Draft {
+                app.type_version = crate::db::type_versions::current_version(conn, &app.type_code)?
+                    .ok_or_else(AppError::not_found)?;
+            }
             // The office's clock (re)starts now: time with the resident does not count.
             app.current_step = 0;
             app.submitted_at = Some(at);

@@ -60,9 +60,11 @@ pub mod action {
     pub const PASSWORD_CHANGE: &str = "password_change";
     pub const PHONE_CHANGE: &str = "phone_change";
     pub const SESSION_END: &str = "session_end";
+    pub const CATALOGUE_VERSION: &str = "catalogue_version";
+    pub const CATALOGUE_COUNTY: &str = "catalogue_county";
 
     /// Every action, so each has a label on the admin's page.
-    pub const ALL: [&str; 19] = [
+    pub const ALL: [&str; 21] = [
         SIGN_IN,
         REVEAL_ID_NUMBER,
         VIEW_DOCUMENT,
@@ -82,6 +84,8 @@ pub mod action {
         PASSWORD_CHANGE,
         PHONE_CHANGE,
         SESSION_END,
+        CATALOGUE_VERSION,
+        CATALOGUE_COUNTY,
     ];
 }
 

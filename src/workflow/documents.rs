@@ -103,7 +103,7 @@ pub fn attach(
     if !applications::touch_if_editable(conn, &app.id, now())? {
         return Err(not_editable());
     }
-    let t = super::drafts::load_type(conn, &app.type_code)?;
+    let t = super::drafts::load_case_type(conn, &app)?;
     check_room(conn, &app, &t, &row.kind, max_files)?;
     documents::insert(conn, row)?;
     Ok(())

@@ -141,6 +141,20 @@ pub fn load_type(conn: &mut DbConn, code: &str) -> AppResult<CertificateType> {
     })
 }
 
+/// The type as a case reads it: a draft follows the current version (it is pinned when
+/// submitted), every other case the version it was submitted under (issue 15).
+pub fn load_case_type(conn: &mut DbConn, app: &Application) -> AppResult<CertificateType> {
+    if app.status == ApplicationStatus::Draft.as_str() {
+        return load_type(conn, &app.type_code);
+    }
+    crate::db::type_versions::type_at(conn, &app.type_code, app.type_version)?.ok_or_else(|| {
+        AppError::internal(format!(
+            "version {} of type {} is missing",
+            app.type_version, app.type_code
+        ))
+    })
+}
+
 /// The type's checks of the form, with the errors keyed `form.<field>` as every caller
 /// reports them.
 pub fn validate_form(
@@ -222,6 +236,7 @@ pub fn create(
     if village.level != "village" {
         return Err(unknown_village());
     }
+    super::catalogue::require_offered(conn, &t.code, county)?;
     let form_data = check_form(&t, &input.form)?;
     let at = now();
     super::quota::take(
@@ -260,6 +275,7 @@ pub fn create(
         overall_deadline: None,
         deadline_provisional: false,
         subject_id_bidx: Some(keys.blind_index(subject_id.as_str())),
+        type_version: crate::db::type_versions::current_version(conn, &t.code)?.unwrap_or(1),
     };
     apply_delivery(&mut app, input.delivery);
     applications::insert(conn, &app)?;
@@ -306,7 +322,7 @@ pub fn update(
         return Err(AppError::stale());
     }
     if let Some(form) = &patch.form {
-        let t = load_type(conn, &app.type_code)?;
+        let t = load_case_type(conn, &app)?;
         app.form_data = check_form(&t, form)?;
     }
     if let Some(n) = patch.subject_name {

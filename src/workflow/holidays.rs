@@ -89,7 +89,7 @@ fn recompute(conn: &mut DbConn, years: &BTreeSet<i32>) -> AppResult<(usize, usiz
     let cal = catalog::calendar(conn)?;
     let mut deadlines = 0;
     for mut app in applications::open_with_provisional_deadlines(conn)? {
-        let t = drafts::load_type(conn, &app.type_code)?;
+        let t = drafts::load_case_type(conn, &app)?;
         let version = app.version;
         stamp_deadlines(&mut app, &t, &cal)?;
         // A new version: an official's form opened before the load must not write the

@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult, Fields};
 use crate::state::AppState;
 
 use super::documents::{attach, check_room, delete_blobs, editable};
-use super::drafts::load_type;
+use super::drafts::load_case_type;
 use super::SharedServices;
 
 /// Uploads in progress per account, on this instance: a slow or stalled phone holds a
@@ -146,7 +146,7 @@ pub async fn store(
         .db
         .read(move |c| {
             let app = editable(c, &u, &id)?;
-            let t = load_type(c, &app.type_code)?;
+            let t = load_case_type(c, &app)?;
             check_room(c, &app, &t, &k, max_files)?;
             Ok::<_, AppError>(t)
         })

@@ -91,6 +91,12 @@ pub fn render_signed(
             caption: "证明专用章".into(),
         }),
         layout,
+        // The facts carry the issue day (China time), not the hour: the PDF says
+        // it was created at the start of that day, 00:00 +08:00.
+        issued_unix: f
+            .issue_day
+            .and_hms_opt(0, 0, 0)
+            .map(|d| d.and_utc().timestamp() - 8 * 3600),
     };
     let mut pdf = render_certificate(font, &content)?;
     let sha256 = seal_pdf(&mut pdf, claims, keys).map_err(AppError::internal)?;

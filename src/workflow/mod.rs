@@ -9,6 +9,7 @@ pub mod account;
 pub mod act;
 pub mod audit;
 pub mod calendar_watch;
+pub mod catalogue;
 pub mod courier;
 pub mod dispatch;
 pub mod documents;

@@ -71,6 +71,51 @@ async fn failed_jobs_are_listed_and_retried(backend: Backend) {
 }
 both_backends!(failed_jobs_are_listed_and_retried);
 
+async fn the_jobs_page_lists_and_retries(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = app
+        .app_db
+        .write(|c| {
+            zhengming::jobs::enqueue(c, "no_such_kind", &json!({}), 5)
+                .map_err(zhengming::db::DbError::from)
+        })
+        .await
+        .unwrap();
+    let admin = admin_token(&app).await;
+    let page = || async {
+        let r = app
+            .client
+            .get(app.url("/admin/jobs"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        r.text().await.unwrap()
+    };
+    let action = format!("/admin/jobs/{id}/retry");
+    wait_until(30, "the failed job is on the page", || async {
+        page().await.contains(&action)
+    })
+    .await;
+    assert!(page().await.contains("unknown job kind"));
+
+    let token = "t".repeat(43);
+    let r = app
+        .client
+        .post(app.url(&action))
+        .bearer_auth(&admin)
+        .header("cookie", format!("zm_csrf={token}"))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    // A refused retry would answer on the form's URL; a done one goes back to the list.
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.url().path(), "/admin/jobs", "back to the list");
+}
+both_backends!(the_jobs_page_lists_and_retries);
+
 async fn admin_token(app: &TestApp) -> String {
     app.admin_token().await
 }

@@ -79,6 +79,10 @@ const TABLE: &[Row] = &[
     ("get",    "/api/v1/admin/jobs",                         Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("post",   "/api/v1/admin/jobs/{id}/retry",              Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 409]),
     ("get",    "/api/v1/admin/audit",                        Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("get",    "/api/v1/admin/catalogue",                    Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("get",    "/api/v1/admin/catalogue/{code}",             Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("post",   "/api/v1/admin/catalogue/{code}",             Json,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
+    ("post",   "/api/v1/admin/catalogue/{code}/counties",    Json,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
     ("get",    "/api/v1/holidays",                           Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("post",   "/api/v1/admin/holidays",                     Json,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
     ("get",    "/api/v1/stats",                              Empty,    [401, 403, 403, 403, 403, 403, 403, 200, 200]),
@@ -118,6 +122,12 @@ const TABLE: &[Row] = &[
     ("get",    "/admin/holidays",                            Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("post",   "/admin/holidays",                            Form,    [303, 403, 403, 403, 403, 403, 403, 403, 422]),
     ("get",    "/admin/audit",                               Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("get",    "/admin/catalogue",                           Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("get",    "/admin/catalogue/{code}",                    Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("post",   "/admin/catalogue/{code}",                    Form,    [303, 403, 403, 403, 403, 403, 403, 403, 422]),
+    ("post",   "/admin/catalogue/{code}/county",             Form,    [303, 403, 403, 403, 403, 403, 403, 403, 422]),
+    ("get",    "/admin/jobs",                                Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("post",   "/admin/jobs/{id}/retry",                     Form,    [303, 403, 403, 403, 403, 403, 403, 403, 409]),
     ("get",    "/courier",                                   Empty,    [303, 403, 403, 403, 403, 403, 200, 403, 403]),
     ("post",   "/courier/{id}/event",                        Form,    [303, 403, 403, 403, 403, 403, 409, 403, 403]),
     ("post",   "/api/v1/sms-codes",                          Json,    [422, 422, 422, 422, 422, 422, 422, 422, 422]),
@@ -182,7 +192,9 @@ impl Fixture {
                 t.replace("{id}", &self.dispatch_id)
             }
             t if t.starts_with("/api/v1/documents/{id}") => t.replace("{id}", &self.doc_id),
-            t if t.starts_with("/api/v1/admin/jobs/{id}") => t.replace("{id}", &self.job_id),
+            t if t.starts_with("/api/v1/admin/jobs/{id}") || t.starts_with("/admin/jobs/{id}") => {
+                t.replace("{id}", &self.job_id)
+            }
             t => t
                 .replace("{id}", &self.case_id)
                 .replace("{doc}", &self.doc_id)

@@ -72,6 +72,7 @@ pub fn write(c: &mut DbConn, applicant: &str, case: &Case<'_>) -> String {
         deadline_provisional: false,
         // In clear, as before encryption: reads take such a value as it is.
         subject_id_bidx: None,
+        type_version: 1,
     };
     applications::insert(c, &app).expect("insert application");
     for (i, (action, from, to, step, at)) in case.events.iter().enumerate() {

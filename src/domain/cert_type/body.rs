@@ -23,16 +23,32 @@ impl CertificateType {
     }
 
     /// Replaces the `{name}` placeholders of the body template with `values` (a missing
-    /// value renders as nothing); `{{` and `}}` render as literal braces.
+    /// value renders as nothing); `{{` and `}}` render as literal braces. The
+    /// "村（居）民" a template writes after `{village_name}` is worded for the name
+    /// (see [`resident_suffix`]), so no suffix is ever doubled.
     pub fn render_body(&self, values: &BTreeMap<String, String>) -> String {
         let mut out = String::with_capacity(self.body_template.len() + 64);
+        let mut village: Option<&str> = None;
         for piece in parse_template(&self.body_template) {
             match piece {
-                Piece::Literal(s) => out.push_str(s),
-                Piece::Brace(c) => out.push(c),
+                Piece::Literal(s) => match (village.take(), s.strip_prefix(RESIDENT)) {
+                    (Some(name), Some(rest)) => {
+                        out.push_str(resident_suffix(name));
+                        out.push_str(rest);
+                    }
+                    _ => out.push_str(s),
+                },
+                Piece::Brace(c) => {
+                    village = None;
+                    out.push(c);
+                }
                 Piece::Placeholder(name) => {
+                    village = None;
                     if let Some(v) = values.get(name) {
                         out.push_str(v);
+                        if name == "village_name" {
+                            village = Some(v.as_str());
+                        }
                     }
                 }
             }
@@ -52,6 +68,26 @@ impl CertificateType {
             }
         }
         out
+    }
+}
+
+/// What templates write after the village's name: "a villager or resident of".
+const RESIDENT: &str = "村（居）民";
+
+/// "村（居）民" worded for a village or community name that may already end in
+/// its kind: 致富村 → 致富村村民 (not 致富村村（居）民), 幸福社区 or 幸福居委会 →
+/// 幸福社区居民; a bare name keeps both (青龙 → 青龙村（居）民).
+pub fn resident_suffix(village_name: &str) -> &'static str {
+    let name = village_name.trim_end();
+    if name.ends_with('村') {
+        "村民"
+    } else if ["社区", "居委会", "居民委员会", "居委"]
+        .iter()
+        .any(|s| name.ends_with(s))
+    {
+        "居民"
+    } else {
+        RESIDENT
     }
 }
 

@@ -8,7 +8,7 @@ use crate::domain::Invalid;
 impl CertificateType {
     /// Checks that the type is coherent (for the seed and for an admin's edit): code and
     /// field names are snake_case and unique, selects have options, step days add up to at
-    /// most the promised limit, which is at most the statutory one, the issuing level is the
+    /// most the promised limit, which is at most the statutory one (given only with its source), the issuing level is the
     /// last step's, document kinds are known, and every placeholder can be filled.
     pub fn check(&self) -> Result<(), Vec<Invalid>> {
         let mut problems = Vec::new();
@@ -140,7 +140,18 @@ impl CertificateType {
                 "The steps' time limits must add up to at most promised_days".into(),
             );
         }
-        if self.promised_days > self.statutory_days {
+        let source_given = self
+            .statutory_source
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty());
+        if self.statutory_days.is_some() != source_given {
+            bad(
+                "法定时限必须与设定它的法条（statutory_source）同时填写".into(),
+                "statutory_days goes together with statutory_source, the article that sets it"
+                    .into(),
+            );
+        }
+        if self.statutory_days.is_some_and(|s| self.promised_days > s) {
             bad(
                 "承诺时限不能超过法定时限".into(),
                 "promised_days must not exceed statutory_days".into(),

@@ -140,6 +140,12 @@ impl FieldSpec {
                 format!("must be at most {max} characters"),
             ));
         }
+        // What no face can print is refused here, where it is typed, not at approval.
+        crate::domain::text::printable(
+            &s,
+            &format!("“{}”", self.short_label_zh()),
+            &format!("“{}”", self.short_label_en()),
+        )?;
         Ok(Value::String(s))
     }
 

@@ -198,8 +198,14 @@ pub struct CertificateType {
     pub steps: Vec<StepSpec>,
     /// 承诺时限, working days from acceptance.
     pub promised_days: u32,
-    /// 法定时限, working days.
-    pub statutory_days: u32,
+    /// 法定时限, working days: only together with `statutory_source`, the article that
+    /// sets it; without a cited source no statutory limit is shown (issue 15: the seed's
+    /// 10/15/20 days were not set by any cited document).
+    #[serde(default)]
+    pub statutory_days: Option<u32>,
+    /// The article that sets `statutory_days`, e.g. "《……条例》第十条".
+    #[serde(default)]
+    pub statutory_source: Option<String>,
     /// Days the issued certificate stays valid.
     pub validity_days: u32,
     /// 送达方式 as told to the applicant.
@@ -287,6 +293,14 @@ impl CertificateType {
     /// Whether `index` is the last step, the one whose approval issues the certificate.
     pub fn is_last_step(&self, index: usize) -> bool {
         !self.steps.is_empty() && index == self.steps.len() - 1
+    }
+
+    /// The statutory limit and its source, when the catalogue cites one.
+    pub fn statutory_limit(&self) -> Option<(u32, &str)> {
+        match (self.statutory_days, self.statutory_source.as_deref()) {
+            (Some(days), Some(source)) if !source.trim().is_empty() => Some((days, source)),
+            _ => None,
+        }
     }
 
     /// Sum of the steps' time limits in working days.

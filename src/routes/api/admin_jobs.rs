@@ -97,22 +97,22 @@ pub async fn retry(
 ) -> AppResult<HttpResponse> {
     user.require_role(&[Role::Admin])?;
     let id = path.into_inner();
-    let job = state
-        .db
-        .write(move |c| {
-            let job = jobs::find(c, &id)?.ok_or_else(AppError::not_found)?;
-            if !jobs::retry(c, &id, now())? {
-                return Err(AppError::conflict(
-                    "只能重试失败的任务",
-                    format!(
-                        "Only a failed job can be retried; this one is {}",
-                        job.status
-                    ),
-                ));
-            }
-            jobs::find(c, &id)?.ok_or_else(AppError::not_found)
-        })
-        .await?;
+    let job = state.db.write(move |c| retry_failed(c, &id)).await?;
     tracing::info!(job = %job.id, admin = %user.id, "job queued again");
     Ok(HttpResponse::Ok().json(JobView::from(job)))
+}
+
+/// Puts failed job `id` back in the queue (the API and the admin's page).
+pub fn retry_failed(c: &mut crate::db::DbConn, id: &str) -> AppResult<Job> {
+    let job = jobs::find(c, id)?.ok_or_else(AppError::not_found)?;
+    if !jobs::retry(c, id, now())? {
+        return Err(AppError::conflict(
+            "只能重试失败的任务",
+            format!(
+                "Only a failed job can be retried; this one is {}",
+                job.status
+            ),
+        ));
+    }
+    jobs::find(c, id)?.ok_or_else(AppError::not_found)
 }

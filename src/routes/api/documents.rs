@@ -18,7 +18,7 @@ use crate::routes::upload::read_upload;
 use crate::state::AppState;
 use crate::workflow::audit;
 use crate::workflow::documents::discard;
-use crate::workflow::drafts::load_type;
+use crate::workflow::drafts::load_case_type;
 use crate::workflow::intake;
 
 /// The multipart form of an upload.
@@ -75,7 +75,7 @@ pub async fn list(
         .db
         .read(move |c| {
             let app = applications::find(c, &id, &scope)?.ok_or_else(AppError::not_found)?;
-            let t = load_type(c, &app.type_code)?;
+            let t = load_case_type(c, &app)?;
             Ok::<_, AppError>(
                 documents::for_application(c, &app.id)?
                     .iter()

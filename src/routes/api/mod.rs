@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod admin_audit;
+pub mod admin_catalogue;
 pub mod admin_jobs;
 pub mod applications;
 pub mod catalog;

@@ -3,7 +3,9 @@
 
 pub mod account;
 mod admin_audit;
+mod admin_catalogue;
 mod admin_holidays;
+mod admin_jobs;
 pub mod assets;
 pub mod courier;
 pub mod ctx;
@@ -80,6 +82,12 @@ route_list! {
     get "/admin/holidays" => admin_holidays::page;
     post "/admin/holidays" => admin_holidays::submit;
     get "/admin/audit" => admin_audit::page;
+    get "/admin/catalogue" => admin_catalogue::list;
+    get "/admin/catalogue/{code}" => admin_catalogue::edit_form;
+    post "/admin/catalogue/{code}" => admin_catalogue::save;
+    post "/admin/catalogue/{code}/county" => admin_catalogue::county;
+    get "/admin/jobs" => admin_jobs::list;
+    post "/admin/jobs/{id}/retry" => admin_jobs::retry;
     get "/courier" => courier::list;
     post "/courier/{id}/event" => courier::event;
 }

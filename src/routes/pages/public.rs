@@ -72,7 +72,9 @@ pub async fn guide(ctx: Ctx, path: web::Path<String>) -> PageResult {
                 "delivery_note": view::pick(lang, &t.delivery_note_zh, &t.delivery_note_en),
                 "issuing_level": view::level(ctx.lang, t.issuing_level),
                 "promised_days": t.promised_days,
-                "statutory_days": t.statutory_days,
+                // Shown only where the catalogue cites the article that sets it.
+                "statutory_days": t.statutory_limit().map(|(d, _)| d),
+                "statutory_source": t.statutory_limit().map(|(_, s)| s),
                 "validity_days": t.validity_days,
             },
             "documents": documents,

@@ -345,7 +345,7 @@ pub async fn edit_form(ctx: Ctx, path: web::Path<String>) -> PageResult {
         .read(move |c| {
             let app =
                 applications::find(c, &id, &Scope::of(&user))?.ok_or_else(AppError::not_found)?;
-            let t = drafts::load_type(c, &app.type_code)?;
+            let t = drafts::load_case_type(c, &app)?;
             Ok::<_, AppError>((app, t, village_groups(c)?))
         })
         .await
@@ -386,7 +386,7 @@ pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
         .write(move |c| {
             let app =
                 applications::find(c, &id2, &Scope::of(&me))?.ok_or_else(AppError::not_found)?;
-            let t = drafts::load_type(c, &app.type_code)?;
+            let t = drafts::load_case_type(c, &app)?;
             let form_value = form_json(&t, &form_vec);
             with_form_errors(fields_ok, &t, &form_value)?;
             let patch = DraftPatch {

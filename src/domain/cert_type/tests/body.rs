@@ -21,10 +21,34 @@ fn render_poverty_body() {
     }
     assert_eq!(
         t.render_body(&values),
-        "兹证明张桂芝（公民身份号码：220421198001010022）系东丰县东丰镇青龙村村（居）民。\
+        "兹证明张桂芝（公民身份号码：220421198001010022）系东丰县东丰镇青龙村村民。\
          该户家庭人口4人，其中劳动力1人，家庭年收入约12000.5元。因家庭成员患重大疾病，家庭经济困难。\
          具体情况：父亲患尿毒症需长期透析。\n经村（居）民委员会初审、东丰镇审核，上述情况属实。\n特此证明。"
     );
+}
+
+/// Issue 19: never "致富村村（居）民"; names ending in 村, 社区 and 居委会 each get
+/// the one suffix that fits, a bare name keeps the template's wording.
+#[test]
+fn the_resident_suffix_is_never_doubled() {
+    let t = ty("poverty");
+    let form = validate(&t, poverty_form()).unwrap();
+    let mut values = t.template_values(&form);
+    for (village, expected) in [
+        ("致富村", "系东丰县东丰镇致富村村民。"),
+        ("幸福社区", "系东丰县东丰镇幸福社区居民。"),
+        ("向阳居委会", "系东丰县东丰镇向阳居委会居民。"),
+        ("青龙", "系东丰县东丰镇青龙村（居）民。"),
+    ] {
+        values.insert("county_name".into(), "东丰县".into());
+        values.insert("township_name".into(), "东丰镇".into());
+        values.insert("village_name".into(), village.into());
+        let body = t.render_body(&values);
+        assert!(body.contains(expected), "{village}: {body}");
+        assert!(!body.contains("村村（居）民"), "{body}");
+        // The committee line elsewhere in the body is not the village's suffix.
+        assert!(body.contains("经村（居）民委员会初审"), "{body}");
+    }
 }
 
 #[test]

@@ -24,6 +24,7 @@ mod openapi;
 mod pdf_support;
 mod privilege;
 mod proxy;
+mod queue;
 mod rare_characters;
 mod rosters;
 mod scenario;

@@ -91,7 +91,8 @@ pub async fn create(
     let me = user.clone();
     let per_day = state.services.quotas.drafts_per_day;
     let keys = state.services.data_keys.clone();
-    let detail = state
+    let read_keys = keys.clone();
+    let app = state
         .db
         .write(move |c| {
             let input = DraftInput {
@@ -103,9 +104,14 @@ pub async fn create(
                 delivery,
                 proxy,
             };
-            let app = drafts::create(c, &keys, &me, input, per_day)?;
-            detail::load(c, &keys, &me, &app.id, None)
+            drafts::create(c, &keys, &me, input, per_day)
         })
+        .await?;
+    // Read after the commit, from the read pool: the write lock is held for the insert
+    // only (issue 20).
+    let detail = state
+        .db
+        .read(move |c| detail::load(c, &read_keys, &user, &app.id, None))
         .await?;
     Ok(HttpResponse::Created().json(detail))
 }

@@ -138,7 +138,7 @@ async fn confirm_delete(
     if !editable {
         return None;
     }
-    let kind = super::view::documents(ctx.lang, &t, &d.documents)
+    let kind = super::view::documents(ctx.lang, &t, &d.documents, d.proxy.is_some())
         .into_iter()
         .find(|k| k["kind"] == file.kind.as_str())
         .and_then(|k| k["name"].as_str().map(str::to_owned))

@@ -52,6 +52,11 @@ enum Command {
         #[command(subcommand)]
         command: JurisdictionsCommand,
     },
+    /// Rosters other departments keep (低保, 特困, 户籍), for roster-backed approval.
+    Rosters {
+        #[command(subcommand)]
+        command: RostersCommand,
+    },
     /// Time the supervision figures and the official's queue on the seeded scale county.
     BenchStats {
         /// Timed runs of each query.
@@ -113,6 +118,29 @@ enum JobsCommand {
 }
 
 #[derive(Subcommand)]
+enum RostersCommand {
+    /// Import a roster CSV (UTF-8 or GBK) for a county; it replaces the county's older
+    /// roster of the same kind. A bad row refuses the whole file.
+    Import {
+        /// dibao, tekun or hukou.
+        #[arg(long)]
+        kind: String,
+        /// Who keeps the list, e.g. "东丰县民政局".
+        #[arg(long)]
+        source: String,
+        /// The day the list was true, YYYY-MM-DD.
+        #[arg(long)]
+        as_of: String,
+        /// The county's 6-digit code.
+        #[arg(long)]
+        county: String,
+        file: PathBuf,
+    },
+    /// List the imports (newest first).
+    List,
+}
+
+#[derive(Subcommand)]
 enum HolidaysCommand {
     /// Add a year's calendar from a JSON file in the format of seed/holidays.json.
     Add {
@@ -161,7 +189,7 @@ enum UserCommand {
 
 #[derive(Args)]
 struct UserAdd {
-    /// official, courier, supervisor or admin.
+    /// official, courier, supervisor, admin or agent (代办员, with a village code).
     #[arg(long)]
     role: String,
     #[arg(long)]
@@ -188,7 +216,7 @@ fn main() {
         Ok(s) => s,
         Err(e) => fail(&e),
     };
-    zhengming::telemetry::init(&settings.log);
+    zhengming::telemetry::init(&settings.log, &settings.log_format);
     let result = match cli.command {
         Command::Serve { demo } => serve(settings, demo),
         Command::Migrate => {
@@ -205,6 +233,7 @@ fn main() {
         Command::Jurisdictions {
             command: JurisdictionsCommand::Import { file, dry_run },
         } => jurisdictions_import(&settings, &file, dry_run),
+        Command::Rosters { command } => rosters(&settings, command),
         Command::BenchStats { iterations } => prepare_database(&settings)
             .and_then(|db| zhengming::devtools::bench::run(&db, iterations)),
         Command::User {
@@ -294,6 +323,59 @@ fn jurisdictions_import(
             plan.unchanged,
             plan.summary()
         );
+    }
+    Ok(())
+}
+
+fn rosters(settings: &Settings, command: RostersCommand) -> Result<(), String> {
+    let (db, keys) = zhengming::startup::prepare(settings)?;
+    let mut conn = db.write_conn().map_err(|e| e.to_string())?;
+    match command {
+        RostersCommand::Import {
+            kind,
+            source,
+            as_of,
+            county,
+            file,
+        } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| format!("cannot read {} / 无法读取文件: {e}", file.display()))?;
+            let input = zhengming::workflow::rosters::ImportInput {
+                kind,
+                source,
+                as_of,
+                county: Some(county),
+                bytes,
+            };
+            let client = zhengming::workflow::audit::Client::cli();
+            let done = conn
+                .write_tx(|c| zhengming::workflow::rosters::import(c, &keys, None, &client, input))
+                .map_err(describe)?;
+            println!(
+                "已导入 / imported {} {} rows for county {} ({}, as of {})",
+                done.rows, done.kind, done.county_code, done.source, done.as_of
+            );
+        }
+        RostersCommand::List => {
+            let rows =
+                zhengming::db::rosters::imports(&mut conn, None).map_err(|e| e.to_string())?;
+            for r in rows {
+                println!(
+                    "{}\t{}\t{}\t{}\t{} rows\t{}\t{}",
+                    r.imported_at.format("%Y-%m-%d %H:%M"),
+                    r.kind,
+                    r.county_code,
+                    r.as_of,
+                    r.row_count,
+                    r.source,
+                    if r.replaced_at.is_some() {
+                        "replaced"
+                    } else {
+                        "current"
+                    }
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -25,6 +25,8 @@ pub struct CurrentUser {
     pub session_id: String,
     /// An admin set the password: it must be changed before anything else.
     pub must_change_password: bool,
+    /// 长辈版 (care mode) as remembered in the account.
+    pub care_mode: bool,
 }
 
 impl CurrentUser {
@@ -103,7 +105,7 @@ impl FromRequest for CurrentUser {
             let lookup = hash.clone();
             let idle = idle_of(&state.settings);
             let t = now();
-            let (user, session, must_change_password) = state
+            let (user, session, must_change_password, care_mode) = state
                 .db
                 .read(move |c| {
                     crate::db::users::by_session(c, &lookup, t, idle).map_err(AppError::from)
@@ -143,6 +145,7 @@ impl FromRequest for CurrentUser {
                 token_hash: hash,
                 session_id: session.id,
                 must_change_password,
+                care_mode,
             })
         })
     }

@@ -8,7 +8,9 @@ pub use crate::domain::scope::Scope;
 impl Scope {
     pub fn of(user: &CurrentUser) -> Scope {
         match (user.role, &user.jurisdiction) {
-            (Role::Resident, _) => Scope::Own(user.id.clone()),
+            // An agent sees the cases they applied for, as a resident their own: not
+            // every case of the village (least privilege).
+            (Role::Resident | Role::Agent, _) => Scope::Own(user.id.clone()),
             // A county's own administrator runs that county only (issue 15); an admin
             // with a province code or none runs the whole installation.
             (Role::Admin, Some((code, Level::County))) => Scope::Area(Level::County, code.clone()),

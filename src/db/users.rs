@@ -73,13 +73,14 @@ pub struct Idle {
 }
 
 /// The active user behind a session that has neither expired nor gone idle, with the
-/// session and whether the password must be changed first (an admin reset it).
+/// session, whether the password must be changed first (an admin reset it) and whether
+/// the account keeps care mode.
 pub fn by_session(
     conn: &mut DbConn,
     token_hash: &str,
     now: NaiveDateTime,
     idle: Idle,
-) -> QueryResult<Option<(User, Session, bool)>> {
+) -> QueryResult<Option<(User, Session, bool, bool)>> {
     sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(token_hash))
@@ -97,9 +98,18 @@ pub fn by_session(
             User::as_select(),
             Session::as_select(),
             users::must_change_password,
+            users::care_mode,
         ))
         .first(conn)
         .optional()
+}
+
+/// Remembers 长辈版 (care mode) on or off in the account.
+pub fn set_care_mode(conn: &mut DbConn, user_id: &str, on: bool) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::care_mode.eq(on))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Marks the session used now, unless it was within `every` already (so reads do not

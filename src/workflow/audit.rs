@@ -60,6 +60,8 @@ pub mod action {
     pub const PASSWORD_CHANGE: &str = "password_change";
     pub const PHONE_CHANGE: &str = "phone_change";
     pub const SESSION_END: &str = "session_end";
+    pub const ROSTER_IMPORT: &str = "roster_import";
+    pub const ROSTER_LOOKUP: &str = "roster_lookup";
     pub const CATALOGUE_VERSION: &str = "catalogue_version";
     pub const CATALOGUE_COUNTY: &str = "catalogue_county";
     pub const JURISDICTIONS_IMPORT: &str = "jurisdictions_import";
@@ -90,6 +92,8 @@ pub mod action {
         PASSWORD_CHANGE,
         PHONE_CHANGE,
         SESSION_END,
+        ROSTER_IMPORT,
+        ROSTER_LOOKUP,
         CATALOGUE_VERSION,
         CATALOGUE_COUNTY,
         JURISDICTIONS_IMPORT,

@@ -21,9 +21,11 @@ pub mod id_numbers;
 pub mod intake;
 pub mod issue;
 pub mod jurisdictions;
+pub mod proxy;
 pub mod quota;
 pub mod register;
 pub mod revoke;
+pub mod rosters;
 pub mod session;
 pub mod signing_keys;
 pub mod sms_codes;
@@ -31,6 +33,7 @@ pub mod staff;
 pub mod staff_accounts;
 pub mod sweep;
 pub mod track;
+pub mod verify_limit;
 
 use std::sync::Arc;
 
@@ -66,6 +69,8 @@ pub struct Services {
     pub upload_slots: intake::UploadSlots,
     /// Daily quotas per account (drafts, submissions).
     pub quotas: quota::Quotas,
+    /// The figures `/metrics` reports.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// See [`Services::image_work`].

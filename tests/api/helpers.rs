@@ -122,7 +122,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         ..Settings::default()
     };
     adjust(&mut settings);
-    zhengming::telemetry::init(&settings.log);
+    zhengming::telemetry::init(&settings.log, &settings.log_format);
     let app = Application::build(settings)
         .await
         .expect("application builds");

@@ -18,12 +18,16 @@ mod jurisdictions;
 mod keys;
 mod lifecycle;
 mod notify;
+mod observability;
 mod openapi;
 #[allow(dead_code)]
 #[path = "../pdf/support.rs"]
 mod pdf_support;
 mod privilege;
+mod proxy;
+mod queue;
 mod rare_characters;
+mod rosters;
 mod scenario;
 mod schema;
 mod smtp_sink;

@@ -46,7 +46,7 @@ async fn listing(ctx: &Ctx, q: Option<String>) -> Result<Value, AppError> {
         .read(move |c| staff::list(c, county.as_deref(), &filter))
         .await?;
     Ok(
-        json!({"items": items, "q": q.unwrap_or_default(), "roles": ["official", "courier", "supervisor", "admin"]}),
+        json!({"items": items, "q": q.unwrap_or_default(), "roles": ["official", "courier", "supervisor", "admin", "agent"]}),
     )
 }
 

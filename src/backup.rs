@@ -138,8 +138,9 @@ fn slash(p: &Path) -> String {
         .join("/")
 }
 
-/// Backs up into `dest`, which must be empty or absent.
-pub fn backup(settings: &Settings, dest: &Path) -> Result<Manifest, String> {
+/// Backs up into `dest`, which must be empty or absent; the keys too unless
+/// `without_keys` (for operators who keep the keys apart from the data, see README).
+pub fn backup(settings: &Settings, dest: &Path, without_keys: bool) -> Result<Manifest, String> {
     if !is_empty_dir(dest)? {
         return Err(format!(
             "备份目录不是空的 / the backup directory is not empty: {}",
@@ -173,16 +174,17 @@ pub fn backup(settings: &Settings, dest: &Path) -> Result<Manifest, String> {
                 bytes,
                 sha256,
             });
-            "SQLite database, blobs and keys".to_owned()
+            "SQLite database (VACUUM INTO)".to_owned()
         }
-        Backend::Postgres => {
-            "PostgreSQL: the database is NOT in this backup; back it up with \
-                              pg_dump or WAL archiving (PITR), see the README. Blobs and keys only."
-                .to_owned()
-        }
+        Backend::Postgres => "PostgreSQL: the database is NOT in this backup; back it up with \
+                              pg_dump or WAL archiving (PITR), see the README"
+            .to_owned(),
     };
 
-    let mut sources = vec![(KEYS, crate::crypto::key_dir(&settings.data_dir))];
+    let mut sources = Vec::new();
+    if !without_keys {
+        sources.push((KEYS, crate::crypto::key_dir(&settings.data_dir)));
+    }
     let blob_dir = local_blob_dir(settings)?;
     if let Some(dir) = &blob_dir {
         // After the database: see the module comment.
@@ -204,11 +206,17 @@ pub fn backup(settings: &Settings, dest: &Path) -> Result<Manifest, String> {
             }
         }
     }
-    let note = if blob_dir.is_none() {
-        format!("{note}; blobs are in object storage (use bucket versioning or replication)")
+    let mut note = note;
+    note.push_str(if blob_dir.is_none() {
+        "; blobs are in object storage (use bucket versioning or replication)"
     } else {
-        note
-    };
+        "; local blobs"
+    });
+    note.push_str(if without_keys {
+        "; WITHOUT the keys: restore them into <data_dir>/keys/ from their own copy"
+    } else {
+        "; keys"
+    });
 
     let manifest = Manifest {
         format: 1,

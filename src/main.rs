@@ -93,7 +93,12 @@ enum Command {
     /// Back up while serving: on SQLite the database (`VACUUM INTO`), the local blobs
     /// and the keys, with a MANIFEST.json of SHA-256 checksums, into an empty DIR. On
     /// PostgreSQL blobs and keys only (the database with pg_dump or PITR).
-    Backup { dir: PathBuf },
+    Backup {
+        dir: PathBuf,
+        /// Leave `<data_dir>/keys/` out (kept apart from the data backups).
+        #[arg(long)]
+        without_keys: bool,
+    },
     /// Restore a backup into an empty data directory, after checking every checksum.
     Restore { dir: PathBuf },
 }
@@ -247,14 +252,16 @@ fn main() {
         Command::Audit(args) => audit(&settings, args),
         Command::Verify { file } => verify_file(&settings, &file),
         Command::Keys { command } => keys(&settings, command),
-        Command::Backup { dir } => zhengming::backup::backup(&settings, &dir).map(|m| {
-            println!(
-                "已备份 / backed up {} files into {} ({})",
-                m.files.len(),
-                dir.display(),
-                m.note
-            )
-        }),
+        Command::Backup { dir, without_keys } => {
+            zhengming::backup::backup(&settings, &dir, without_keys).map(|m| {
+                println!(
+                    "已备份 / backed up {} files into {} ({})",
+                    m.files.len(),
+                    dir.display(),
+                    m.note
+                )
+            })
+        }
         Command::Restore { dir } => zhengming::backup::restore(&settings, &dir).map(|m| {
             println!(
                 "已恢复 / restored {} files of the backup made {} into {}",

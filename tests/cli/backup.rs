@@ -266,4 +266,17 @@ async fn restore_refuses_a_tampered_backup_and_writes_nothing() {
     assert!(!out.status.success());
     assert!(err.contains("keys/extra.pem"), "{err}");
     assert!(is_empty(target.path()));
+
+    // Keys kept apart: a backup without them lists none and says so.
+    let apart = root.path().join("no-keys");
+    let out = super::zhengming(
+        data.path(),
+        &["backup", "--without-keys", apart.to_str().unwrap()],
+        None,
+    );
+    assert!(out.status.success());
+    let manifest = std::fs::read_to_string(apart.join("MANIFEST.json")).unwrap();
+    assert!(!apart.join("keys").exists());
+    assert!(manifest.contains("WITHOUT the keys"), "{manifest}");
+    assert!(manifest.contains("\"zhengming.db\""), "{manifest}");
 }

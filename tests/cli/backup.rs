@@ -280,3 +280,59 @@ async fn restore_refuses_a_tampered_backup_and_writes_nothing() {
     assert!(manifest.contains("WITHOUT the keys"), "{manifest}");
     assert!(manifest.contains("\"zhengming.db\""), "{manifest}");
 }
+
+#[test]
+fn on_postgresql_blobs_and_keys_are_backed_up_and_the_database_is_left_to_pg_dump() {
+    let data = tempfile::tempdir().unwrap();
+    let keys = data.path().join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    std::fs::write(keys.join("index.key"), "k".repeat(64)).unwrap();
+    let blob = data.path().join("blobs").join("ab").join("cdef");
+    std::fs::create_dir_all(blob.parent().unwrap()).unwrap();
+    std::fs::write(&blob, b"a certificate").unwrap();
+    // A blob still being written by the store is not part of any row yet.
+    std::fs::write(blob.with_file_name("cdef#1"), b"half").unwrap();
+
+    // The command does not need the database: it only names it.
+    let pg = |dir: &Path, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_zhengming"))
+            .args(args)
+            .env("ZHENGMING_DATA_DIR", dir)
+            .env(
+                "ZHENGMING_DATABASE_URL",
+                "postgres://postgres@127.0.0.1:5432/zhengming",
+            )
+            .env("ZHENGMING_LOG", "warn")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap()
+    };
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("b");
+    let out = pg(data.path(), &["backup", dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pg_dump"));
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.json")).unwrap();
+    assert!(manifest.contains("\"postgres\""), "{manifest}");
+    assert!(manifest.contains("\"blobs/ab/cdef\""), "{manifest}");
+    assert!(manifest.contains("\"keys/index.key\""), "{manifest}");
+    assert!(!manifest.contains("zhengming.db") && !manifest.contains("cdef#1"));
+
+    let target = tempfile::tempdir().unwrap();
+    let out = pg(target.path(), &["restore", dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pg_restore"));
+    assert_eq!(
+        std::fs::read(target.path().join("blobs/ab/cdef")).unwrap(),
+        b"a certificate"
+    );
+    assert!(target.path().join("keys/index.key").is_file());
+}

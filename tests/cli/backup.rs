@@ -154,6 +154,11 @@ async fn backup_during_writes_restores_every_acknowledged_draft() {
     );
     // The service kept serving: more drafts are acknowledged after the backup.
     let after_backup = acked.lock().unwrap().len();
+    eprintln!(
+        "drafts acknowledged before the backup: {}, while it ran: {}",
+        before.len(),
+        after_backup - before.len()
+    );
     while acked.lock().unwrap().len() < after_backup + 5 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -242,6 +242,7 @@ async fn user_add_creates_staff_who_can_sign_in() {
     let out = zhengming(dir.path(), &["audit"], None);
     assert!(!out.status.success());
 }
+mod backup;
 mod worker;
 
 /// `keys rotate-data` makes a new data key and re-encrypts every stored ID number under

@@ -276,6 +276,7 @@ pub fn create(
         deadline_provisional: false,
         subject_id_bidx: Some(keys.blind_index(subject_id.as_str())),
         type_version: crate::db::type_versions::current_version(conn, &t.code)?.unwrap_or(1),
+        issue_blocked: None,
     };
     apply_delivery(&mut app, input.delivery);
     applications::insert(conn, &app)?;

@@ -48,6 +48,36 @@ pub struct SignedPdf {
     pub verify_url: String,
 }
 
+/// Why a certificate was not issued.
+#[derive(Debug)]
+pub enum IssueError {
+    /// The certificate holds characters no font of the chain has (named with their
+    /// code points): the case stays with the office, flagged (`issue_blocked`).
+    Unprintable(String),
+    Failed(AppError),
+}
+
+impl From<AppError> for IssueError {
+    fn from(e: AppError) -> Self {
+        IssueError::Failed(e)
+    }
+}
+
+impl From<diesel::result::Error> for IssueError {
+    fn from(e: diesel::result::Error) -> Self {
+        IssueError::Failed(e.into())
+    }
+}
+
+impl From<IssueError> for AppError {
+    fn from(e: IssueError) -> Self {
+        match e {
+            IssueError::Unprintable(chars) => PdfError::MissingGlyphs { chars }.into(),
+            IssueError::Failed(e) => e,
+        }
+    }
+}
+
 /// Lays out, renders and signs one certificate; no I/O (used by issuing, tests
 /// and the benchmark).
 pub fn render_signed(
@@ -57,6 +87,16 @@ pub fn render_signed(
     base_url: &str,
     f: &CertificateFacts<'_>,
 ) -> Result<SignedPdf, AppError> {
+    render(font, layouts, keys, base_url, f).map_err(AppError::from)
+}
+
+fn render(
+    font: &crate::pdf::CertFont,
+    layouts: &crate::pdf::Layouts,
+    keys: &crate::verify::KeyRing,
+    base_url: &str,
+    f: &CertificateFacts<'_>,
+) -> Result<SignedPdf, IssueError> {
     let t = f.cert_type;
     let layout = layouts.for_type(&t.code).clone();
     let claims = Claims {
@@ -98,7 +138,10 @@ pub fn render_signed(
             .and_hms_opt(0, 0, 0)
             .map(|d| d.and_utc().timestamp() - 8 * 3600),
     };
-    let mut pdf = render_certificate(font, &content)?;
+    let mut pdf = render_certificate(font, &content).map_err(|e| match e {
+        PdfError::MissingGlyphs { chars } => IssueError::Unprintable(chars),
+        other => IssueError::Failed(other.into()),
+    })?;
     let sha256 = seal_pdf(&mut pdf, claims, keys).map_err(AppError::internal)?;
     Ok(SignedPdf {
         pdf,
@@ -127,13 +170,16 @@ impl From<PdfError> for AppError {
     }
 }
 
+/// Issues the certificate of `app` in the caller's transaction. A certificate that
+/// cannot be drawn is [`IssueError::Unprintable`], after the number was counted: the
+/// caller runs this in a savepoint (`act`) so that nothing of it stays.
 pub fn issue(
     conn: &mut DbConn,
     svc: &Services,
     app: &mut Application,
     t: &CertificateType,
     written: &mut Vec<String>,
-) -> AppResult<()> {
+) -> Result<(), IssueError> {
     let at = now();
     let issue_day = china_date(at.and_utc());
     let year = issue_day.year();
@@ -162,7 +208,7 @@ pub fn issue(
     values.insert("village_name".into(), name(&app.village_code));
     values.insert("issue_date_zh".into(), chinese_date(issue_day));
     values.insert("valid_until_zh".into(), chinese_date(valid_until_day));
-    let signed = render_signed(
+    let signed = render(
         &svc.font,
         &svc.layouts,
         &svc.keys,
@@ -205,7 +251,7 @@ pub fn issue(
             pdf_data_kid: Some(pdf_data_kid),
         },
     )?;
-    system_transition(conn, app, Action::Issue)
+    Ok(system_transition(conn, app, Action::Issue)?)
 }
 
 /// A transition the system makes as a consequence of another (issue, dispatch).

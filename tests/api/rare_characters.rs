@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{accounts, spawn_app, Backend};
+use crate::helpers::{accounts, spawn_app, Backend, TestApp};
 
 /// 刘䶮𠮷 (Ext A U+4DAE, Ext B U+20BB7) with Ext C–F characters in the address: the
 /// township's approval issues the certificate, which carries every character
@@ -115,3 +115,104 @@ async fn unprintable_characters_are_refused_at_draft_time(backend: Backend) {
     );
 }
 both_backends!(unprintable_characters_are_refused_at_draft_time);
+
+/// Outbox rows of `template` for the application.
+async fn outbox_count(app: &TestApp, application_id: &str, template: &str) -> i64 {
+    use diesel::prelude::*;
+    use zhengming::db::schema::notifications::dsl as n;
+    let (id, template) = (application_id.to_owned(), template.to_owned());
+    app.with_db(move |c| {
+        n::notifications
+            .filter(n::application_id.eq(id))
+            .filter(n::template_code.eq(template))
+            .count()
+            .get_result::<i64>(c)
+            .unwrap()
+    })
+    .await
+}
+
+async fn set_subject_name(app: &TestApp, application_id: &str, name: &str) {
+    use diesel::prelude::*;
+    use zhengming::db::schema::applications::dsl as a;
+    let (id, name) = (application_id.to_owned(), name.to_owned());
+    app.with_writer(move |c| {
+        diesel::update(a::applications.filter(a::id.eq(id)))
+            .set(a::subject_name.eq(name))
+            .execute(c)
+            .unwrap()
+    })
+    .await;
+}
+
+/// A name stored before the checks existed (written straight into the database here)
+/// holds a private-use character no face has. The township's approval does not fail:
+/// the case stays under review at the township, flagged with the character on the
+/// queue and the case page, no certificate number is used up, and the resident gets
+/// one SMS however often the office tries. Once the name is fixed, approving issues
+/// the certificate (number 1 of the year) and the flag goes.
+async fn a_certificate_that_cannot_be_drawn_keeps_the_case_with_the_office(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (resident, _, _) = app.new_resident("王小明").await;
+    let village = app.login_staff("official", accounts::VILLAGE).await;
+    let township = app.login_staff("official", accounts::TOWNSHIP).await;
+    let case = app.draft(&resident, "pickup").await;
+    let case = app.act_ok(&resident, &case, "submit", None).await;
+    let case = app.act_ok(&village, &case, "accept", None).await;
+    let case = app.act_ok(&village, &case, "approve", None).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    set_subject_name(&app, &id, "王\u{E0A1}明").await;
+
+    let mut case = case;
+    for _ in 0..2 {
+        let before = app.detail(&township, &case).await;
+        case = app.act_ok(&township, &before, "approve", None).await;
+        assert_eq!(case["status"], "under_review", "{case}");
+        assert_eq!(case["current_step"], before["current_step"], "{case}");
+        let flag = case["issue_blocked"].as_str().unwrap_or_default();
+        assert!(flag.contains("U+E0A1"), "{case}");
+    }
+    assert_eq!(app.certificate_rows(&id).await, 0);
+    assert_eq!(outbox_count(&app, &id, "issue_blocked").await, 1);
+    let detail = app.detail(&township, &case).await;
+    let events = detail["events"].as_array().unwrap();
+    assert!(
+        events.iter().any(|e| e["action"] == "issue_blocked"
+            && e["reason"].as_str().unwrap_or_default().contains("U+E0A1")),
+        "{detail}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| e["action"] == "approve" && e["to_status"] == "approved"),
+        "the approval was undone: {detail}"
+    );
+
+    // The office sees it: a tag in the queue, the reason on the case page.
+    let queue = app.get("/office", Some(&township)).await;
+    let html = queue.body.as_str().unwrap();
+    assert!(
+        html.contains(&id) && html.contains("issue-blocked"),
+        "{html}"
+    );
+    let page = app.get(&format!("/office/{id}"), Some(&township)).await;
+    let html = page.body.as_str().unwrap();
+    assert!(
+        html.contains("id=\"issue-blocked\"") && html.contains("U+E0A1"),
+        "{html}"
+    );
+
+    // Fixed (as a return for correction would): the next approval issues it.
+    set_subject_name(&app, &id, "王小明").await;
+    let before = app.detail(&township, &case).await;
+    let case = app.act_ok(&township, &before, "approve", None).await;
+    assert_eq!(case["status"], "issued", "{case}");
+    assert!(case["issue_blocked"].is_null(), "{case}");
+    assert_eq!(app.certificate_rows(&id).await, 1);
+    let number = app.detail(&resident, &case).await["certificate"]["number"].clone();
+    assert!(
+        number.as_str().unwrap_or_default().ends_with("-00001"),
+        "no number was used up by the failed tries: {number}"
+    );
+}
+both_backends!(a_certificate_that_cannot_be_drawn_keeps_the_case_with_the_office);

@@ -34,6 +34,9 @@ pub fn status(lang: Lang, s: &str) -> String {
 }
 
 pub fn action(lang: Lang, a: &str) -> String {
+    if a == crate::workflow::issue_blocked::ACTION {
+        return i18n::text(lang, "issue_blocked_event").to_owned();
+    }
     Action::parse(a)
         .map(|a| pick(lang, a.label_zh(), a.label_en()).to_owned())
         .unwrap_or_else(|| a.to_owned())
@@ -172,6 +175,7 @@ pub fn case(lang: Lang, d: &ApplicationDetail, t: &CertificateType) -> Value {
         "overall_deadline": opt_time(lang, s.overall_deadline),
         "deadline_provisional": s.deadline_provisional,
         "overdue": s.overdue,
+        "issue_blocked": s.issue_blocked,
         "step": step,
         "form": form_rows(lang, t, &d.form),
         "delivery": {

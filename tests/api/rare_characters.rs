@@ -216,3 +216,72 @@ async fn a_certificate_that_cannot_be_drawn_keeps_the_case_with_the_office(backe
     );
 }
 both_backends!(a_certificate_that_cannot_be_drawn_keeps_the_case_with_the_office);
+
+/// One dispatch's address holds characters no face draws (a private-use code point,
+/// an emoji and a right-to-left override, stored before the checks): the courier's
+/// manifest for the day still prints (200), with the other stop as usual and the bad
+/// one listed at the bottom as needing a handwritten label, named by its tracking
+/// number and the code points; that dispatch's own label prints too.
+async fn a_manifest_with_one_bad_address_prints_the_others(backend: Backend) {
+    use diesel::prelude::*;
+    use zhengming::db::schema::dispatches::dsl as d;
+    let app = spawn_app(backend).await;
+    let (first, _, _) = app.new_resident("王小明").await;
+    let (second, _, _) = app.new_resident("李秀英").await;
+    let good = app.issued(&first, "courier").await;
+    let bad = app.issued(&second, "courier").await;
+    let good_tn = good["dispatch"]["tracking_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bad_tn = bad["dispatch"]["tracking_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bad_id = bad["dispatch"]["id"].as_str().unwrap().to_owned();
+    let id = bad_id.clone();
+    app.with_writer(move |c| {
+        diesel::update(d::dispatches.filter(d::id.eq(id)))
+            .set(d::address.eq("大山村\u{E0A1}组\u{1F3E0}12号\u{202E}"))
+            .execute(c)
+            .unwrap()
+    })
+    .await;
+
+    let courier = app.login_staff("courier", accounts::TOWNSHIP).await;
+    let get = |path: String| {
+        let (client, token) = (app.client.clone(), courier.clone());
+        async move {
+            let resp = client.get(path).bearer_auth(token).send().await.unwrap();
+            (resp.status().as_u16(), resp.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (status, pdf) = get(app.url("/api/v1/dispatches/manifest.pdf")).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&pdf));
+    let text: String = crate::pdf_support::pdftotext(&pdf)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let heading: String = zhengming::pdf::manifest::HANDWRITE_HEADING
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let (rows, handwrite) = text
+        .split_once(&heading)
+        .unwrap_or_else(|| panic!("a handwrite list: {text}"));
+    assert!(rows.contains(&good_tn), "the good stop prints: {text}");
+    assert!(rows.contains(&bad_tn), "the bad stop has its row: {text}");
+    assert!(
+        rows.contains("大山村□组□12号"),
+        "marks in its place: {text}"
+    );
+    assert!(!handwrite.contains(&good_tn), "{text}");
+    assert!(handwrite.contains(&bad_tn), "{text}");
+    for cp in ["U+E0A1", "U+1F3E0", "U+202E"] {
+        assert!(handwrite.contains(cp), "{cp}: {text}");
+    }
+
+    let (status, _) = get(app.url(&format!("/api/v1/dispatches/{bad_id}/label.pdf"))).await;
+    assert_eq!(status, 200, "the bad stop's label prints too");
+}
+both_backends!(a_manifest_with_one_bad_address_prints_the_others);

@@ -34,6 +34,9 @@ pub struct CertificateFacts<'a> {
     /// Its formal name, see [`office_name`].
     pub office: &'a str,
     pub issue_day: chrono::NaiveDate,
+    /// The moment of issue, the PDF's creation date; `None`: the start of
+    /// `issue_day` in China time.
+    pub issued_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The body template's values.
     pub values: &'a std::collections::BTreeMap<String, String>,
     pub purpose: &'a str,
@@ -131,12 +134,11 @@ fn render(
             caption: "证明专用章".into(),
         }),
         layout,
-        // The facts carry the issue day (China time), not the hour: the PDF says
-        // it was created at the start of that day, 00:00 +08:00.
-        issued_unix: f
-            .issue_day
-            .and_hms_opt(0, 0, 0)
-            .map(|d| d.and_utc().timestamp() - 8 * 3600),
+        issued_unix: f.issued_at.map(|t| t.timestamp()).or_else(|| {
+            f.issue_day
+                .and_hms_opt(0, 0, 0)
+                .map(|d| d.and_utc().timestamp() - 8 * 3600)
+        }),
     };
     let mut pdf = render_certificate(font, &content).map_err(|e| match e {
         PdfError::MissingGlyphs { chars } => IssueError::Unprintable(chars),
@@ -219,6 +221,7 @@ pub fn issue(
             office_code: &app.township_code,
             office: &office_name(&name(&app.county_code), &name(&app.township_code)),
             issue_day,
+            issued_at: Some(at.and_utc()),
             values: &values,
             purpose: &purpose,
         },

@@ -64,6 +64,26 @@ async fn a_rare_name_is_issued_and_printed(backend: Backend) {
         crate::pdf_support::decode_qr(&pdf).contains("/verify/"),
         "QR decodes"
     );
+    // Created at the moment of issue (to the second, UTC), not at the day's start.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let out = std::process::Command::new("pdfinfo")
+        .args(["-isodates", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&out.stdout).into_owned();
+    let created = info
+        .lines()
+        .find_map(|l| l.strip_prefix("CreationDate:"))
+        .map(str::trim)
+        .unwrap_or_default();
+    let issued = app.detail(&resident, &case).await["certificate"]["issued_at"].clone();
+    let issued = issued.as_str().unwrap_or_default();
+    assert!(
+        issued.len() >= 19 && created.starts_with(&issued[..19]),
+        "created {created}, issued {issued}: {info}"
+    );
 }
 both_backends!(a_rare_name_is_issued_and_printed);
 

@@ -129,6 +129,11 @@ pub struct Settings {
     pub data_keys: String,
     /// The blind-index key (64 hex digits) for exact look-ups by ID number.
     pub blind_index_key: String,
+    /// `GET /metrics` requires `Authorization: Bearer <metrics_token>` when set; unset,
+    /// it answers only clients on loopback that did not come through a proxy.
+    pub metrics_token: String,
+    /// `text` (readable) or `json` (one object per line, for log shippers).
+    pub log_format: String,
 }
 
 impl Default for Settings {
@@ -195,6 +200,8 @@ impl Default for Settings {
             uploads_per_account: 2,
             data_keys: String::new(),
             blind_index_key: String::new(),
+            metrics_token: String::new(),
+            log_format: "text".into(),
         }
     }
 }
@@ -224,6 +231,12 @@ impl Settings {
         let s: Settings = fig
             .extract()
             .map_err(|e| format!("invalid configuration: {e}"))?;
+        if !["text", "json"].contains(&s.log_format.as_str()) {
+            return Err(format!(
+                "invalid configuration: log_format is {:?}; use \"text\" or \"json\"",
+                s.log_format
+            ));
+        }
         Ok(s.resolved())
     }
 

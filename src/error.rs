@@ -87,7 +87,9 @@ impl AppError {
         AppError::Internal(e.to_string())
     }
 
-    fn code(&self) -> &'static str {
+    /// The machine-readable code of the error body (also the `/metrics` label of a
+    /// refused upload).
+    pub fn code(&self) -> &'static str {
         match self {
             AppError::Validation(_) => "validation_failed",
             AppError::BadRequest(_) => "bad_request",

@@ -7,6 +7,7 @@ pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod jobs;
+pub mod metrics;
 pub mod notify;
 pub mod pdf;
 pub mod read_model;

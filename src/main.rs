@@ -47,6 +47,16 @@ enum Command {
         #[command(subcommand)]
         command: HolidaysCommand,
     },
+    /// Jurisdictions (counties, townships, villages) from the official division codes.
+    Jurisdictions {
+        #[command(subcommand)]
+        command: JurisdictionsCommand,
+    },
+    /// Rosters other departments keep (低保, 特困, 户籍), for roster-backed approval.
+    Rosters {
+        #[command(subcommand)]
+        command: RostersCommand,
+    },
     /// Time the supervision figures and the official's queue on the seeded scale county.
     BenchStats {
         /// Timed runs of each query.
@@ -108,6 +118,29 @@ enum JobsCommand {
 }
 
 #[derive(Subcommand)]
+enum RostersCommand {
+    /// Import a roster CSV (UTF-8 or GBK) for a county; it replaces the county's older
+    /// roster of the same kind. A bad row refuses the whole file.
+    Import {
+        /// dibao, tekun or hukou.
+        #[arg(long)]
+        kind: String,
+        /// Who keeps the list, e.g. "东丰县民政局".
+        #[arg(long)]
+        source: String,
+        /// The day the list was true, YYYY-MM-DD.
+        #[arg(long)]
+        as_of: String,
+        /// The county's 6-digit code.
+        #[arg(long)]
+        county: String,
+        file: PathBuf,
+    },
+    /// List the imports (newest first).
+    List,
+}
+
+#[derive(Subcommand)]
 enum HolidaysCommand {
     /// Add a year's calendar from a JSON file in the format of seed/holidays.json.
     Add {
@@ -118,6 +151,18 @@ enum HolidaysCommand {
     List {
         #[arg(long)]
         year: i32,
+    },
+}
+
+#[derive(Subcommand)]
+enum JurisdictionsCommand {
+    /// Import a CSV `code,name` (UTF-8 or GBK; 6/9/12-digit codes): adds new ones,
+    /// renames changed ones, deactivates those of the file's counties it no longer lists.
+    Import {
+        file: PathBuf,
+        /// Print what would change, change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -141,7 +186,7 @@ enum UserCommand {
 
 #[derive(Args)]
 struct UserAdd {
-    /// official, courier, supervisor or admin.
+    /// official, courier, supervisor, admin or agent (代办员, with a village code).
     #[arg(long)]
     role: String,
     #[arg(long)]
@@ -168,7 +213,7 @@ fn main() {
         Ok(s) => s,
         Err(e) => fail(&e),
     };
-    zhengming::telemetry::init(&settings.log);
+    zhengming::telemetry::init(&settings.log, &settings.log_format);
     let result = match cli.command {
         Command::Serve { demo } => serve(settings, demo),
         Command::Migrate => {
@@ -182,6 +227,10 @@ fn main() {
             None => Ok(()),
         }),
         Command::Holidays { command } => holidays(&settings, command),
+        Command::Jurisdictions {
+            command: JurisdictionsCommand::Import { file, dry_run },
+        } => jurisdictions_import(&settings, &file, dry_run),
+        Command::Rosters { command } => rosters(&settings, command),
         Command::BenchStats { iterations } => prepare_database(&settings)
             .and_then(|db| zhengming::devtools::bench::run(&db, iterations)),
         Command::User {
@@ -219,6 +268,109 @@ fn demo(settings: &Settings) -> Result<(), String> {
     let (db, keys) = zhengming::startup::prepare(settings)?;
     let accounts = zhengming::devtools::demo::seed(&db, &keys)?;
     zhengming::devtools::demo::print_accounts(&accounts);
+    Ok(())
+}
+
+fn jurisdictions_import(
+    settings: &Settings,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> Result<(), String> {
+    use zhengming::workflow::jurisdictions::{import, Importer};
+    let bytes = std::fs::read(file)
+        .map_err(|e| format!("cannot read {} / 无法读取文件: {e}", file.display()))?;
+    let db = prepare_database(settings)?;
+    let mut conn = db.write_conn().map_err(|e| e.to_string())?;
+    let client = audit::Client::cli();
+    let who = Importer {
+        user_id: None,
+        county: None,
+        client: &client,
+    };
+    let plan = conn
+        .write_tx(|c| import(c, &who, &bytes, !dry_run))
+        .map_err(describe)?;
+    let show = |label: &str, list: &[zhengming::workflow::jurisdictions::DivisionChange]| {
+        for c in list {
+            match &c.old_name {
+                Some(old) => println!("  {label} {} {old} → {}", c.code, c.name),
+                None => println!("  {label} {} {}", c.code, c.name),
+            }
+        }
+    };
+    if dry_run {
+        show("+", &plan.added);
+        show("~", &plan.renamed);
+        show("-", &plan.deactivated);
+        show("↺", &plan.reactivated);
+        println!(
+            "预览，未改动 / dry run, nothing changed: {}",
+            plan.summary()
+        );
+    } else {
+        println!(
+            "已导入 / imported: 新增 {} 更名 {} 停用 {} 恢复 {} 未变 {} ({})",
+            plan.added.len(),
+            plan.renamed.len(),
+            plan.deactivated.len(),
+            plan.reactivated.len(),
+            plan.unchanged,
+            plan.summary()
+        );
+    }
+    Ok(())
+}
+
+fn rosters(settings: &Settings, command: RostersCommand) -> Result<(), String> {
+    let (db, keys) = zhengming::startup::prepare(settings)?;
+    let mut conn = db.write_conn().map_err(|e| e.to_string())?;
+    match command {
+        RostersCommand::Import {
+            kind,
+            source,
+            as_of,
+            county,
+            file,
+        } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| format!("cannot read {} / 无法读取文件: {e}", file.display()))?;
+            let input = zhengming::workflow::rosters::ImportInput {
+                kind,
+                source,
+                as_of,
+                county: Some(county),
+                bytes,
+            };
+            let client = zhengming::workflow::audit::Client::cli();
+            let done = conn
+                .write_tx(|c| zhengming::workflow::rosters::import(c, &keys, None, &client, input))
+                .map_err(describe)?;
+            println!(
+                "已导入 / imported {} {} rows for county {} ({}, as of {})",
+                done.rows, done.kind, done.county_code, done.source, done.as_of
+            );
+        }
+        RostersCommand::List => {
+            let rows =
+                zhengming::db::rosters::imports(&mut conn, None).map_err(|e| e.to_string())?;
+            for r in rows {
+                println!(
+                    "{}\t{}\t{}\t{}\t{} rows\t{}\t{}",
+                    r.imported_at.format("%Y-%m-%d %H:%M"),
+                    r.kind,
+                    r.county_code,
+                    r.as_of,
+                    r.row_count,
+                    r.source,
+                    if r.replaced_at.is_some() {
+                        "replaced"
+                    } else {
+                        "current"
+                    }
+                );
+            }
+        }
+    }
     Ok(())
 }
 

@@ -191,6 +191,7 @@ impl Application {
                 drafts_per_day: settings.drafts_per_day,
                 submits_per_day: settings.submits_per_day,
             },
+            metrics: crate::metrics::Metrics::new(&db),
         });
         let mut settings = settings;
         settings.base_url = base_url.clone();
@@ -214,7 +215,10 @@ impl Application {
                     srv.call(req)
                 })
                 .wrap(crate::routes::security::headers(https))
-                .wrap(actix_web::middleware::Logger::new("%m %U %s %Dms").exclude("/healthz"))
+                .wrap_fn({
+                    let state = state.clone();
+                    move |req, srv| crate::routes::observe::around(&state, req, srv)
+                })
                 .app_data(state.clone())
                 .configure(crate::routes::configure)
         })

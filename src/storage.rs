@@ -139,6 +139,19 @@ impl BlobStore {
         }
     }
 
+    /// Writes, reads back and removes a small object of its own: the store answers and
+    /// takes writes (`/readyz`). A reachable but read-only or full store is not ready.
+    pub async fn probe(&self) -> std::io::Result<()> {
+        let key = format!("readyz/{}", uuid::Uuid::now_v7().simple());
+        self.put_async(&key, b"ok".to_vec()).await?;
+        let back = self.get_async(&key).await;
+        self.delete_async(&key).await?;
+        if back? != b"ok" {
+            return Err(std::io::Error::other("the probe read back differently"));
+        }
+        Ok(())
+    }
+
     /// Keys under `prefix` (a key's first segments, e.g. `documents`) last written
     /// before `before`: the candidates of the orphan sweep.
     pub async fn keys_older_than(

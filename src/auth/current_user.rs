@@ -23,6 +23,8 @@ pub struct CurrentUser {
     pub token_hash: String,
     /// The id of this session (shown in the list of the user's sessions).
     pub session_id: String,
+    /// 长辈版 (care mode) as remembered in the account.
+    pub care_mode: bool,
 }
 
 impl CurrentUser {
@@ -82,7 +84,7 @@ impl FromRequest for CurrentUser {
             let lookup = hash.clone();
             let idle = idle_of(&state.settings);
             let t = now();
-            let (user, session) = state
+            let (user, session, care_mode) = state
                 .db
                 .read(move |c| {
                     crate::db::users::by_session(c, &lookup, t, idle).map_err(AppError::from)
@@ -118,6 +120,7 @@ impl FromRequest for CurrentUser {
                 jurisdiction,
                 token_hash: hash,
                 session_id: session.id,
+                care_mode,
             })
         })
     }

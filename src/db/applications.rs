@@ -88,58 +88,114 @@ pub struct ListRow {
     pub village_name: String,
 }
 
+/// The statuses in which a case waits for the office (what "overdue" and "at risk" mean).
+const OPEN: [&str; 2] = ["submitted", "under_review"];
+
 /// Residents see their own newest first; staff their queue, earliest deadline first.
+///
+/// A staff queue over several statuses (the office page's default asks for both open
+/// ones) runs as one query per status, each an index range scan on
+/// `(status, area, node_deadline, id)` that stops after `limit` rows, merged here by
+/// deadline. As one `status IN (…) ORDER BY node_deadline` query neither SQLite nor
+/// PostgreSQL can read that index in order: they sorted every open case of the area to
+/// return 50 (1.1 s at 1,000,000 cases on SQLite; issue 20).
 pub fn list(conn: &mut DbConn, scope: &Scope, f: &ListFilter) -> QueryResult<Vec<ListRow>> {
     let newest_first = matches!(scope, Scope::Own(_));
+    let open_only = f.overdue_at.is_some() || f.at_risk.is_some();
+    // The statuses the filters allow together; empty = any (for staff: any but draft).
+    let statuses: Vec<String> = if open_only {
+        OPEN.iter()
+            .filter(|s| f.statuses.is_empty() || f.statuses.iter().any(|w| w == *s))
+            .map(|s| (*s).to_owned())
+            .collect()
+    } else {
+        // Each status once (`status=submitted,submitted` must not list a case twice).
+        let mut s = f.statuses.clone();
+        s.sort();
+        s.dedup();
+        s
+    };
+    if open_only && statuses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut apps: Vec<Application> = if newest_first || statuses.len() < 2 {
+        query(scope, f, &statuses, newest_first)
+            .limit(f.limit)
+            .select(Application::as_select())
+            .load(conn)?
+    } else {
+        let mut all = Vec::new();
+        for s in &statuses {
+            all.extend(
+                query(scope, f, std::slice::from_ref(s), false)
+                    .limit(f.limit)
+                    .select(Application::as_select())
+                    .load::<Application>(conn)?,
+            );
+        }
+        all
+    };
+    if !newest_first && statuses.len() >= 2 {
+        apps.sort_by(|a, b| (a.node_deadline, &a.id).cmp(&(b.node_deadline, &b.id)));
+        apps.truncate(usize::try_from(f.limit).unwrap_or(0));
+    }
+    decorate(conn, apps)
+}
+
+/// One scoped, filtered and ordered query (without its limit) for `list`.
+fn query<'a>(
+    scope: &'a Scope,
+    f: &'a ListFilter,
+    statuses: &'a [String],
+    newest_first: bool,
+) -> Boxed<'a> {
     let mut q = scoped(scope);
-    if !f.statuses.is_empty() {
-        q = q.filter(applications::status.eq_any(f.statuses.clone()));
+    match statuses {
+        [] => {}
+        // `=` rather than `IN (one)`: the planners then read the index in order.
+        [one] => q = q.filter(applications::status.eq(one.as_str())),
+        many => q = q.filter(applications::status.eq_any(many)),
     }
     if let Some(t) = &f.type_code {
-        q = q.filter(applications::type_code.eq(t.clone()));
+        q = q.filter(applications::type_code.eq(t.as_str()));
     }
     if let Some(v) = &f.village {
-        q = q.filter(applications::village_code.eq(v.clone()));
+        q = q.filter(applications::village_code.eq(v.as_str()));
     }
     if let Some(ix) = &f.subject_index {
-        q = q.filter(applications::subject_id_bidx.eq(ix.clone()));
+        q = q.filter(applications::subject_id_bidx.eq(ix.as_str()));
     }
     if let Some(at) = f.overdue_at {
-        q = q
-            .filter(applications::node_deadline.lt(at))
-            .filter(applications::status.eq_any(["submitted", "under_review"]));
+        q = q.filter(applications::node_deadline.lt(at));
     }
     if let Some((from, until)) = f.at_risk {
         q = q
             .filter(applications::node_deadline.ge(from))
-            .filter(applications::node_deadline.le(until))
-            .filter(applications::status.eq_any(["submitted", "under_review"]));
+            .filter(applications::node_deadline.le(until));
     }
+    // The cursor also as a plain bound on the sort key (`>=` / `<=`), which both
+    // planners turn into the start of the index range instead of reading every
+    // earlier row of the area to skip it.
     q = match (&f.after, newest_first) {
-        (Some((t, id)), true) => q.filter(
+        (Some((t, id)), true) => q.filter(applications::created_at.le(*t)).filter(
             applications::created_at.lt(*t).or(applications::created_at
                 .eq(*t)
-                .and(applications::id.lt(id.clone()))),
+                .and(applications::id.lt(id.as_str()))),
         ),
-        (Some((t, id)), false) => q.filter(
+        (Some((t, id)), false) => q.filter(applications::node_deadline.ge(*t)).filter(
             applications::node_deadline
                 .gt(*t)
                 .or(applications::node_deadline
                     .eq(*t)
-                    .and(applications::id.gt(id.clone()))),
+                    .and(applications::id.gt(id.as_str()))),
         ),
         (None, _) => q,
     };
-    q = if newest_first {
+    if newest_first {
         q.order((applications::created_at.desc(), applications::id.desc()))
     } else {
         q.order((applications::node_deadline.asc(), applications::id.asc()))
-    };
-    let apps: Vec<Application> = q
-        .limit(f.limit)
-        .select(Application::as_select())
-        .load(conn)?;
-    decorate(conn, apps)
+    }
 }
 
 /// Adds the type and village names to each row (two small lookups, not one per row).

@@ -56,6 +56,7 @@ pub fn ensure_jurisdiction(
         level: level.to_owned(),
         parent_code: parent.map(str::to_owned),
         created_at: now(),
+        active: true,
     };
     diesel::insert_into(jurisdictions::table)
         .values(&row)

@@ -185,3 +185,13 @@ pub fn purge_done(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize
     )
     .execute(conn)
 }
+
+/// Jobs not done, counted per (kind, status): queued, running and failed. For
+/// `/metrics` at scrape time; `jobs_due` (status first) keeps done jobs out of the scan.
+pub fn open_counts(conn: &mut DbConn) -> QueryResult<Vec<(String, String, i64)>> {
+    jobs::table
+        .filter(jobs::status.eq_any(["queued", "running", "failed"]))
+        .group_by((jobs::kind, jobs::status))
+        .select((jobs::kind, jobs::status, diesel::dsl::count_star()))
+        .load(conn)
+}

@@ -17,9 +17,12 @@ pub mod documents;
 pub mod escalations;
 pub mod id_numbers;
 pub mod jobs;
+pub mod jurisdictions;
 pub mod models;
 pub mod notifications;
+pub mod proxies;
 pub mod rate_limits;
+pub mod rosters;
 pub mod sign_in_failures;
 pub mod sms_codes;
 pub mod stats;
@@ -43,3 +46,28 @@ macro_rules! batch_insert {
     };
 }
 pub(crate) use batch_insert;
+
+/// `ANALYZE` of `tables` on PostgreSQL, for bulk loads (imports, seeds, backfills) to
+/// call when they finish a table: with autovacuum off or behind, the planner otherwise
+/// plans the next queries on the table's old statistics (a figures backfill after a
+/// million-case seed ran a sequential scan of every event per batch). Nothing on SQLite,
+/// which plans without statistics here. `tables` are names from the code, never input;
+/// anything but a plain identifier is refused.
+pub fn analyze(conn: &mut DbConn, tables: &[&str]) -> diesel::QueryResult<()> {
+    let DbConn::Pg(pg) = conn else {
+        return Ok(());
+    };
+    for table in tables {
+        let plain = !table.is_empty()
+            && table
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !plain {
+            return Err(diesel::result::Error::QueryBuilderError(
+                format!("not a table name: {table:?}").into(),
+            ));
+        }
+        diesel::RunQueryDsl::execute(diesel::sql_query(format!("ANALYZE {table}")), pg)?;
+    }
+    Ok(())
+}

@@ -13,6 +13,8 @@ pub struct Jurisdiction {
     pub level: String,
     pub parent_code: Option<String>,
     pub created_at: NaiveDateTime,
+    /// False once an import no longer lists it: kept for its cases, not offered anew.
+    pub active: bool,
 }
 
 #[derive(Clone, Queryable, Selectable, Insertable)]
@@ -337,4 +339,63 @@ pub fn new_id() -> String {
 pub fn now() -> NaiveDateTime {
     let t = chrono::Utc::now().naive_utc();
     t - chrono::Duration::nanoseconds(i64::from(t.and_utc().timestamp_subsec_nanos() % 1000))
+}
+
+/// A case made for someone else (issue 16): see `migrations/*/2026-12-03-000600_proxy`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = application_proxies, treat_none_as_null = true)]
+pub struct ApplicationProxy {
+    pub application_id: String,
+    pub agent_id: Option<String>,
+    pub relationship: Option<String>,
+    pub relationship_note: Option<String>,
+    pub subject_phone: Option<String>,
+    pub consent: Option<String>,
+    pub consent_at: Option<NaiveDateTime>,
+    pub consent_code_id: Option<String>,
+    pub village_code: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// One import of a roster (issue 16); `replaced_at` once a newer one of its kind and
+/// county came.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = roster_imports)]
+pub struct RosterImport {
+    pub id: String,
+    /// `dibao`, `tekun` or `hukou`.
+    pub kind: String,
+    pub county_code: String,
+    pub source: String,
+    /// YYYY-MM-DD.
+    pub as_of: String,
+    pub row_count: i32,
+    pub imported_by: Option<String>,
+    pub imported_at: NaiveDateTime,
+    pub replaced_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = roster_entries)]
+pub struct RosterEntry {
+    pub id: String,
+    pub import_id: String,
+    pub id_bidx: String,
+    /// Encrypted (`enc:v1:…`).
+    pub id_number: String,
+    pub name: String,
+    pub village_code: Option<String>,
+    /// The kind's other columns, a JSON object of strings.
+    pub data: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = roster_checks)]
+pub struct RosterCheck {
+    pub application_id: String,
+    pub import_id: Option<String>,
+    pub outcome: String,
+    pub reason_zh: String,
+    pub reason_en: String,
+    pub checked_at: NaiveDateTime,
 }

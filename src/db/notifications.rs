@@ -136,3 +136,13 @@ pub fn set_contact(
         .execute(conn)
         .map(|_| ())
 }
+
+/// When the oldest message not sent yet (queued or being sent; not parked as failed)
+/// was written: how far behind the outbox is. For `/metrics`; `notifications_due`
+/// (status first) limits the scan to the unsent rows.
+pub fn oldest_unsent(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
+    notifications::table
+        .filter(notifications::status.eq_any(["queued", "sending"]))
+        .select(diesel::dsl::min(notifications::created_at))
+        .first(conn)
+}

@@ -2,9 +2,11 @@
 //! exactly one connection (a queue, not a busy-wait); reads use their own pool.
 //! PostgreSQL uses one pool for both.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use diesel::r2d2::{Pool, PooledConnection};
+use prometheus::{Histogram, HistogramOpts, IntGauge};
 
 use super::conn::{Backend, DbConn, DbUrl, Manager};
 
@@ -15,6 +17,53 @@ pub struct Db {
     read: Pool<Manager>,
     write: Pool<Manager>,
     backend: Backend,
+    waits: Arc<PoolWaits>,
+}
+
+/// Callers waiting for a connection right now, and how long SQLite's one writer kept
+/// callers waiting: the figures `/metrics` reports (the pools' own state has no
+/// waiting count). Kept here because every connection is taken here.
+pub struct PoolWaits {
+    pub read_waiting: IntGauge,
+    pub write_waiting: IntGauge,
+    /// Seconds from asking for the writer to getting it (SQLite only: on PostgreSQL
+    /// the "writer" is any pooled connection).
+    pub write_lock_wait: Histogram,
+}
+
+impl PoolWaits {
+    fn new() -> PoolWaits {
+        let gauge = |name: &str, help: &str| IntGauge::new(name, help).expect("valid metric");
+        PoolWaits {
+            read_waiting: gauge(
+                "zhengming_db_read_waiting",
+                "Callers waiting for a read connection",
+            ),
+            write_waiting: gauge(
+                "zhengming_db_write_waiting",
+                "Callers waiting for the write connection",
+            ),
+            write_lock_wait: Histogram::with_opts(
+                HistogramOpts::new(
+                    "zhengming_sqlite_write_lock_wait_seconds",
+                    "Time spent waiting for SQLite's one writer connection",
+                )
+                .buckets(vec![
+                    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+                ]),
+            )
+            .expect("valid metric"),
+        }
+    }
+}
+
+/// A pool's connections at one moment.
+pub struct PoolState {
+    /// `read` and `write` on SQLite, `main` on PostgreSQL (one pool).
+    pub pool: &'static str,
+    pub in_use: u32,
+    pub idle: u32,
+    pub waiting: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +120,7 @@ impl Db {
             read,
             write,
             backend,
+            waits: Arc::new(PoolWaits::new()),
         })
     }
 
@@ -79,11 +129,52 @@ impl Db {
     }
 
     pub fn read_conn(&self) -> Result<Conn, DbError> {
-        Ok(self.read.get()?)
+        self.waits.read_waiting.inc();
+        let conn = self.read.get();
+        self.waits.read_waiting.dec();
+        Ok(conn?)
     }
 
     pub fn write_conn(&self) -> Result<Conn, DbError> {
-        Ok(self.write.get()?)
+        let started = Instant::now();
+        self.waits.write_waiting.inc();
+        let conn = self.write.get();
+        self.waits.write_waiting.dec();
+        if self.backend == Backend::Sqlite {
+            self.waits
+                .write_lock_wait
+                .observe(started.elapsed().as_secs_f64());
+        }
+        Ok(conn?)
+    }
+
+    /// The wait figures, for the metrics registry.
+    pub fn waits(&self) -> &PoolWaits {
+        &self.waits
+    }
+
+    /// Connections in use and idle per pool, with the callers waiting for one.
+    pub fn pool_states(&self) -> Vec<PoolState> {
+        let state = |pool: &'static str, p: &Pool<Manager>, waiting: i64| {
+            let s = p.state();
+            PoolState {
+                pool,
+                in_use: s.connections - s.idle_connections,
+                idle: s.idle_connections,
+                waiting,
+            }
+        };
+        match self.backend {
+            Backend::Sqlite => vec![
+                state("read", &self.read, self.waits.read_waiting.get()),
+                state("write", &self.write, self.waits.write_waiting.get()),
+            ],
+            Backend::Postgres => vec![state(
+                "main",
+                &self.read,
+                self.waits.read_waiting.get() + self.waits.write_waiting.get(),
+            )],
+        }
     }
 
     pub fn migrate(&self) -> Result<usize, DbError> {

@@ -7,6 +7,7 @@ diesel::table! {
         level -> Text,
         parent_code -> Nullable<Text>,
         created_at -> Timestamp,
+        active -> Bool,
     }
 }
 
@@ -26,6 +27,8 @@ diesel::table! {
         email_opt_out -> Bool,
         language -> Text,
         id_number_bidx -> Nullable<Text>,
+        must_change_password -> Bool,
+        care_mode -> Bool,
     }
 }
 
@@ -316,6 +319,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    application_proxies (application_id) {
+        application_id -> Text,
+        agent_id -> Nullable<Text>,
+        relationship -> Nullable<Text>,
+        relationship_note -> Nullable<Text>,
+        subject_phone -> Nullable<Text>,
+        consent -> Nullable<Text>,
+        consent_at -> Nullable<Timestamp>,
+        consent_code_id -> Nullable<Text>,
+        village_code -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(application_proxies -> applications (application_id));
 diesel::joinable!(escalations -> applications (application_id));
 diesel::joinable!(applications -> certificate_types (type_code));
 diesel::joinable!(application_events -> applications (application_id));
@@ -347,6 +366,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_limits,
     escalations,
     case_figures,
+    application_proxies,
+    roster_imports,
+    roster_entries,
+    roster_checks,
 );
 
 diesel::table! {
@@ -374,3 +397,43 @@ diesel::table! {
 }
 
 diesel::joinable!(case_figures -> applications (application_id));
+
+diesel::table! {
+    roster_imports (id) {
+        id -> Text,
+        kind -> Text,
+        county_code -> Text,
+        source -> Text,
+        as_of -> Text,
+        row_count -> Integer,
+        imported_by -> Nullable<Text>,
+        imported_at -> Timestamp,
+        replaced_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    roster_entries (id) {
+        id -> Text,
+        import_id -> Text,
+        id_bidx -> Text,
+        id_number -> Text,
+        name -> Text,
+        village_code -> Nullable<Text>,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    roster_checks (application_id) {
+        application_id -> Text,
+        import_id -> Nullable<Text>,
+        outcome -> Text,
+        reason_zh -> Text,
+        reason_en -> Text,
+        checked_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(roster_entries -> roster_imports (import_id));
+diesel::joinable!(roster_checks -> applications (application_id));

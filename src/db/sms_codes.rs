@@ -27,6 +27,15 @@ pub fn latest(conn: &mut DbConn, phone: &str, purpose: &str) -> QueryResult<Opti
         .optional()
 }
 
+/// One code by id (a consent code bound to a draft, `workflow::proxy`).
+pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<SmsCode>> {
+    sms_codes::table
+        .find(id)
+        .select(SmsCode::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Counts one try on the code if it can still be tried (fewer than `max_tries`, not
 /// used, not expired); `false` when it cannot. Counted before the code is compared, in
 /// the caller's transaction: the update holds the row, so parallel guesses are counted

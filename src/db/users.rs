@@ -79,7 +79,7 @@ pub fn by_session(
     token_hash: &str,
     now: NaiveDateTime,
     idle: Idle,
-) -> QueryResult<Option<(User, Session)>> {
+) -> QueryResult<Option<(User, Session, bool)>> {
     sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(token_hash))
@@ -93,9 +93,17 @@ pub fn by_session(
                     .ne("resident")
                     .and(sessions::last_seen_at.gt(now - idle.staff))),
         )
-        .select((User::as_select(), Session::as_select()))
+        .select((User::as_select(), Session::as_select(), users::care_mode))
         .first(conn)
         .optional()
+}
+
+/// Remembers 长辈版 (care mode) on or off in the account.
+pub fn set_care_mode(conn: &mut DbConn, user_id: &str, on: bool) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::care_mode.eq(on))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Marks the session used now, unless it was within `every` already (so reads do not

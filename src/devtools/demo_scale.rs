@@ -3,15 +3,19 @@
 //! prefecture code 2299 does not exist) with 15 townships, 45 villages, 500 residents
 //! and N applications of the 11 types with their full event trails over the 365 days
 //! ending today. Deterministic (fixed seed); inserted in batches of 1000 cases, each
-//! batch in one transaction.
+//! batch in one transaction. Every other 低保 and 特困 applicant is on the county's
+//! roster and approved at submission by the system (秒批, issue 16); the seed prints the
+//! same-day rate (当日办结率) overall and for those roster-backed types.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::db::models::{new_id, now, Application, ApplicationEvent, User};
-use crate::db::schema::{application_events, applications, users};
+use crate::db::models::{
+    new_id, now, Application, ApplicationEvent, RosterCheck, RosterEntry, RosterImport, User,
+};
+use crate::db::schema::{application_events, applications, case_figures, roster_checks, users};
 use crate::db::{catalog, Db, DbConn};
 use crate::domain::calendar::{china_date, end_of_china_day, WorkCalendar};
 use crate::domain::cert_type::CertificateType;
@@ -133,6 +137,9 @@ struct Builder<'a> {
     /// The one subject ID number of the scale county, encrypted once (same value,
     /// same ciphertext: nothing to learn but what is already known) and its index.
     subject_id: (String, String),
+    /// Roster imports by kind (`dibao`, `tekun`) and the checks of instant cases.
+    rosters: Vec<(String, String)>,
+    checks: Vec<RosterCheck>,
 }
 
 impl Builder<'_> {
@@ -226,6 +233,17 @@ impl Builder<'_> {
             None,
         );
         self.events.last_mut()?.actor_role = "resident".into();
+        // Every other applicant of a roster-backed type is on the roster (decided by
+        // the case number, so the random draws of the other cases stay as they were).
+        let import = t
+            .roster
+            .as_ref()
+            .filter(|r| r.instant && (n / 11).is_multiple_of(2))
+            .and_then(|r| self.rosters.iter().find(|(k, _)| k == r.kind.as_str()))
+            .map(|(_, id)| id.clone());
+        if let Some(import_id) = import {
+            return self.instant(n, id, t, area, v, applicant, created, at, seq, import_id);
+        }
         let mut restart = at;
         let roll: f64 = self.rng.gen();
         let (returned, rejected) = (roll < 0.07, (0.07..0.10).contains(&roll));
@@ -407,6 +425,93 @@ impl Builder<'_> {
         )
     }
 
+    /// A roster-confirmed case: accepted, approved at every step and issued by the
+    /// system a second after the submit, as `act` does in the submit's transaction.
+    #[allow(clippy::too_many_arguments)]
+    fn instant(
+        &mut self,
+        n: usize,
+        id: String,
+        t: &CertificateType,
+        area: &Area,
+        v: usize,
+        applicant: &str,
+        created: NaiveDateTime,
+        submitted: NaiveDateTime,
+        mut seq: i32,
+        import_id: String,
+    ) -> Option<()> {
+        const WHY: &str = "经名册（演示县民政局）核实，系统即时办结（秒批）";
+        let at = submitted + TimeDelta::seconds(1);
+        let deadline = self.deadline(submitted, t.steps[0].time_limit_days)?;
+        self.event(
+            &id,
+            &mut seq,
+            "accept",
+            Some("submitted"),
+            "under_review",
+            Some(0),
+            None,
+            at,
+            Some(deadline),
+        );
+        self.events.last_mut()?.reason = Some(WHY.into());
+        for step in 0..t.steps.len() {
+            let to = if step + 1 == t.steps.len() {
+                "approved"
+            } else {
+                "under_review"
+            };
+            self.event(
+                &id,
+                &mut seq,
+                "approve",
+                Some("under_review"),
+                to,
+                Some(step as i32),
+                None,
+                at,
+                Some(deadline),
+            );
+            self.events.last_mut()?.reason = Some(WHY.into());
+        }
+        self.event(
+            &id,
+            &mut seq,
+            "issue",
+            Some("approved"),
+            "issued",
+            None,
+            None,
+            at,
+            None,
+        );
+        self.checks.push(RosterCheck {
+            application_id: id.clone(),
+            import_id: Some(import_id),
+            outcome: "instant".into(),
+            reason_zh: WHY.into(),
+            reason_en: "Confirmed by the roster: approved by the system at once".into(),
+            checked_at: submitted,
+        });
+        let last = t.steps.len() - 1;
+        self.push(
+            n,
+            id,
+            t,
+            area,
+            v,
+            applicant,
+            created,
+            submitted,
+            "issued",
+            last,
+            submitted,
+            deadline,
+            Some(at),
+        )
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
@@ -495,7 +600,12 @@ pub fn seed(db: &Db, keys: &crate::crypto::DataKeys, n: usize) -> Result<(), Str
             const SUBJECT: &str = "229901199001010011";
             (keys.seal(SUBJECT), keys.blind_index(SUBJECT))
         },
+        rosters: Vec::new(),
+        checks: Vec::new(),
     };
+    b.rosters = c
+        .write_tx(|c| seed_rosters(c, &b.subject_id, t_now))
+        .map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
     let bar = progress_bar(n, "cases");
     let mut done = 0;
@@ -510,12 +620,16 @@ pub fn seed(db: &Db, keys: &crate::crypto::DataKeys, n: usize) -> Result<(), Str
                 .ok_or("calendar does not cover the seeded year / 日历未覆盖该年度")?;
         }
         let (apps, events) = (std::mem::take(&mut b.apps), std::mem::take(&mut b.events));
+        let checks = std::mem::take(&mut b.checks);
         c.write_tx(|c| {
             for chunk in apps.chunks(500) {
                 crate::db::batch_insert!(&mut *c, applications::table, chunk)?;
             }
             for chunk in events.chunks(1000) {
                 crate::db::batch_insert!(&mut *c, application_events::table, chunk)?;
+            }
+            for chunk in checks.chunks(1000) {
+                crate::db::batch_insert!(&mut *c, roster_checks::table, chunk)?;
             }
             Ok::<_, diesel::result::Error>(())
         })
@@ -526,17 +640,97 @@ pub fn seed(db: &Db, keys: &crate::crypto::DataKeys, n: usize) -> Result<(), Str
     bar.finish_and_clear();
     // Fresh statistics before the backfill reads what was just loaded: without them
     // PostgreSQL scans every event per batch of cases (minutes a batch at a million).
-    analyze(c)?;
+    crate::db::analyze(c, LOADED).map_err(|e| e.to_string())?;
     // The bulk insert bypasses the per-event refresh: derive the figures rows now.
     let bar = progress_bar(n, "figures");
     crate::workflow::figures::backfill(c, 2000, |done| bar.set_position(done as u64))
         .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
-    analyze(c)?;
+    crate::db::analyze(c, &["case_figures"]).map_err(|e| e.to_string())?;
     println!(
         "已生成 / seeded {n} cases in county {COUNTY} ({TOWNSHIPS} townships) in {:.1?}",
         started.elapsed()
     );
+    print_same_day(c)
+}
+
+/// The county's 低保 and 特困 rosters as of today, each with the scale county's one
+/// subject (every seeded case is about that person). Returns (kind, import id).
+fn seed_rosters(
+    c: &mut DbConn,
+    subject: &(String, String),
+    at: NaiveDateTime,
+) -> QueryResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for kind in ["dibao", "tekun"] {
+        let import = RosterImport {
+            id: new_id(),
+            kind: kind.into(),
+            county_code: COUNTY.into(),
+            source: "演示县民政局".into(),
+            as_of: china_date(at.and_utc()).to_string(),
+            row_count: 1,
+            imported_by: None,
+            imported_at: at,
+            replaced_at: None,
+        };
+        let entry = RosterEntry {
+            id: new_id(),
+            import_id: import.id.clone(),
+            id_bidx: subject.1.clone(),
+            id_number: subject.0.clone(),
+            name: "演示居民".into(),
+            village_code: None,
+            data: "{}".into(),
+        };
+        crate::db::rosters::replace(c, &import, &[entry], at)?;
+        out.push((kind.to_owned(), import.id));
+    }
+    Ok(out)
+}
+
+/// 当日办结率 of the seeded county's decided cases: overall, for the types a roster
+/// approves at once (a quarter of whose cases the roster did not confirm), and for
+/// the roster-confirmed cases alone.
+fn print_same_day(c: &mut DbConn) -> Result<(), String> {
+    type Row = (String, Option<bool>, Option<String>);
+    let rows: Vec<Row> = case_figures::table
+        .left_join(
+            roster_checks::table.on(roster_checks::application_id.eq(case_figures::application_id)),
+        )
+        .filter(case_figures::county_code.eq(COUNTY))
+        .filter(case_figures::decided_at.is_not_null())
+        .select((
+            case_figures::type_code,
+            case_figures::same_day,
+            roster_checks::outcome.nullable(),
+        ))
+        .load(c)
+        .map_err(|e| e.to_string())?;
+    let rate = |pick: &dyn Fn(&Row) -> bool| {
+        let chosen: Vec<_> = rows.iter().filter(|r| pick(r)).collect();
+        let same = chosen.iter().filter(|r| r.1 == Some(true)).count();
+        (same, chosen.len())
+    };
+    let backed = ["dibao", "tekun"];
+    for (label, (same, all)) in [
+        ("all types / 全部", rate(&|_| true)),
+        (
+            "低保+特困 / roster-backed types",
+            rate(&|r| backed.contains(&r.0.as_str())),
+        ),
+        (
+            "roster-confirmed cases / 名册核实（秒批）",
+            rate(&|r| r.2.as_deref() == Some("instant")),
+        ),
+    ] {
+        let pct = if all == 0 {
+            0.0
+        } else {
+            same as f64 * 100.0 / all as f64
+        };
+        println!("当日办结率 / same-day rate, {label}: {pct:.1}% ({same}/{all} decided)");
+    }
     Ok(())
 }
 
@@ -552,12 +746,6 @@ fn progress_bar(n: usize, what: &'static str) -> indicatif::ProgressBar {
     bar
 }
 
-/// `ANALYZE` on PostgreSQL after a bulk load (SQLite plans without statistics here).
-fn analyze(c: &mut DbConn) -> Result<(), String> {
-    if let DbConn::Pg(pg) = c {
-        diesel::sql_query("ANALYZE")
-            .execute(pg)
-            .map_err(|e| e.to_string())?;
-    }
-    Ok(())
-}
+/// The tables the scale seed loads in bulk, analysed on PostgreSQL before the figures
+/// backfill reads them.
+const LOADED: &[&str] = &["users", "applications", "application_events"];

@@ -1,7 +1,8 @@
 //! Demo jurisdictions for `zhengming demo` (docs/architecture.md §13): three pilot counties of Jilin,
 //! each with a few townships and villages, from the embedded
 //! `seed/demo_jurisdictions.json`. Which codes are real and which are invented is said in
-//! the file's `note` and in each entry's `invented` flag.
+//! the file's `note` and in each entry's `invented` flag; invented villages use the
+//! village range 800–999 that no real division has, so they never collide with real data.
 
 use std::collections::BTreeSet;
 
@@ -95,6 +96,14 @@ pub fn check_tree(counties: &[DemoCounty]) -> Result<(), Vec<String>> {
                         v.name
                     ));
                 }
+                // Invented codes must never collide with real data (issue 15): the
+                // coding rules (GB/T 10114) give villages 001–799 only.
+                if v.invented && !c.code.starts_with("2299") && v.code[9..] < *"800" {
+                    problems.push(format!(
+                        "{}: invented code {} is in the range of real villages (use 800–999)",
+                        v.name, v.code
+                    ));
+                }
             }
         }
     }
@@ -124,10 +133,46 @@ mod tests {
         assert!(demo_file().note.contains("invented"));
     }
 
+    /// Every entry marked real is in the official list (the fixture built from the 2023
+    /// codes, tests/fixtures/README.md) with the same name; the facts of issue 15 hold.
+    #[test]
+    fn real_entries_match_the_official_codes() {
+        let official: std::collections::BTreeMap<&str, &str> =
+            include_str!("../../tests/fixtures/divisions-2023-pilot.csv")
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(','))
+                .collect();
+        let counties = seed_demo_jurisdictions();
+        let mut real = Vec::new();
+        for c in &counties {
+            real.push((c.code.as_str(), c.name.as_str()));
+            for t in &c.townships {
+                real.push((t.code.as_str(), t.name.as_str()));
+                for v in t.villages.iter().filter(|v| !v.invented) {
+                    real.push((v.code.as_str(), v.name.as_str()));
+                }
+            }
+        }
+        for (code, name) in real {
+            assert_eq!(official.get(code), Some(&name), "{code} {name}");
+        }
+        let all: Vec<_> = counties
+            .iter()
+            .flat_map(|c| &c.townships)
+            .flat_map(|t| &t.villages)
+            .map(|v| (v.code.as_str(), v.name.as_str()))
+            .collect();
+        assert!(!all.iter().any(|(c, _)| *c == "220421100200"));
+        assert!(all.contains(&("220421100201", "青龙村")));
+        assert!(all.contains(&("220421100203", "双全村")));
+        assert!(all.contains(&("222403108200", "大山嘴子村")));
+    }
+
     #[test]
     fn check_tree_finds_bad_codes() {
         let mut counties = seed_demo_jurisdictions();
-        counties[0].townships[0].villages[0].code = "220421100200".into(); // wrong parent, duplicate
+        counties[0].townships[0].villages[0].code = "220421100201".into(); // wrong parent, duplicate
         counties[1].townships[0].code = "22042110".into(); // too short
         let problems = check_tree(&counties).unwrap_err();
         assert!(problems.len() >= 3, "{problems:?}");

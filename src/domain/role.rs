@@ -12,11 +12,24 @@ pub enum Role {
     Courier,
     Supervisor,
     Admin,
+    /// A village agent (代办员, issue 16): applies for villagers of one village, with
+    /// their consent; sees the cases they applied for, as a resident sees their own.
+    Agent,
 }
 
 impl Role {
-    pub const STAFF: &'static [Role] =
-        &[Role::Official, Role::Courier, Role::Supervisor, Role::Admin];
+    pub const STAFF: &'static [Role] = &[
+        Role::Official,
+        Role::Courier,
+        Role::Supervisor,
+        Role::Admin,
+        Role::Agent,
+    ];
+
+    /// Who may apply (create a draft, edit it, upload its documents, submit it): a
+    /// resident for themself or someone else, an agent or a village official for a
+    /// villager of their village (代办). Each acts on the cases they applied for only.
+    pub const APPLICANTS: &'static [Role] = &[Role::Resident, Role::Agent, Role::Official];
 
     /// Who may see cases (applications, their forms, documents and certificates): not
     /// couriers, who see dispatches only (least privilege, issue 14).
@@ -25,6 +38,7 @@ impl Role {
         Role::Official,
         Role::Supervisor,
         Role::Admin,
+        Role::Agent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +48,7 @@ impl Role {
             Role::Courier => "courier",
             Role::Supervisor => "supervisor",
             Role::Admin => "admin",
+            Role::Agent => "agent",
         }
     }
 
@@ -44,9 +59,12 @@ impl Role {
             "courier" => Ok(Role::Courier),
             "supervisor" => Ok(Role::Supervisor),
             "admin" => Ok(Role::Admin),
+            "agent" => Ok(Role::Agent),
             other => Err(Invalid::new(
-                format!("未知角色“{other}”，可选：official、courier、supervisor、admin"),
-                format!("Unknown role '{other}'; use official, courier, supervisor or admin"),
+                format!("未知角色“{other}”，可选：official、courier、supervisor、admin、agent"),
+                format!(
+                    "Unknown role '{other}'; use official, courier, supervisor, admin or agent"
+                ),
             )),
         }
     }
@@ -58,6 +76,18 @@ impl Role {
             Role::Courier => "投递员",
             Role::Supervisor => "效能监察",
             Role::Admin => "管理员",
+            Role::Agent => "代办员",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::Resident => "Resident",
+            Role::Official => "Official",
+            Role::Courier => "Courier",
+            Role::Supervisor => "Supervisor",
+            Role::Admin => "Administrator",
+            Role::Agent => "Village agent",
         }
     }
 
@@ -160,6 +190,7 @@ mod tests {
             Role::Courier,
             Role::Supervisor,
             Role::Admin,
+            Role::Agent,
         ] {
             assert_eq!(Role::parse(r.as_str()), Ok(r));
         }

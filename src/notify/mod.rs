@@ -198,6 +198,7 @@ mod tests {
             "tracking_number": "ZMD1234567890123",
             "code": "123456",
             "signer": "欧阳长长长",
+            "applicant": "欧阳长长长",
             "township": "黄泥河镇",
             "deadline": "2026-02-25",
             "year": "2027",

@@ -12,7 +12,8 @@ pub const KIND_NOTIFY: &str = "notify";
 /// Attempts per message: with the default backoff (5 s doubling, capped at 1 h) the
 /// last one comes about a day after the first.
 pub const MAX_ATTEMPTS: i32 = 12;
-/// SMS platforms accept short variables only; longer values are cut with "…".
+/// SMS platforms accept short variables only; longer values are cut with "…" (a
+/// reason is left out instead).
 pub const SMS_PARAM_MAX_CHARS: usize = 20;
 
 pub const SUBMITTED: &str = "submitted";
@@ -47,13 +48,19 @@ pub const CODE_RESET_UNKNOWN: &str = "code_reset_unknown";
 pub const CODE_CHANGE_PHONE: &str = "code_change_phone";
 pub const CODE_CHANGE_PHONE_TAKEN: &str = "code_change_phone_taken";
 pub const CODE_CONSENT: &str = "code_consent";
+/// A consent code for one draft made for the phone's owner (issue 16): names who
+/// applies (`applicant`) and for what (`type_name`).
+pub const CONSENT_CASE: &str = "consent_case";
+/// To the subject of an application someone else submitted (issue 16), so that misuse
+/// is seen: `applicant`, `type_name`, `number`.
+pub const ABOUT_YOU: &str = "about_you";
 /// To the old phone of an account moved to a new one (`phone`: the new one, masked).
 pub const PHONE_CHANGED: &str = "phone_changed";
 
 /// Codes with an email template besides the SMS text.
 pub const WITH_EMAIL: [&str; 5] = [SUBMITTED, RETURNED, REJECTED, APPROVED, DELIVERED];
 /// Codes sent by SMS only (no email templates).
-pub const SMS_ONLY: [&str; 14] = [
+pub const SMS_ONLY: [&str; 16] = [
     ISSUE_BLOCKED,
     DISPATCHED,
     ESCALATED,
@@ -68,6 +75,8 @@ pub const SMS_ONLY: [&str; 14] = [
     CODE_CHANGE_PHONE_TAKEN,
     CODE_CONSENT,
     PHONE_CHANGED,
+    CONSENT_CASE,
+    ABOUT_YOU,
 ];
 
 /// Every template code, for checks over templates/: each is listed once, above.
@@ -122,6 +131,11 @@ pub fn sms_params(params: &Value) -> Value {
         .iter()
         .map(|(k, v)| {
             let v = match v.as_str() {
+                // A reason cut mid-sentence misleads: too long, it is left out, and the
+                // text sends the person to the case page, where it stands in full.
+                Some(s) if k == "reason" && s.chars().count() > SMS_PARAM_MAX_CHARS => {
+                    Value::String(String::new())
+                }
                 Some(s) if s.chars().count() > SMS_PARAM_MAX_CHARS => {
                     let head: String = s.chars().take(SMS_PARAM_MAX_CHARS - 1).collect();
                     Value::String(format!("{head}…"))
@@ -173,9 +187,12 @@ mod tests {
             "n": 3
         }));
         assert_eq!(p["number"], "ZM2026000123");
-        let r = p["reason"].as_str().unwrap();
-        assert_eq!(r.chars().count(), SMS_PARAM_MAX_CHARS);
-        assert!(r.ends_with('…'));
+        assert_eq!(p["reason"], "", "a long reason is left out, never cut");
         assert_eq!(p["n"], 3);
+        let p = sms_params(
+            &serde_json::json!({"reason": "身份证照片不清晰", "signer": "长".repeat(30)}),
+        );
+        assert_eq!(p["reason"], "身份证照片不清晰", "a short one is kept whole");
+        assert!(p["signer"].as_str().unwrap().ends_with('…'));
     }
 }

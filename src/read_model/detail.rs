@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 
 use super::views::{
     ApplicationDetail, ApplicationSummary, CertificateView, DeliveryView, DispatchView,
-    DocumentView, EventView,
+    DocumentView, EventView, RosterCheckView,
 };
 use crate::auth::{CurrentUser, Scope};
 use crate::db::models::now;
@@ -23,8 +23,14 @@ pub fn load(
     id: &str,
     reveal: Option<&Client>,
 ) -> AppResult<ApplicationDetail> {
-    let scope = Scope::of(user);
-    let app = applications::find(conn, id, &scope)?.ok_or_else(AppError::not_found)?;
+    let mut scope = Scope::of(user);
+    let mut app = applications::find(conn, id, &scope)?;
+    if app.is_none() && user.role == crate::domain::role::Role::Official {
+        // A village official's own draft as agent (their area hides drafts).
+        scope = crate::workflow::proxy::applicant_scope(user);
+        app = applications::find(conn, id, &scope)?;
+    }
+    let app = app.ok_or_else(AppError::not_found)?;
     let t = crate::workflow::drafts::load_case_type(conn, &app)?;
     let names = catalog::jurisdiction_names(conn, &[&app.village_code])?;
     let t0 = now();
@@ -90,7 +96,9 @@ pub fn load(
         .iter()
         .map(|d| DocumentView::new(d, Some(&t)))
         .collect();
+    let proxy = crate::workflow::proxy::view(conn, &app.id)?;
     Ok(ApplicationDetail {
+        proxy,
         allowed_actions: allowed_actions(user, &app, &t, returned)
             .into_iter()
             .map(str::to_owned)
@@ -110,6 +118,12 @@ pub fn load(
         certificate,
         dispatch,
         documents,
+        roster_check: crate::db::rosters::check_of(conn, &app.id)?.map(|r| RosterCheckView {
+            outcome: r.outcome,
+            reason: r.reason_zh,
+            reason_en: r.reason_en,
+            checked_at: r.checked_at.and_utc(),
+        }),
     })
 }
 

@@ -306,6 +306,23 @@ pub struct ApplicationDetail {
     pub allowed_actions: Vec<String>,
     /// Name of the current approval step.
     pub current_step_name: Option<String>,
+    /// Made for someone else (代办 or a relative): by whom, how they agreed. Null for a
+    /// case about the applicant themself.
+    pub proxy: Option<crate::workflow::proxy::ProxyView>,
+    /// What the roster the type relies on said at the last submission (issue 16):
+    /// instant approval, or why the case is reviewed by hand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roster_check: Option<RosterCheckView>,
+}
+
+/// The roster check of a case: `outcome` is `instant`, `confirmed`, `not_found`,
+/// `name_differs`, `stale`, `other_village` or `no_roster`.
+#[derive(Serialize, ToSchema)]
+pub struct RosterCheckView {
+    pub outcome: String,
+    pub reason: String,
+    pub reason_en: String,
+    pub checked_at: DateTime<Utc>,
 }
 
 /// One uploaded document. Photos are stored normalised (upright JPEG, no metadata).
@@ -341,7 +358,13 @@ impl DocumentView {
             kind_name: t
                 .and_then(|t| t.document(&d.kind))
                 .map(|s| s.name_zh.clone())
-                .unwrap_or_else(|| d.kind.clone()),
+                .unwrap_or_else(|| {
+                    if d.kind == crate::domain::proxy::AUTHORISATION_KIND {
+                        crate::domain::proxy::AUTHORISATION_NAME_ZH.to_owned()
+                    } else {
+                        d.kind.clone()
+                    }
+                }),
             original_name: d.original_name.clone(),
             content_type: d.content_type.clone(),
             size_bytes: d.size_bytes,

@@ -1,4 +1,4 @@
-//! The cookies the service sets (session, CSRF, flash message, language), built and
+//! The cookies the service sets (session, CSRF, flash message, language, care mode), built and
 //! removed the same way by the API and the pages. Over HTTPS each is `Secure`, `Path=/`,
 //! without `Domain`, and named `__Host-…` (`Settings::cookie_name`), so a sibling host
 //! or a network attacker cannot plant one; over plain HTTP the names are plain.
@@ -13,6 +13,8 @@ pub use crate::auth::session::COOKIE_NAME as SESSION;
 pub const CSRF: &str = "zm_csrf";
 pub const FLASH: &str = "zm_flash";
 pub const LANG: &str = "zm_lang";
+/// 长辈版 (care mode) on ("1") or off ("0") in this browser.
+pub const CARE: &str = "zm_care";
 
 /// Cookies are `Secure` when the service is reached over HTTPS.
 pub fn secure(settings: &Settings) -> bool {

@@ -25,6 +25,8 @@ macro_rules! documented_routes {
 
 documented_routes! {
     get "/healthz" => super::health::healthz;
+    get "/readyz" => super::health::readyz;
+    get "/metrics" => super::metrics::metrics;
     post "/api/v1/session" => super::api::session::create;
     delete "/api/v1/session" => super::api::session::delete;
     post "/api/v1/residents" => super::api::residents::register;
@@ -38,6 +40,8 @@ documented_routes! {
     get "/api/v1/applications/{id}" => super::api::applications::get;
     patch "/api/v1/applications/{id}" => super::api::applications::patch;
     post "/api/v1/applications/{id}/actions" => super::api::actions::post;
+    post "/api/v1/applications/{id}/consent-code" => super::api::consent::send_code;
+    post "/api/v1/applications/{id}/consent" => super::api::consent::confirm;
     get "/api/v1/applications/{id}/certificate.pdf" => super::api::certificates::pdf;
     post "/api/v1/certificates/{number}/revoke" => super::api::certificates::revoke;
     post "/api/v1/applications/{id}/documents" => super::api::documents::upload;
@@ -62,8 +66,17 @@ documented_routes! {
     get "/api/v1/admin/catalogue/{code}" => super::api::admin_catalogue::get;
     post "/api/v1/admin/catalogue/{code}" => super::api::admin_catalogue::add_version;
     post "/api/v1/admin/catalogue/{code}/counties" => super::api::admin_catalogue::set_county;
+    get "/api/v1/admin/jurisdictions" => super::api::admin_jurisdictions::list;
+    post "/api/v1/admin/jurisdictions" => super::api::admin_jurisdictions::add;
+    patch "/api/v1/admin/jurisdictions/{code}" => super::api::admin_jurisdictions::rename;
+    post "/api/v1/admin/jurisdictions/import/preview" => super::api::admin_jurisdictions::preview;
+    post "/api/v1/admin/jurisdictions/import" => super::api::admin_jurisdictions::import_file;
+    get "/api/v1/admin/staff" => super::api::admin_staff::list;
+    post "/api/v1/admin/staff/{id}/deactivate" => super::api::admin_staff::deactivate;
     get "/api/v1/holidays" => super::api::holidays::list;
     post "/api/v1/admin/holidays" => super::api::holidays::add;
+    get "/api/v1/admin/rosters" => super::api::rosters::list;
+    post "/api/v1/admin/rosters" => super::api::rosters::import;
     get "/api/v1/stats" => super::api::stats::stats;
     get "/api/v1/stats/cases" => super::api::stats::cases;
     get "/api/v1/escalations" => super::api::escalations::list;

@@ -32,3 +32,32 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         }
     }
 }
+
+/// `{"status":"ready"}` when this instance can serve: the database answers and the blob
+/// storage takes a write (a small probe object, removed again). 503 with what is
+/// unreachable otherwise, so a load balancer sends no requests here.
+#[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200), (status = 503)))]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let database = state
+        .db
+        .read(|c| c.batch_execute("SELECT 1").map_err(AppError::from))
+        .await;
+    let storage = state.services.blobs.probe().await;
+    if let Err(e) = &database {
+        tracing::warn!(error = %e, "readiness: database unreachable");
+    }
+    if let Err(e) = &storage {
+        tracing::warn!(error = %e, "readiness: storage unreachable");
+    }
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
+    let body = serde_json::json!({
+        "status": if database.is_ok() && storage.is_ok() { "ready" } else { "unavailable" },
+        "database": word(database.is_ok()),
+        "storage": word(storage.is_ok()),
+    });
+    if database.is_ok() && storage.is_ok() {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}

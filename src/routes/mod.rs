@@ -18,6 +18,8 @@ pub mod api;
 pub mod cookies;
 pub mod documented;
 pub mod health;
+pub mod metrics;
+pub mod observe;
 pub mod openapi;
 pub mod pages;
 pub mod security;

@@ -28,8 +28,20 @@ pub struct Received {
 }
 
 /// Checks that the caller may add documents to the application (before reading the
-/// body: what is refused anyway is refused early), then spools the multipart form.
+/// body: what is refused anyway is refused early), then spools the multipart form. A
+/// refusal is counted in `/metrics` by its reason.
 pub async fn read_upload(
+    state: &AppState,
+    user: &CurrentUser,
+    app_id: &str,
+    payload: Multipart,
+) -> AppResult<Received> {
+    read(state, user, app_id, payload)
+        .await
+        .inspect_err(|e| state.services.metrics.upload_refused(e))
+}
+
+async fn read(
     state: &AppState,
     user: &CurrentUser,
     app_id: &str,
@@ -47,7 +59,7 @@ pub async fn read_upload(
     Ok(received)
 }
 
-fn multipart_error(e: MultipartError) -> AppError {
+pub(crate) fn multipart_error(e: MultipartError) -> AppError {
     match e {
         MultipartError::Payload(p) if super::security::is_body_timeout(&p) => {
             AppError::body_timeout()

@@ -14,7 +14,6 @@ use crate::db::models::now;
 use crate::db::{applications, catalog, dispatches};
 use crate::domain::calendar::china_date;
 use crate::domain::revocation::RevocationCode;
-use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::verify::mask::mask_name;
@@ -93,16 +92,10 @@ pub async fn verify(
     path: web::Path<String>,
     q: web::Query<VerifyQuery>,
 ) -> AppResult<HttpResponse> {
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip())
-        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    if !state.services.verify_limiter.allow(ip) {
-        return Err(AppError::TooManyRequests(Invalid::new(
-            "查询过于频繁，请稍后再试",
-            "Too many requests; please try again in a minute",
-        )));
-    }
+    // The client as the trusted proxy names it: behind nginx every peer is the proxy,
+    // and one limit for everyone would lock the page for all.
+    let client = crate::routes::client_ip(&req, state.settings.trust_forwarded_for);
+    crate::workflow::verify_limit::check(&state, &client).await?;
     let number = path.into_inner();
     let result = check(&state, &number, q.t.as_deref().unwrap_or("")).await?;
     let wants_json = req

@@ -111,6 +111,27 @@ pub struct GroupRow {
     pub figures: Figures,
     /// `metric` → the URL of the case list behind that number.
     pub cases: HashMap<String, String>,
+    /// Decided cases approved by the system on a roster (秒批) against those an
+    /// official reviewed.
+    pub instant: InstantFigures,
+}
+
+/// Instant (roster-approved) against reviewed cases among those decided in the period.
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
+pub struct InstantFigures {
+    pub instant: i64,
+    pub reviewed: i64,
+    /// Instant cases decided the day they were received.
+    pub instant_same_day: i64,
+}
+
+impl InstantFigures {
+    fn add(&mut self, r: &crate::db::stats::InstantRow) {
+        let instant = r.instant.unwrap_or(0);
+        self.instant += instant;
+        self.reviewed += r.decided - instant;
+        self.instant_same_day += r.instant_same_day.unwrap_or(0);
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -124,6 +145,41 @@ pub struct Report {
     pub total: GroupRow,
     /// Finished cases per day with how many were on time (total).
     pub daily: Vec<DayCount>,
+    /// Cases made for someone else (代办, issue 16) submitted in the range, per village.
+    pub proxy_by_village: Vec<ProxyCount>,
+}
+
+/// One village's cases made for someone else.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProxyCount {
+    pub village_code: String,
+    pub village_name: String,
+    /// Applied for by a village agent (or a village official acting as one).
+    pub by_agent: i64,
+    /// Applied for by a relative or other resident, with the person's consent.
+    pub by_relative: i64,
+}
+
+fn proxy_counts(conn: &mut DbConn, scope: &Scope, p: &Params) -> AppResult<Vec<ProxyCount>> {
+    // Midnight China time (UTC+8) of a date, as stored (UTC).
+    let start = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN) - TimeDelta::hours(8);
+    let rows = crate::db::proxies::per_village(
+        conn,
+        scope,
+        start(p.from),
+        start(p.to + TimeDelta::days(1)),
+    )?;
+    let codes: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let names = catalog::jurisdiction_names(conn, &codes)?;
+    Ok(rows
+        .iter()
+        .map(|(code, by_agent, by_relative)| ProxyCount {
+            village_name: names.get(code).cloned().unwrap_or_default(),
+            village_code: code.clone(),
+            by_agent: *by_agent,
+            by_relative: *by_relative,
+        })
+        .collect())
 }
 
 fn links(p: &Params, key: Option<&str>) -> HashMap<String, String> {
@@ -251,6 +307,12 @@ pub fn report(
 ) -> AppResult<Report> {
     let w = p.window(conn, now)?;
     let computed = computed(conn, scope, p.group_by, &w)?;
+    let mut instant: HashMap<Option<String>, InstantFigures> = HashMap::new();
+    let mut instant_total = InstantFigures::default();
+    for r in crate::db::stats::instant_counts(conn, scope, p.group_by, &w)? {
+        instant.entry(r.grp.clone()).or_default().add(&r);
+        instant_total.add(&r);
+    }
     let keys: Vec<&str> = computed
         .groups
         .iter()
@@ -279,6 +341,7 @@ pub fn report(
             };
             GroupRow {
                 cases: links(p, Some(f.key.as_deref().unwrap_or(NO_GROUP))),
+                instant: instant.get(&f.key).copied().unwrap_or_default(),
                 figures: f,
             }
         })
@@ -293,8 +356,10 @@ pub fn report(
         groups,
         total: GroupRow {
             cases: links(p, None),
+            instant: instant_total,
             figures: total,
         },
         daily: computed.daily,
+        proxy_by_village: proxy_counts(conn, scope, p)?,
     })
 }

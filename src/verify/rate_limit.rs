@@ -1,10 +1,8 @@
 //! Per-client token bucket for the public verify page.
 //!
-//! Kept in process memory, so the limit is **per instance**: behind a load balancer
-//! with N instances a client can make up to N times the rate. That is acceptable for
-//! its purpose (stopping one client from enumerating certificate numbers quickly,
-//! which the signed token already makes pointless) and keeps the public page free
-//! of database writes. Nothing else depends on this state (docs/architecture.md §10).
+//! Kept in process memory, so this layer is **per instance**: it refuses a burst
+//! without a database write. The limit that holds across instances is the one-minute
+//! window in the database that `workflow::verify_limit` adds behind it.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -2,8 +2,8 @@
 //! reject, approve, collect (official). The last approval issues the certificate.
 
 use crate::auth::{CurrentUser, Scope};
-use crate::db::models::{now, Application};
-use crate::db::{applications, catalog, dispatches, DbConn};
+use crate::db::models::{now, Application, RosterCheck};
+use crate::db::{applications, catalog, dispatches, rosters, DbConn};
 use crate::domain::cert_type::{CertificateType, Level as StepLevel};
 use crate::domain::role::{Level, Role};
 use crate::domain::status::{next_status, Action, ApplicationStatus};
@@ -20,6 +20,9 @@ pub struct ActInput {
     pub action: Action,
     pub reason: Option<String>,
     pub version: i32,
+    /// The official checked the signed authorisation (委托书) of a case made for
+    /// someone else: required to approve its first step (issue 16).
+    pub authorisation_checked: bool,
 }
 
 /// Runs [`act`] in a write transaction of its own on `conn` (the writer); if it does not
@@ -37,6 +40,13 @@ pub fn run(
         for key in &written {
             let _ = svc.blobs.delete(key);
         }
+    } else {
+        svc.metrics.certificates_issued(
+            written
+                .iter()
+                .filter(|k| k.starts_with("certificates/"))
+                .count(),
+        );
     }
     result
 }
@@ -52,14 +62,22 @@ pub fn act(
     input: ActInput,
     written: &mut Vec<String>,
 ) -> AppResult<Application> {
-    let mut app =
-        applications::find(conn, id, &Scope::of(user))?.ok_or_else(AppError::not_found)?;
     let action = input.action;
-    if action.by_applicant() {
-        user.require_role(&[Role::Resident])?;
+    let mut app = if action.by_applicant() {
+        super::proxy::own_case_to_act_on(conn, user, id)?
     } else {
+        let app =
+            applications::find(conn, id, &Scope::of(user))?.ok_or_else(AppError::not_found)?;
         user.require_role(&[Role::Official])?;
-    }
+        // An official who applied as agent does not also decide the case.
+        if app.applicant_id == user.id {
+            return Err(AppError::forbidden(
+                "您是这份申请的代办人，不能审批自己代办的申请",
+                "You applied for this case as agent; another official must decide it",
+            ));
+        }
+        app
+    };
     let t = super::drafts::load_case_type(conn, &app)?;
     let step_index = usize::try_from(app.current_step).unwrap_or(usize::MAX);
     if action.by_official() {
@@ -96,14 +114,40 @@ pub fn act(
     let at = now();
     let cal = catalog::calendar(conn)?;
     let acted_node_deadline = action.by_official().then_some(app.node_deadline);
+    let mut verdict = None;
     match action {
         Action::Submit | Action::Resubmit => {
+            // The roster the type relies on, if any, fills the form and spares the
+            // documents it proves (issue 16); it is asked at each submission.
+            let mut form = parse_form(&app)?;
+            let rule = super::rosters::rule_of(&t);
+            if let (Some(rule), Some(map)) = (rule, form.as_object_mut()) {
+                let v = super::rosters::look_up(conn, &super::rosters::Subject::of(&app), rule)?;
+                super::rosters::log_look_up(conn, &user.id, &app.id, rule, &v)?;
+                if v.outcome.confirms() {
+                    super::rosters::fill_form(rule, &v, map);
+                }
+                verdict = Some(v);
+            }
             // The type may have changed since the draft was saved.
-            super::drafts::validate_form(&t, &parse_form(&app)?).map_err(AppError::Validation)?;
-            let missing = super::documents::missing_required(conn, &app, &t)?;
+            let form = super::drafts::validate_form(&t, &form).map_err(AppError::Validation)?;
+            app.form_data = serde_json::Value::Object(form).to_string();
+            let mut missing = super::documents::missing_required(conn, &app, &t)?;
+            if let (Some(rule), Some(v)) = (rule, &verdict) {
+                if v.outcome.confirms() {
+                    missing.retain(|k, _| {
+                        !rule
+                            .proves_documents
+                            .iter()
+                            .any(|d| k.strip_prefix("documents.") == Some(d.as_str()))
+                    });
+                }
+            }
             if !missing.is_empty() {
                 return Err(AppError::Validation(missing));
             }
+            // For someone else: not without their consent.
+            super::proxy::check_consent(conn, &app, at)?;
             // Each submission sends an SMS: a daily quota per account.
             let quota = svc.quotas.submits_per_day;
             super::quota::take(conn, super::quota::Kind::Submit, &user.id, quota, at)?;
@@ -119,6 +163,21 @@ pub fn act(
             app.node_started_at = at;
             stamp_deadlines(&mut app, &t, &cal)?;
         }
+        Action::Approve
+            if !input.authorisation_checked
+                && super::proxy::needs_authorisation_check(conn, &app)? =>
+        {
+            return Err(super::proxy::unchecked_authorisation());
+        }
+        _ => {}
+    }
+    let reason = match (reason, action, input.authorisation_checked) {
+        (None, Action::Approve, true) if super::proxy::needs_authorisation_check(conn, &app)? => {
+            Some("已核对当事人签字的委托书".to_owned())
+        }
+        (r, _, _) => r,
+    };
+    match action {
         Action::Approve if !last_step => {
             app.current_step += 1;
             app.node_started_at = at;
@@ -154,14 +213,39 @@ pub fn act(
         };
     }
     save_transition(conn, &mut app, event)?;
+    let instant = verdict
+        .as_ref()
+        .is_some_and(|v| v.outcome == crate::domain::roster::Outcome::Instant);
+    if let Some(v) = &verdict {
+        rosters::save_check(
+            conn,
+            &RosterCheck {
+                application_id: app.id.clone(),
+                import_id: v.import_id.clone(),
+                outcome: v.outcome.as_str().to_owned(),
+                reason_zh: v.reason.zh.clone(),
+                reason_en: v.reason.en.clone(),
+                checked_at: at,
+            },
+        )?;
+    }
+    let to = if instant {
+        let reason = verdict.as_ref().map(|v| v.reason.zh.as_str()).unwrap_or("");
+        approve_by_roster(conn, &mut app, &t, &cal, reason)?
+    } else {
+        to
+    };
     // Messages go to the outbox in this transaction: sent if and only if it commits.
     match to {
-        ApplicationStatus::Submitted => outbox::to_applicant(
-            conn,
-            &app,
-            outbox::SUBMITTED,
-            json!({ "type_name": t.name_zh }),
-        )?,
+        ApplicationStatus::Submitted => {
+            outbox::to_applicant(
+                conn,
+                &app,
+                outbox::SUBMITTED,
+                json!({ "type_name": t.name_zh }),
+            )?;
+            super::proxy::notify_subject(conn, &app, &t.name_zh)?;
+        }
         ApplicationStatus::Returned => {
             outbox::to_applicant(conn, &app, outbox::RETURNED, json!({ "reason": reason }))?
         }
@@ -169,6 +253,10 @@ pub fn act(
             outbox::to_applicant(conn, &app, outbox::REJECTED, json!({ "reason": reason }))?
         }
         _ => {}
+    }
+    if to == ApplicationStatus::Approved {
+        // The roster's instant approval (秒批) issues in the submit's transaction.
+        issue_and_tell(conn, svc, &mut app, &t, written)?;
     }
     Ok(app)
 }
@@ -183,6 +271,17 @@ fn approve_and_issue(
     written: &mut Vec<String>,
 ) -> Result<(), IssueError> {
     save_transition(conn, app, event)?;
+    issue_and_tell(conn, svc, app, t, written)
+}
+
+/// The approval path, whoever approved: certificate, message, dispatch.
+fn issue_and_tell(
+    conn: &mut DbConn,
+    svc: &Services,
+    app: &mut Application,
+    t: &CertificateType,
+    written: &mut Vec<String>,
+) -> Result<(), IssueError> {
     super::issue::issue(conn, svc, app, t, written)?;
     let cert = dispatches::certificate_of(conn, &app.id)?
         .ok_or_else(|| AppError::internal("issued without certificate"))?;
@@ -196,6 +295,55 @@ fn approve_and_issue(
         super::dispatch::create(conn, app)?;
     }
     Ok(())
+}
+
+/// The system approves a case its roster confirmed (秒批), in the submit's
+/// transaction: accepts it and approves every step, each event by "system" with the
+/// reason citing the roster, its source and date. Returns the status reached.
+fn approve_by_roster(
+    conn: &mut DbConn,
+    app: &mut Application,
+    t: &CertificateType,
+    cal: &crate::domain::calendar::WorkCalendar,
+    reason: &str,
+) -> AppResult<ApplicationStatus> {
+    let at = now();
+    let mut from = ApplicationStatus::Submitted;
+    let mut action = Action::Accept;
+    loop {
+        let step = usize::try_from(app.current_step).unwrap_or(usize::MAX);
+        if t.step(step).is_none() {
+            return Err(AppError::internal("the case's step is not in its type"));
+        }
+        let last = t.is_last_step(step);
+        let to = next_status(from, action, last).map_err(AppError::Conflict)?;
+        let node_deadline = app.node_deadline;
+        if action == Action::Approve && !last {
+            app.current_step += 1;
+            app.node_started_at = at;
+            stamp_deadlines(app, t, cal)?;
+        }
+        save_transition(
+            conn,
+            app,
+            EventInput {
+                action: action.as_str(),
+                from: Some(from.as_str()),
+                to: to.as_str(),
+                step: Some(i32::try_from(step).unwrap_or(0)),
+                actor_id: None,
+                actor_role: "system",
+                reason: Some(reason),
+                at,
+                node_deadline: Some(node_deadline),
+            },
+        )?;
+        if to == ApplicationStatus::Approved {
+            return Ok(to);
+        }
+        from = to;
+        action = Action::Approve;
+    }
 }
 
 /// A certificate that came back after failed deliveries can still be collected at the
@@ -287,9 +435,10 @@ pub fn allowed_actions(
         Action::Collect,
     ] {
         let role_ok = if action.by_applicant() {
-            user.role == Role::Resident && user.id == app.applicant_id
+            Role::APPLICANTS.contains(&user.role) && user.id == app.applicant_id
         } else {
             user.role == Role::Official
+                && user.id != app.applicant_id
                 && check_official_level(user, app, t, step_index, action).is_ok()
         };
         if action == Action::Collect {

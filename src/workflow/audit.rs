@@ -60,11 +60,18 @@ pub mod action {
     pub const PASSWORD_CHANGE: &str = "password_change";
     pub const PHONE_CHANGE: &str = "phone_change";
     pub const SESSION_END: &str = "session_end";
+    pub const ROSTER_IMPORT: &str = "roster_import";
+    pub const ROSTER_LOOKUP: &str = "roster_lookup";
     pub const CATALOGUE_VERSION: &str = "catalogue_version";
     pub const CATALOGUE_COUNTY: &str = "catalogue_county";
+    pub const JURISDICTIONS_IMPORT: &str = "jurisdictions_import";
+    pub const JURISDICTION_CHANGE: &str = "jurisdiction_change";
+    pub const STAFF_CHANGE: &str = "staff_change";
+    pub const STAFF_PASSWORD_RESET: &str = "staff_password_reset";
 
-    /// Every action, so each has a label on the admin's page.
-    pub const ALL: [&str; 21] = [
+    /// Every action, so each has a label on the admin's page. A slice, not an array, so
+    /// that branches adding actions do not conflict on its length.
+    pub const ALL: &[&str] = &[
         SIGN_IN,
         REVEAL_ID_NUMBER,
         VIEW_DOCUMENT,
@@ -84,8 +91,14 @@ pub mod action {
         PASSWORD_CHANGE,
         PHONE_CHANGE,
         SESSION_END,
+        ROSTER_IMPORT,
+        ROSTER_LOOKUP,
         CATALOGUE_VERSION,
         CATALOGUE_COUNTY,
+        JURISDICTIONS_IMPORT,
+        JURISDICTION_CHANGE,
+        STAFF_CHANGE,
+        STAFF_PASSWORD_RESET,
     ];
 }
 

@@ -9,7 +9,7 @@ use crate::domain::dispatch::{
     after_wrong_code, code_locked, code_wrong, next_dispatch_status, DispatchEvent, DispatchStatus,
     FailReason, MAX_CODE_FAILURES,
 };
-use crate::domain::role::Role;
+use crate::domain::role::{Level, Role};
 use crate::domain::status::{next_status, Action, ApplicationStatus};
 use crate::domain::{text, Invalid};
 use crate::error::{AppError, AppResult};
@@ -28,6 +28,11 @@ pub struct CourierInput {
 
 pub fn scope_of(user: &CurrentUser) -> DispatchScope {
     match (user.role, &user.jurisdiction) {
+        (Role::Admin, Some((code, Level::County))) => DispatchScope::Area {
+            level: Level::County,
+            code: code.clone(),
+            courier: None,
+        },
         (Role::Admin, _) => DispatchScope::All,
         (Role::Resident, _) | (_, None) => DispatchScope::Nothing,
         (role, Some((code, level))) => DispatchScope::Area {

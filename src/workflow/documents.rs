@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::auth::{CurrentUser, Scope};
+use crate::auth::CurrentUser;
 use crate::db::models::{now, Application, Document};
+use crate::db::proxies;
 use crate::db::{applications, documents, DbConn};
 use crate::domain::cert_type::CertificateType;
+use crate::domain::proxy;
 use crate::domain::role::Role;
 use crate::domain::status::ApplicationStatus;
 use crate::domain::Invalid;
@@ -24,9 +26,7 @@ fn not_editable() -> AppError {
 
 /// The caller's own application, if it is editable now.
 pub fn editable(conn: &mut DbConn, user: &CurrentUser, app_id: &str) -> AppResult<Application> {
-    user.require_role(&[Role::Resident])?;
-    let app =
-        applications::find(conn, app_id, &Scope::of(user))?.ok_or_else(AppError::not_found)?;
+    let app = super::proxy::own_case(conn, user, app_id)?;
     match ApplicationStatus::parse(&app.status) {
         Some(ApplicationStatus::Draft | ApplicationStatus::Returned) => Ok(app),
         _ => Err(not_editable()),
@@ -42,31 +42,38 @@ pub fn check_room(
     kind: &str,
     max_files: u32,
 ) -> AppResult<()> {
-    let spec = t.document(kind).ok_or_else(|| {
-        let asked: Vec<String> = t
-            .documents
-            .iter()
-            .map(|d| format!("{}（{}）", d.name_zh, d.kind))
-            .collect();
-        AppError::field(
-            "kind",
-            Invalid::new(
-                format!(
-                    "“{}”不需要这种材料；可上传：{}",
-                    t.name_zh,
-                    asked.join("、")
+    // A signed authorisation (委托书) is taken on any case made for someone else.
+    let authorisation = (kind == proxy::AUTHORISATION_KIND
+        && proxies::of_application(conn, &app.id)?.is_some())
+    .then(proxy::authorisation_spec);
+    let spec = authorisation
+        .as_ref()
+        .or_else(|| t.document(kind))
+        .ok_or_else(|| {
+            let asked: Vec<String> = t
+                .documents
+                .iter()
+                .map(|d| format!("{}（{}）", d.name_zh, d.kind))
+                .collect();
+            AppError::field(
+                "kind",
+                Invalid::new(
+                    format!(
+                        "“{}”不需要这种材料；可上传：{}",
+                        t.name_zh,
+                        asked.join("、")
+                    ),
+                    format!(
+                        "This certificate type does not ask for `{kind}`; it asks for: {}",
+                        t.documents
+                            .iter()
+                            .map(|d| d.kind.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 ),
-                format!(
-                    "This certificate type does not ask for `{kind}`; it asks for: {}",
-                    t.documents
-                        .iter()
-                        .map(|d| d.kind.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ),
-        )
-    })?;
+            )
+        })?;
     let (of_kind, all) = documents::counts(conn, &app.id, kind)?;
     if of_kind >= i64::from(spec.max_count) {
         return Err(AppError::field(
@@ -112,7 +119,7 @@ pub fn attach(
 /// Deletes the row in the caller's write transaction; returns it so the caller can
 /// remove the blobs once the transaction has committed.
 pub fn remove(conn: &mut DbConn, user: &CurrentUser, doc_id: &str) -> AppResult<Document> {
-    user.require_role(&[Role::Resident])?;
+    user.require_role(Role::APPLICANTS)?;
     let doc = documents::by_id(conn, doc_id)?.ok_or_else(AppError::not_found)?;
     let app = editable(conn, user, &doc.application_id)?;
     if !applications::touch_if_editable(conn, &app.id, now())? {

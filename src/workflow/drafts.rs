@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::auth::{CurrentUser, Scope};
+use crate::auth::CurrentUser;
 use crate::crypto::DataKeys;
 use crate::db::models::{new_id, now, Application};
 use crate::db::{applications, catalog, users, DbConn};
@@ -90,9 +90,32 @@ impl DeliveryInput {
 pub struct SubjectInput {
     pub name: Option<String>,
     pub id_number: Option<String>,
+    /// The subject's phone, if they have one (applying for someone else): the consent
+    /// code and the notice of each submission go there. A registered resident's own
+    /// phone is used instead.
+    pub phone: Option<String>,
+    /// A resident applying for someone else: `spouse`, `parent`, `child`, `sibling`,
+    /// `grandparent`, `grandchild`, `guardian` or `other` (with `relationship_note`).
+    pub relationship: Option<String>,
+    pub relationship_note: Option<String>,
 }
 
 impl SubjectInput {
+    /// The parts about applying for someone else (issue 16); problems go into `f`
+    /// under `subject.*`. Call before [`SubjectInput::parse`].
+    pub fn proxy(&self, f: &mut Fields) -> super::proxy::ProxyInput {
+        let phone = self
+            .phone
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+            .and_then(|p| f.take("subject.phone", Phone::parse(p)));
+        super::proxy::ProxyInput {
+            phone,
+            relationship: self.relationship.clone().filter(|r| !r.trim().is_empty()),
+            relationship_note: self.relationship_note.clone(),
+        }
+    }
+
     /// The given name and ID number, each checked; problems go into `f` under
     /// `subject.*`.
     pub fn parse(self, f: &mut Fields) -> (Option<String>, Option<IdNumber>) {
@@ -117,6 +140,8 @@ pub struct DraftInput {
     pub subject_id: Option<IdNumber>,
     pub form: serde_json::Value,
     pub delivery: Delivery,
+    /// Applying for someone else: their phone, the relationship.
+    pub proxy: super::proxy::ProxyInput,
 }
 
 /// The parts a PATCH may change; `None` keeps the stored value.
@@ -124,6 +149,8 @@ pub struct DraftInput {
 pub struct DraftPatch {
     pub subject_name: Option<String>,
     pub subject_id: Option<IdNumber>,
+    /// With a subject in the patch: their phone and the relationship.
+    pub proxy: Option<super::proxy::ProxyInput>,
     pub form: Option<serde_json::Value>,
     pub delivery: Option<Delivery>,
     pub version: i32,
@@ -204,9 +231,28 @@ pub fn create(
     input: DraftInput,
     drafts_per_day: i32,
 ) -> AppResult<Application> {
-    user.require_role(&[Role::Resident])?;
-    // The subject defaults to the resident themself, as registered.
+    user.require_role(Role::APPLICANTS)?;
+    super::proxy::check_agent_village(user, &input.village_code)?;
     let account = users::by_id(conn, &user.id)?.ok_or_else(AppError::unauthorized)?;
+    if super::proxy::is_agent(user) {
+        // An agent applies for a villager, never for themself: who it is must be said.
+        let mut f = Fields::default();
+        if input.subject_name.is_none() {
+            f.add(
+                "subject.name",
+                Invalid::new("请填写当事人姓名", "Enter the person's name"),
+            );
+        }
+        if input.subject_id.is_none() {
+            f.add(
+                "subject.id_number",
+                Invalid::new("请填写当事人身份证号", "Enter the person's ID number"),
+            );
+        }
+        f.finish()?;
+    }
+    let own_index = account.id_number_bidx.clone();
+    // The subject defaults to the resident themself, as registered.
     let subject_name = input.subject_name.unwrap_or(account.name);
     let subject_id = match input.subject_id {
         Some(i) => i,
@@ -233,11 +279,31 @@ pub fn create(
     };
     let (county, township) = parents_of_village(&input.village_code).ok_or_else(unknown_village)?;
     let village = catalog::jurisdiction(conn, &input.village_code)?.ok_or_else(unknown_village)?;
-    if village.level != "village" {
+    // An inactive village (gone from the official list) keeps its cases but takes no
+    // new ones.
+    if village.level != "village" || !village.active {
         return Err(unknown_village());
     }
     super::catalogue::require_offered(conn, &t.code, county)?;
-    let form_data = check_form(&t, &input.form)?;
+    // A subject on the roster the type relies on need not know what it says (a 低保证号):
+    // the form is filled from it before it is checked.
+    let bidx = keys.blind_index(subject_id.as_str());
+    let mut form = input.form;
+    let mut looked_up = None;
+    if let (Some(rule), Some(map)) = (super::rosters::rule_of(&t), form.as_object_mut()) {
+        let subject = super::rosters::Subject {
+            name: &subject_name,
+            bidx: Some(&bidx),
+            county_code: county,
+            village_code: &village.code,
+        };
+        let v = super::rosters::look_up(conn, &subject, rule)?;
+        if v.outcome.confirms() {
+            super::rosters::fill_form(rule, &v, map);
+        }
+        looked_up = Some((rule, v));
+    }
+    let form_data = check_form(&t, &form)?;
     let at = now();
     super::quota::take(
         conn,
@@ -274,12 +340,25 @@ pub fn create(
         node_deadline: at,
         overall_deadline: None,
         deadline_provisional: false,
-        subject_id_bidx: Some(keys.blind_index(subject_id.as_str())),
+        subject_id_bidx: Some(bidx),
         type_version: crate::db::type_versions::current_version(conn, &t.code)?.unwrap_or(1),
         issue_blocked: None,
     };
     apply_delivery(&mut app, input.delivery);
+    let plan = super::proxy::plan(
+        conn,
+        keys,
+        user,
+        own_index.as_deref(),
+        &subject_id,
+        &input.proxy,
+        &app,
+    )?;
     applications::insert(conn, &app)?;
+    super::proxy::store_plan(conn, &app.id, plan, false)?;
+    if let Some((rule, v)) = &looked_up {
+        super::rosters::log_look_up(conn, &user.id, &app.id, rule, v)?;
+    }
     super::record_event(
         conn,
         &app.id,
@@ -289,7 +368,7 @@ pub fn create(
             to: ApplicationStatus::Draft.as_str(),
             step: None,
             actor_id: Some(&user.id),
-            actor_role: Role::Resident.as_str(),
+            actor_role: user.role.as_str(),
             reason: None,
             at,
             node_deadline: None,
@@ -303,11 +382,9 @@ pub fn update(
     keys: &DataKeys,
     user: &CurrentUser,
     id: &str,
-    patch: DraftPatch,
+    mut patch: DraftPatch,
 ) -> AppResult<Application> {
-    user.require_role(&[Role::Resident])?;
-    let mut app =
-        applications::find(conn, id, &Scope::of(user))?.ok_or_else(AppError::not_found)?;
+    let mut app = super::proxy::own_case(conn, user, id)?;
     let status =
         ApplicationStatus::parse(&app.status).ok_or_else(|| AppError::internal("bad status"))?;
     if !status.editable_by_applicant() {
@@ -329,9 +406,52 @@ pub fn update(
     if let Some(n) = patch.subject_name {
         app.subject_name = n;
     }
-    if let Some(i) = patch.subject_id {
+    let subject_changed = patch
+        .subject_id
+        .as_ref()
+        .is_some_and(|i| app.subject_id_bidx.as_deref() != Some(&keys.blind_index(i.as_str())));
+    if let Some(i) = &patch.subject_id {
         app.subject_id_number = keys.seal(i.as_str());
         app.subject_id_bidx = Some(keys.blind_index(i.as_str()));
+    }
+    if patch.subject_id.is_some() || patch.proxy.is_some() {
+        // Who the case is about may have changed: so may the need for consent.
+        let account = users::by_id(conn, &user.id)?.ok_or_else(AppError::unauthorized)?;
+        let subject = match &patch.subject_id {
+            Some(i) => i.clone(),
+            None => IdNumber::parse(
+                &keys
+                    .open(&app.subject_id_number)
+                    .map_err(AppError::internal)?,
+            )
+            .map_err(|e| AppError::field("subject.id_number", e))?,
+        };
+        let proxy_input = match patch.proxy.take() {
+            Some(p) => p,
+            // Not in the patch: what was said before still holds.
+            None => crate::db::proxies::of_application(conn, &app.id)?
+                .map(|p| super::proxy::ProxyInput {
+                    // Another person's phone does not carry over to a new subject.
+                    phone: p
+                        .subject_phone
+                        .as_deref()
+                        .filter(|_| !subject_changed)
+                        .and_then(|x| Phone::parse(x).ok()),
+                    relationship: p.relationship,
+                    relationship_note: p.relationship_note,
+                })
+                .unwrap_or_default(),
+        };
+        let plan = super::proxy::plan(
+            conn,
+            keys,
+            user,
+            account.id_number_bidx.as_deref(),
+            &subject,
+            &proxy_input,
+            &app,
+        )?;
+        super::proxy::store_plan(conn, &app.id, plan, subject_changed)?;
     }
     if let Some(d) = patch.delivery {
         apply_delivery(&mut app, d);

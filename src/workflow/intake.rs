@@ -113,8 +113,20 @@ pub async fn check_may_upload(state: &AppState, user: &CurrentUser, app_id: &str
 }
 
 /// Checks, normalises, stores and records a received upload; returns the stored row
-/// with its certificate type (for the document's kind name).
+/// with its certificate type (for the document's kind name). A refusal is counted in
+/// `/metrics` by its reason.
 pub async fn store(
+    state: &AppState,
+    user: CurrentUser,
+    app_id: String,
+    upload: Upload,
+) -> AppResult<(Document, CertificateType)> {
+    check_and_store(state, user, app_id, upload)
+        .await
+        .inspect_err(|e| state.services.metrics.upload_refused(e))
+}
+
+async fn check_and_store(
     state: &AppState,
     user: CurrentUser,
     app_id: String,

@@ -172,6 +172,60 @@ impl From<PdfError> for AppError {
     }
 }
 
+/// The values of the body template for `app` issued on `issue_day`: the form's display
+/// strings, the subject, the places and the dates. `masked` shows the ID number as the
+/// lists do (a preview is no disclosure of it).
+fn body_values(
+    conn: &mut DbConn,
+    svc: &Services,
+    app: &Application,
+    t: &CertificateType,
+    issue_day: chrono::NaiveDate,
+    masked: bool,
+) -> AppResult<std::collections::BTreeMap<String, String>> {
+    let valid_until_day = issue_day + Duration::days(i64::from(t.validity_days));
+    let names = catalog::jurisdiction_names(
+        conn,
+        &[&app.county_code, &app.township_code, &app.village_code],
+    )?;
+    let name = |code: &str| names.get(code).cloned().unwrap_or_default();
+    let form: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&app.form_data).map_err(AppError::internal)?;
+    let mut values = t.template_values(&form);
+    values.insert("subject_name".into(), app.subject_name.clone());
+    let id_number = svc
+        .data_keys
+        .open(&app.subject_id_number)
+        .map_err(AppError::internal)?;
+    let id_number = if masked {
+        crate::domain::id_number::mask_id(&id_number)
+    } else {
+        id_number
+    };
+    values.insert("subject_id_number".into(), id_number);
+    values.insert("county_name".into(), name(&app.county_code));
+    values.insert("township_name".into(), name(&app.township_code));
+    values.insert("village_name".into(), name(&app.village_code));
+    values.insert("issue_date_zh".into(), chinese_date(issue_day));
+    values.insert("valid_until_zh".into(), chinese_date(valid_until_day));
+    Ok(values)
+}
+
+/// The certificate's text as it would read if issued today, for the official to check
+/// before 批准 (the case read in their scope: 404 outside it).
+pub fn preview(
+    conn: &mut DbConn,
+    svc: &Services,
+    user: &crate::auth::CurrentUser,
+    id: &str,
+    t: &CertificateType,
+) -> AppResult<String> {
+    let app = crate::db::applications::find(conn, id, &crate::auth::Scope::of(user))?
+        .ok_or_else(AppError::not_found)?;
+    let issue_day = china_date(now().and_utc());
+    Ok(t.render_body(&body_values(conn, svc, &app, t, issue_day, true)?))
+}
+
 /// Issues the certificate of `app` in the caller's transaction. A certificate that
 /// cannot be drawn is [`IssueError::Unprintable`], after the number was counted: the
 /// caller runs this in a savepoint (`act`) so that nothing of it stays.
@@ -189,27 +243,10 @@ pub fn issue(
     let number = format!("{}-{year}-{seq:05}", app.township_code);
     let valid_until_day = issue_day + Duration::days(i64::from(t.validity_days));
 
-    let names = catalog::jurisdiction_names(
-        conn,
-        &[&app.county_code, &app.township_code, &app.village_code],
-    )?;
-    let name = |code: &str| names.get(code).cloned().unwrap_or_default();
-    let form: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&app.form_data).map_err(AppError::internal)?;
-    let mut values = t.template_values(&form);
+    let values = body_values(conn, svc, app, t, issue_day, false)?;
     let purpose = values.get("purpose").cloned().unwrap_or_default();
-    values.insert("subject_name".into(), app.subject_name.clone());
-    values.insert(
-        "subject_id_number".into(),
-        svc.data_keys
-            .open(&app.subject_id_number)
-            .map_err(AppError::internal)?,
-    );
-    values.insert("county_name".into(), name(&app.county_code));
-    values.insert("township_name".into(), name(&app.township_code));
-    values.insert("village_name".into(), name(&app.village_code));
-    values.insert("issue_date_zh".into(), chinese_date(issue_day));
-    values.insert("valid_until_zh".into(), chinese_date(valid_until_day));
+    let names = catalog::jurisdiction_names(conn, &[&app.county_code, &app.township_code])?;
+    let name = |code: &str| names.get(code).cloned().unwrap_or_default();
     let signed = render(
         &svc.font,
         &svc.layouts,

@@ -21,13 +21,18 @@ pub mod id_numbers;
 pub mod intake;
 pub mod issue;
 pub mod issue_blocked;
+pub mod jurisdictions;
+pub mod proxy;
 pub mod quota;
 pub mod register;
 pub mod revoke;
+pub mod rosters;
 pub mod session;
 pub mod sms_codes;
+pub mod staff;
 pub mod sweep;
 pub mod track;
+pub mod verify_limit;
 
 use std::sync::Arc;
 
@@ -63,6 +68,8 @@ pub struct Services {
     pub upload_slots: intake::UploadSlots,
     /// Daily quotas per account (drafts, submissions).
     pub quotas: quota::Quotas,
+    /// The figures `/metrics` reports.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// See [`Services::image_work`].

@@ -102,6 +102,21 @@ pub fn create_account(conn: &mut DbConn, a: NewAccount) -> AppResult<User> {
             return Err(super::id_numbers::id_in_use());
         }
     }
+    // An agent (代办员) applies for the villagers of one village (issue 16).
+    let village = a
+        .jurisdiction
+        .as_deref()
+        .and_then(crate::domain::role::Level::of_code)
+        == Some(crate::domain::role::Level::Village);
+    if a.role == Role::Agent && !village {
+        return Err(AppError::field(
+            "jurisdiction",
+            Invalid::new(
+                "代办员须属于一个村（社区）：请指定12位的村级行政区划代码",
+                "A village agent belongs to one village: give its 12-digit village code",
+            ),
+        ));
+    }
     if let Some(code) = &a.jurisdiction {
         if crate::db::catalog::jurisdiction(conn, code)?.is_none() {
             return Err(AppError::field(

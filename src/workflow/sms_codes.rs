@@ -32,8 +32,8 @@ pub enum Purpose {
     Register,
     ResetPassword,
     ChangePhone,
-    /// A resident's consent to an application made for them (used by another issue;
-    /// here it is only issued).
+    /// A person's consent to an application made for them by someone else (issue 16).
+    /// Sent for a draft through `workflow::proxy`, which binds the code to the draft.
     Consent,
 }
 
@@ -140,9 +140,43 @@ fn issue(
     phone: &str,
     purpose: Purpose,
     client: &str,
-    (per_phone, per_client): (i64, i64),
+    limits: (i64, i64),
     t: NaiveDateTime,
 ) -> AppResult<()> {
+    issue_with(c, phone, purpose, client, limits, t, None).map(|_| ())
+}
+
+/// Sends a consent code for one draft (`workflow::proxy`): the same waits and caps as
+/// any code, the text names who applies for what (`case_params`). Returns the code's
+/// id, which the draft keeps: only that code confirms consent to it.
+pub fn issue_for_case(
+    c: &mut DbConn,
+    phone: &str,
+    client: &str,
+    limits: (i64, i64),
+    t: NaiveDateTime,
+    case_params: &serde_json::Value,
+) -> AppResult<String> {
+    issue_with(
+        c,
+        phone,
+        Purpose::Consent,
+        &client_key(client),
+        limits,
+        t,
+        Some(case_params),
+    )
+}
+
+fn issue_with(
+    c: &mut DbConn,
+    phone: &str,
+    purpose: Purpose,
+    client: &str,
+    (per_phone, per_client): (i64, i64),
+    t: NaiveDateTime,
+    case_params: Option<&serde_json::Value>,
+) -> AppResult<String> {
     // The resend wait, counted atomically (the update holds the row on PostgreSQL).
     let key = format!(
         "sms:{}:{}",
@@ -179,6 +213,7 @@ fn issue(
     let registered = users::phone_taken(c, phone)?;
     // The message the phone gets, and whether it carries a code that works.
     let (template, usable) = match (purpose, registered) {
+        (Purpose::Consent, _) if case_params.is_some() => (outbox::CONSENT_CASE, true),
         (Purpose::Register, false) => (outbox::CODE_REGISTER, true),
         (Purpose::Register, true) => (outbox::CODE_REGISTER_KNOWN, false),
         (Purpose::ResetPassword, true) => (outbox::CODE_RESET_PASSWORD, true),
@@ -197,7 +232,7 @@ fn issue(
     sms_codes::insert(
         c,
         &SmsCode {
-            id,
+            id: id.clone(),
             phone: phone.to_owned(),
             purpose: purpose.as_str().into(),
             code_hash: hashed,
@@ -208,15 +243,57 @@ fn issue(
             consumed_at: None,
         },
     )?;
-    let params = if usable {
+    let mut params = if usable {
         json!({"code": code})
     } else {
         json!({})
     };
-    outbox::queue(c, "sms", phone, template, &params, None)?;
+    if let Some(serde_json::Value::Object(extra)) = case_params {
+        for (k, v) in extra {
+            params[k] = v.clone();
+        }
+    }
+    outbox::queue(
+        c,
+        "sms",
+        phone,
+        template,
+        &outbox::sms_params(&params),
+        None,
+    )?;
     sms_codes::purge(c, t - DAY - DAY)?;
     tracing::info!(purpose = purpose.as_str(), "SMS code requested");
-    Ok(())
+    Ok(id)
+}
+
+/// Checks `code` against the code with this id (sent to `phone` for a draft, see
+/// [`issue_for_case`]) and uses it up. Counts the try first, in the caller's
+/// transaction; `Ok(Err(bad_code()))` when it does not match, so the caller can commit
+/// the counted try and answer the error.
+pub fn try_bound_code(
+    c: &mut DbConn,
+    id: &str,
+    phone: &str,
+    code: &str,
+    t: NaiveDateTime,
+) -> AppResult<Result<(), AppError>> {
+    let Some(row) = sms_codes::by_id(c, id)? else {
+        return Ok(Err(bad_code()));
+    };
+    if row.phone != phone || row.purpose != Purpose::Consent.as_str() {
+        return Ok(Err(bad_code()));
+    }
+    if !sms_codes::take_try(c, id, MAX_TRIES, t)? {
+        return Ok(Err(bad_code()));
+    }
+    let typed = code_hash(id, code);
+    if !crate::auth::constant_time_eq(typed.as_bytes(), row.code_hash.as_bytes()) {
+        return Ok(Err(bad_code()));
+    }
+    if !sms_codes::consume(c, id, t)? {
+        return Ok(Err(bad_code()));
+    }
+    Ok(Ok(()))
 }
 
 /// Checks `code` against the newest code sent to `phone` for `purpose` and uses it up

@@ -122,7 +122,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         ..Settings::default()
     };
     adjust(&mut settings);
-    zhengming::telemetry::init(&settings.log);
+    zhengming::telemetry::init(&settings.log, &settings.log_format);
     let app = Application::build(settings)
         .await
         .expect("application builds");
@@ -168,13 +168,14 @@ pub fn attach(base: String, dir: tempfile::TempDir) -> TestApp {
 
 /// Well-known demo accounts (see `zhengming::devtools::demo`).
 pub mod accounts {
-    /// 敦化市 雁鸣湖镇 (222403108) and its village 大山村 (222403108200).
+    /// 敦化市 雁鸣湖镇 (222403108) and its village 大山嘴子村 (222403108200, real).
     pub const TOWNSHIP: &str = "222403108";
     pub const VILLAGE: &str = "222403108200";
-    pub const OTHER_VILLAGE_SAME_TOWNSHIP: &str = "222403108201";
-    /// 东丰县 东丰镇 and its village 青龙村.
+    /// 雁鸣湖演示村: invented, in the village range (9xx) no real division uses.
+    pub const OTHER_VILLAGE_SAME_TOWNSHIP: &str = "222403108901";
+    /// 东丰县 东丰镇 and its village 青龙村 (220421100201, real).
     pub const OTHER_TOWNSHIP: &str = "220421100";
-    pub const OTHER_TOWNSHIP_VILLAGE: &str = "220421100200";
+    pub const OTHER_TOWNSHIP_VILLAGE: &str = "220421100201";
 }
 
 pub struct Resp {

@@ -14,17 +14,23 @@ mod fixtures;
 mod hardening;
 mod helpers;
 mod id_crypto;
+mod jurisdictions;
 mod lifecycle;
 mod notify;
+mod observability;
 mod openapi;
 #[allow(dead_code)]
 #[path = "../pdf/support.rs"]
 mod pdf_support;
 mod privilege;
+mod proxy;
+mod queue;
 mod rare_characters;
+mod rosters;
 mod scenario;
 mod schema;
 mod smtp_sink;
+mod staff;
 mod supervision;
 mod track;
 mod transitions;

@@ -54,16 +54,22 @@ use Body::*;
 const TABLE: &[Row] = &[
     //                                                                anon owner strgr vill  ovill town  cour  sup   admin
     ("get",    "/healthz",                                   Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    // Readiness is public like liveness; /metrics without `metrics_token` answers the
+    // loopback client the suite is, whoever signed in (observability.rs: the token, a proxy).
+    ("get",    "/readyz",                                    Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("get",    "/metrics",                                   Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("post",   "/api/v1/session",                            Json,    [422, 422, 422, 422, 422, 422, 422, 422, 422]),
     ("delete", "/api/v1/session",                            Fresh, [401, 204, 204, 204, 204, 204, 204, 204, 204]),
     ("post",   "/api/v1/residents",                          Json,    [422, 422, 422, 422, 422, 422, 422, 422, 422]),
     ("get",    "/api/v1/certificate-types",                  Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/api/v1/jurisdictions",                      Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
-    ("post",   "/api/v1/applications",                       Json,    [401, 422, 422, 403, 403, 403, 403, 403, 403]),
+    ("post",   "/api/v1/applications",                       Json,    [401, 422, 422, 422, 422, 403, 403, 403, 403]),
     ("get",    "/api/v1/applications",                       Empty,    [401, 200, 200, 200, 200, 200, 403, 200, 200]),
     ("get",    "/api/v1/applications/{id}",                  Empty,    [401, 200, 404, 200, 404, 200, 403, 200, 200]),
     ("patch",  "/api/v1/applications/{id}",                  Json,    [401, 409, 404, 403, 403, 403, 403, 403, 403]),
     ("post",   "/api/v1/applications/{id}/actions",          Json,    [401, 409, 404, 403, 404, 403, 404, 403, 403]),
+    ("post",   "/api/v1/applications/{id}/consent-code",     Empty,    [401, 409, 404, 403, 403, 403, 403, 403, 403]),
+    ("post",   "/api/v1/applications/{id}/consent",          Json,    [401, 409, 404, 403, 403, 403, 403, 403, 403]),
     ("get",    "/api/v1/applications/{id}/certificate.pdf",  Empty,    [401, 200, 404, 200, 404, 200, 403, 200, 200]),
     ("post",   "/api/v1/certificates/{number}/revoke",       Json,    [401, 404, 404, 404, 404, 422, 403, 403, 403]),
     ("post",   "/api/v1/applications/{id}/documents",        Json,    [401, 409, 404, 403, 403, 403, 403, 403, 403]),
@@ -83,8 +89,17 @@ const TABLE: &[Row] = &[
     ("get",    "/api/v1/admin/catalogue/{code}",             Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("post",   "/api/v1/admin/catalogue/{code}",             Json,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
     ("post",   "/api/v1/admin/catalogue/{code}/counties",    Json,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
+    ("get",    "/api/v1/admin/jurisdictions",                Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("post",   "/api/v1/admin/jurisdictions",                Json,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
+    ("patch",  "/api/v1/admin/jurisdictions/{code}",         Json,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
+    ("post",   "/api/v1/admin/jurisdictions/import/preview", Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
+    ("post",   "/api/v1/admin/jurisdictions/import",         Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
+    ("get",    "/api/v1/admin/staff",                        Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("post",   "/api/v1/admin/staff/{id}/deactivate",        Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 404]),
     ("get",    "/api/v1/holidays",                           Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("post",   "/api/v1/admin/holidays",                     Json,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
+    ("get",    "/api/v1/admin/rosters",                      Empty,    [401, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("post",   "/api/v1/admin/rosters",                      Json,    [401, 403, 403, 403, 403, 403, 403, 403, 422]),
     ("get",    "/api/v1/stats",                              Empty,    [401, 403, 403, 403, 403, 403, 403, 200, 200]),
     ("get",    "/api/v1/stats/cases",                        Empty,    [401, 403, 403, 403, 403, 403, 403, 200, 200]),
     ("get",    "/api/v1/escalations",                        Empty,    [401, 403, 403, 403, 403, 403, 403, 200, 200]),
@@ -98,6 +113,7 @@ const TABLE: &[Row] = &[
     ("get",    "/",                                          Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/guide/{code}",                              Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/lang/{lang}",                               Empty,    [303, 303, 303, 303, 303, 303, 303, 303, 303]),
+    ("post",   "/care",                                      Form,    [303, 303, 303, 303, 303, 303, 303, 303, 303]),
     ("get",    "/static/app.css",                            Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/static/app.js",                             Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/track",                                     Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -113,14 +129,22 @@ const TABLE: &[Row] = &[
     ("get",    "/my/{id}/edit",                              Empty,    [303, 303, 404, 403, 403, 403, 403, 403, 403]),
     ("post",   "/my/{id}/edit",                              Form,    [303, 422, 404, 403, 403, 403, 403, 403, 403]),
     ("post",   "/my/{id}/action",                            Form,    [303, 409, 404, 403, 403, 403, 403, 403, 403]),
+    ("post",   "/my/{id}/confirm",                           Form,    [303, 303, 404, 403, 403, 403, 403, 403, 403]),
     ("post",   "/my/{id}/documents",                         Form,    [303, 409, 404, 403, 403, 403, 403, 403, 403]),
     ("post",   "/my/{id}/documents/{doc}/delete",            Form,    [303, 409, 404, 403, 403, 403, 403, 403, 403]),
     ("get",    "/office",                                    Empty,    [303, 403, 403, 200, 200, 200, 403, 403, 403]),
     ("get",    "/office/{id}",                               Empty,    [303, 403, 403, 200, 404, 200, 403, 200, 200]),
     ("post",   "/office/{id}/action",                        Form,    [303, 403, 403, 409, 404, 409, 403, 403, 403]),
+    ("post",   "/office/{id}/confirm",                       Form,    [303, 403, 403, 303, 404, 303, 403, 403, 403]),
     ("post",   "/office/{id}/dispatch-code",                 Form,    [303, 403, 403, 303, 404, 303, 403, 403, 403]),
+    ("get",    "/admin",                                     Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("get",    "/admin/jurisdictions",                       Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("post",   "/admin/jurisdictions",                       Form,    [303, 403, 403, 403, 403, 403, 403, 403, 400]),
+    ("post",   "/admin/jurisdictions/one",                   Form,    [303, 403, 403, 403, 403, 403, 403, 403, 422]),
     ("get",    "/admin/holidays",                            Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("post",   "/admin/holidays",                            Form,    [303, 403, 403, 403, 403, 403, 403, 403, 422]),
+    ("get",    "/admin/rosters",                             Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("post",   "/admin/rosters",                             Form,    [303, 403, 403, 403, 403, 403, 403, 403, 415]),
     ("get",    "/admin/audit",                               Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("get",    "/admin/catalogue",                           Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("get",    "/admin/catalogue/{code}",                    Empty,    [303, 403, 403, 403, 403, 403, 403, 403, 200]),
@@ -223,9 +247,12 @@ impl Fixture {
                 json!({"action": "withdraw", "version": 0})
             }
             ("patch", "/api/v1/applications/{id}") => json!({"version": 0}),
+            ("post", "/api/v1/applications/{id}/consent") => json!({"code": "123456"}),
             ("post", "/api/v1/certificates/{number}/revoke") => json!({"reason": ""}),
             ("post", "/api/v1/dispatches/{id}/events") => json!({"event": "pick_up", "version": 0}),
             ("post", "/api/v1/admin/holidays") => json!([]),
+            ("post", "/api/v1/admin/jurisdictions") => json!({"code": "1", "name": "x"}),
+            ("patch", "/api/v1/admin/jurisdictions/{code}") => json!({"name": ""}),
             _ => json!({}),
         }
     }
@@ -235,7 +262,10 @@ impl Fixture {
             "/office/{id}/action" => vec![("action", "approve".into()), ("version", "0".into())],
             "/office/{id}/dispatch-code" => vec![("dispatch", self.dispatch_id.clone())],
             "/courier/{id}/event" => vec![("event", "pick_up".into()), ("version", "0".into())],
-            "/my/{id}/action" => vec![("action", "withdraw".into()), ("version", "0".into())],
+            "/my/{id}/action" | "/my/{id}/confirm" => {
+                vec![("action", "withdraw".into()), ("version", "0".into())]
+            }
+            "/office/{id}/confirm" => vec![("action", "approve".into()), ("version", "0".into())],
             _ => vec![],
         }
     }

@@ -284,3 +284,29 @@ fn a_column_missing_from_schema_rs_is_reported() {
         ]
     );
 }
+
+#[derive(QueryableByName)]
+struct Analysed {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// `db::analyze` gives PostgreSQL fresh statistics of the tables a bulk load filled
+/// (none on SQLite), and refuses what is not a plain table name.
+async fn analyze_refreshes_the_statistics_of_the_named_tables(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut conn = app.app_db.write_conn().unwrap();
+    zhengming::db::analyze(&mut conn, &["applications", "application_events"]).unwrap();
+    if let DbConn::Pg(pg) = &mut *conn {
+        let analysed: Analysed = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_user_tables \
+             WHERE relname IN ('applications', 'application_events') \
+             AND last_analyze IS NOT NULL",
+        )
+        .get_result(pg)
+        .unwrap();
+        assert_eq!(analysed.n, 2);
+        assert!(zhengming::db::analyze(&mut conn, &["users; DROP TABLE users"]).is_err());
+    }
+}
+both_backends!(analyze_refreshes_the_statistics_of_the_named_tables);

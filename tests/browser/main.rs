@@ -1,6 +1,7 @@
 //! Browser tests: the pages in headless Chromium against the real server, at a phone's
 //! 360 px and a desktop's 1280 px width. Screenshots go to test-artifacts/.
 
+mod care;
 #[path = "../api/fixtures.rs"]
 #[allow(dead_code)]
 mod fixtures;
@@ -175,6 +176,11 @@ async fn whole_journey(width: u32) {
     b.submit("form.form button.big").await;
     let err = b.body().await;
     assert!(err.contains("请按红字提示修改"), "{err}");
+    // The first field in error has the focus (and is scrolled to), without JavaScript.
+    assert_eq!(
+        b.exec("return document.activeElement.id", json!([])).await,
+        "in-f_address"
+    );
     assert!(!b.text(".has-error .error").await.is_empty());
     assert_eq!(
         b.value("#in-f_purpose").await,
@@ -330,7 +336,10 @@ async fn whole_journey(width: u32) {
     assert!(!b.text(".has-error .error").await.is_empty());
     b.submit("#act-accept").await;
     assert!(b.body().await.contains("已受理"));
+    // 批准 asks once more, showing the certificate text; 返回 would change nothing.
     b.submit("#act-approve").await;
+    assert!(b.text("#confirm-question").await.contains("核对"));
+    b.submit("#confirm-go").await;
     assert!(b.body().await.contains("已批准"));
     sign_out(&b).await;
 
@@ -339,6 +348,14 @@ async fn whole_journey(width: u32) {
     sign_in(&b, &app, &township, DEMO_PASSWORD).await;
     b.goto(&app.url(&format!("/office/{app_id}"))).await;
     b.submit("#act-approve").await;
+    let preview = b.text("#preview").await;
+    assert!(
+        preview.contains("李秀兰") && !preview.contains(&id),
+        "the certificate text, the ID number masked: {preview}"
+    );
+    assert_fits_screen(&b).await;
+    b.screenshot("approve-confirm").await;
+    b.submit("#confirm-go").await;
     assert!(b.body().await.contains("配送中"));
     sign_out(&b).await;
 

@@ -20,6 +20,7 @@ use crate::domain::scope::Scope;
 
 mod cases;
 mod explain;
+mod instant;
 mod overdue;
 mod sql;
 mod statements;
@@ -27,6 +28,7 @@ mod window;
 
 pub use cases::cases;
 pub use explain::explain_sql;
+pub use instant::{instant_counts, InstantRow};
 pub use overdue::{overdue_cases, OverdueCase};
 pub(super) use statements::{DecidedRow, ReceivedRow};
 pub use window::Window;

@@ -171,6 +171,33 @@ impl CertificateType {
                 );
             }
         }
+        if let Some(r) = &self.roster {
+            let columns = r.kind.columns();
+            for (field, column) in &r.fills {
+                if self.field(field).is_none() || !columns.contains(&column.as_str()) {
+                    bad(
+                        format!("名册填表规则“{field} ← {column}”无对应字段或列"),
+                        format!("Roster fill “{field} ← {column}” names no field or column"),
+                    );
+                }
+            }
+            for field in r.sets.keys() {
+                if self.field(field).is_none() {
+                    bad(
+                        format!("名册规则设定的字段“{field}”不存在"),
+                        format!("The roster rule sets “{field}”, which is no field"),
+                    );
+                }
+            }
+            for kind in &r.proves_documents {
+                if !self.documents.iter().any(|d| &d.kind == kind) {
+                    bad(
+                        format!("名册证明的材料“{kind}”不在本类型的材料中"),
+                        format!("The roster proves “{kind}”, which this type does not ask for"),
+                    );
+                }
+            }
+        }
         if problems.is_empty() {
             Ok(())
         } else {

@@ -216,6 +216,10 @@ pub struct CertificateType {
     /// Body of the certificate with `{name}` placeholders (`{{` / `}}` for literal braces);
     /// the purpose and validity lines are added by the renderer.
     pub body_template: String,
+    /// The roster that confirms this type's facts, if any (issue 16): it fills the form,
+    /// spares the documents it proves, and may approve at once (秒批).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roster: Option<crate::domain::roster::RosterRule>,
 }
 
 /// The seeded catalogue (docs/architecture.md §11), from the embedded `seed/certificate_types.json`.

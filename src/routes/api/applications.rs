@@ -58,7 +58,7 @@ pub async fn create(
     user: CurrentUser,
     body: web::Json<CreateApplicationRequest>,
 ) -> AppResult<HttpResponse> {
-    user.require_role(&[Role::Resident])?;
+    crate::workflow::proxy::may_apply(&user)?;
     let b = body.into_inner();
     let mut f = Fields::default();
     let type_code = f.take(
@@ -80,7 +80,9 @@ pub async fn create(
         ),
     );
     let delivery = b.delivery.unwrap_or_default().parse(&mut f);
-    let (subject_name, subject_id) = b.subject.unwrap_or_default().parse(&mut f);
+    let subject = b.subject.unwrap_or_default();
+    let proxy = subject.proxy(&mut f);
+    let (subject_name, subject_id) = subject.parse(&mut f);
     f.finish()?;
     let (Some(type_code), Some(village), Some(delivery)) = (type_code, village, delivery) else {
         return Err(AppError::internal("validated fields missing"));
@@ -89,7 +91,8 @@ pub async fn create(
     let me = user.clone();
     let per_day = state.services.quotas.drafts_per_day;
     let keys = state.services.data_keys.clone();
-    let detail = state
+    let read_keys = keys.clone();
+    let app = state
         .db
         .write(move |c| {
             let input = DraftInput {
@@ -99,10 +102,16 @@ pub async fn create(
                 subject_id,
                 form,
                 delivery,
+                proxy,
             };
-            let app = drafts::create(c, &keys, &me, input, per_day)?;
-            detail::load(c, &keys, &me, &app.id, None)
+            drafts::create(c, &keys, &me, input, per_day)
         })
+        .await?;
+    // Read after the commit, from the read pool: the write lock is held for the insert
+    // only (issue 20).
+    let detail = state
+        .db
+        .read(move |c| detail::load(c, &read_keys, &user, &app.id, None))
         .await?;
     Ok(HttpResponse::Created().json(detail))
 }
@@ -318,6 +327,11 @@ pub async fn patch(
     }
     let mut patch = DraftPatch::default();
     if let Some(s) = b.subject {
+        let proxy = s.proxy(&mut f);
+        // Only what was sent about the relationship and phone changes them.
+        if s.phone.is_some() || s.relationship.is_some() {
+            patch.proxy = Some(proxy);
+        }
         (patch.subject_name, patch.subject_id) = s.parse(&mut f);
     }
     patch.delivery = b.delivery.and_then(|d| d.parse(&mut f));

@@ -52,7 +52,9 @@ pub async fn jurisdictions(state: web::Data<AppState>) -> AppResult<HttpResponse
         .await?;
     let mut by_parent: std::collections::HashMap<Option<String>, Vec<_>> =
         std::collections::HashMap::new();
-    for r in rows {
+    // The tree is for choosing where one lives: jurisdictions no longer in the official
+    // list (inactive) are left out; admins see them in /api/v1/admin/jurisdictions.
+    for r in rows.into_iter().filter(|r| r.active) {
         by_parent.entry(r.parent_code.clone()).or_default().push(r);
     }
     fn build(

@@ -11,7 +11,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Map};
 
-use super::ctx::{field, raw_field, safe_next, Ctx};
+use super::ctx::{field, raw_field, safe_next, urlencode, Ctx};
 use super::error::PageResult;
 use crate::auth::current_user::request_token;
 use crate::auth::session::new_token;
@@ -35,6 +35,7 @@ fn home_of(role: &str) -> &'static str {
         "resident" => "/my",
         "official" => "/office",
         "courier" => "/courier",
+        "admin" => "/admin",
         _ => "/",
     }
 }
@@ -192,12 +193,17 @@ fn render_with_code(
     resp
 }
 
-pub async fn register_form(ctx: Ctx) -> HttpResponse {
-    ctx.ok("register", json!({"values": {}, "errors": {}}))
+pub async fn register_form(ctx: Ctx, q: web::Query<NextQuery>) -> HttpResponse {
+    let next = q.next.as_deref().and_then(safe_next).unwrap_or_default();
+    ctx.ok(
+        "register",
+        json!({"next": next, "values": {}, "errors": {}}),
+    )
 }
 
 pub async fn register(ctx: Ctx, form: Form) -> PageResult {
     ctx.check_csrf(&form)?;
+    let next = safe_next(field(&form, "next"));
     let values = json!({
         "phone": field(&form, "phone"),
         "name": field(&form, "name"),
@@ -205,7 +211,9 @@ pub async fn register(ctx: Ctx, form: Form) -> PageResult {
         "code": field(&form, "code"),
     });
     if field(&form, "op") == "send_code" {
-        let sent = send_code(&ctx, field(&form, "phone"), "register", "phone").await;
+        let mut sent = send_code(&ctx, field(&form, "phone"), "register", "phone").await;
+        sent.page
+            .insert("next".into(), json!(next.clone().unwrap_or_default()));
         return Ok(render_with_code(&ctx, "register", values, sent));
     }
     let input = Registration {
@@ -216,14 +224,39 @@ pub async fn register(ctx: Ctx, form: Form) -> PageResult {
         password_again: Some(field(&form, "password2").to_owned()),
         code: field(&form, "code").to_owned(),
     };
+    let password = input.password.clone();
     match register_resident(&ctx.state, input).await {
-        Ok(_) => Ok(ctx.redirect("/signin", Some(("ok", "registered")))),
+        // Signed in at once, through the ordinary (audited, throttled) sign-in with what
+        // was just typed, and on to where the person was going: no second form to fill.
+        Ok(_) => {
+            let input = SignIn {
+                phone: field(&form, "phone").to_owned(),
+                password,
+                replaces: request_token(&ctx.req),
+                client: crate::routes::audit_client(&ctx.req),
+            };
+            match session::sign_in(&ctx.state, input).await {
+                Ok(signed_in) => {
+                    let to = next.unwrap_or_else(|| "/my".to_owned());
+                    let mut resp = ctx.redirect(&to, Some(("ok", "registered_in")));
+                    let _ =
+                        resp.add_cookie(&cookies::session(&ctx.state.settings, signed_in.token));
+                    let _ = resp.add_cookie(&ctx.csrf_cookie(new_token()));
+                    Ok(resp)
+                }
+                // The account exists; a throttled sign-in still leaves the form to use.
+                Err(_) => Ok(ctx.redirect(
+                    &format!("/signin?next={}", urlencode(&next.unwrap_or_default())),
+                    Some(("ok", "registered")),
+                )),
+            }
+        }
         Err(e) => {
             let errors = ctx.field_errors(&e).ok_or_else(|| ctx.fail(e))?;
             Ok(ctx.render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "register",
-                json!({"values": values, "errors": errors}),
+                json!({"next": next.unwrap_or_default(), "values": values, "errors": errors}),
             ))
         }
     }

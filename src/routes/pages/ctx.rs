@@ -39,6 +39,8 @@ pub struct Ctx {
     /// Next year, when its holiday calendar is missing and this user should be told
     /// (admins and supervisors, from 1 October).
     calendar_warning: Option<i32>,
+    /// 长辈版 (care mode): large type, large targets, high contrast.
+    pub care: bool,
 }
 
 impl FromRequest for Ctx {
@@ -69,6 +71,13 @@ impl Ctx {
             _ => (new_token(), true),
         };
         let flash = cookies::read(&req, settings, FLASH_COOKIE);
+        // This browser's choice wins (it was made here, perhaps before signing in); a
+        // browser that never chose follows the account, so the choice travels with it.
+        let care = match cookies::read(&req, settings, cookies::CARE).as_deref() {
+            Some("1") => true,
+            Some("0") => false,
+            _ => user.as_ref().is_some_and(|u| u.care_mode),
+        };
         let watches_calendar = user
             .as_ref()
             .is_some_and(|u| matches!(u.role, Role::Admin | Role::Supervisor));
@@ -90,6 +99,7 @@ impl Ctx {
             new_csrf,
             flash,
             calendar_warning,
+            care,
         })
     }
 
@@ -194,6 +204,7 @@ impl Ctx {
             "csrf": self.csrf,
             "flash": flash,
             "calendar_warning": self.calendar_warning.map(|y| y.to_string()),
+            "care": self.care,
             "css_url": super::assets::css_url(),
             "js_url": super::assets::js_url(),
         })

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, ResponseError};
 use serde_json::{json, Map, Value};
 
-use super::ctx::{Ctx, CSRF_FIELD};
+use super::ctx::{field, Ctx, CSRF_FIELD};
 use super::error::PageResult;
 use crate::auth::CurrentUser;
 use crate::domain::role::Role;
@@ -82,6 +82,13 @@ pub async fn delete(ctx: Ctx, path: web::Path<(String, String)>, form: Form) -> 
     let user = ctx.require(&[Role::Resident])?.clone();
     ctx.check_csrf(&form)?;
     let (id, doc) = path.into_inner();
+    // 删除 asks once more (a page of its own, no JavaScript); the second post carries
+    // `confirmed=1`. Whatever the case cannot show is left to the use case to refuse.
+    if field(&form, "confirmed") != "1" {
+        if let Some(page) = confirm_delete(&ctx, &user, &id, &doc).await {
+            return Ok(page);
+        }
+    }
     match discard(&ctx.state, user.clone(), doc).await {
         Ok(d) if d.application_id == id => Ok(ctx.redirect(
             &format!("/my/{id}#doc-{}", d.kind),
@@ -104,4 +111,52 @@ pub async fn delete(ctx: Ctx, path: web::Path<(String, String)>, form: Form) -> 
         }
         Err(e) => Err(ctx.fail(e)),
     }
+}
+
+/// The confirmation page for deleting `doc` of case `id`, if the case is the user's, can
+/// still be edited and holds the document; else `None`.
+async fn confirm_delete(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    id: &str,
+    doc: &str,
+) -> Option<actix_web::HttpResponse> {
+    let (u, case_id) = (user.clone(), id.to_owned());
+    let keys = ctx.state.services.data_keys.clone();
+    let (d, t) = ctx
+        .state
+        .db
+        .read(move |c| {
+            let d = crate::read_model::detail::load(c, &keys, &u, &case_id, None)?;
+            let t = crate::workflow::drafts::load_type(c, &d.summary.type_code)?;
+            Ok::<_, AppError>((d, t))
+        })
+        .await
+        .ok()?;
+    let editable = matches!(d.summary.status.as_str(), "draft" | "returned");
+    let file = d.documents.iter().find(|f| f.id == doc)?;
+    if !editable {
+        return None;
+    }
+    let kind = super::view::documents(ctx.lang, &t, &d.documents, d.proxy.is_some())
+        .into_iter()
+        .find(|k| k["kind"] == file.kind.as_str())
+        .and_then(|k| k["name"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| file.kind.clone());
+    Some(ctx.ok(
+        "confirm",
+        json!({
+            "heading": ctx.t("confirm_delete_title"),
+            "question": ctx.t("confirm_delete_question"),
+            "go_label": ctx.t("confirm_delete_go"),
+            "destructive": true,
+            "case": {"number": d.summary.number, "type_name": super::view::type_name(ctx.lang, &t),
+                     "subject": d.summary.subject_name},
+            "item": format!("{kind} · {}", file.original_name),
+            "action": "delete", "confirmed": true,
+            "action_url": format!("/my/{id}/documents/{doc}/delete"),
+            "back_url": format!("/my/{id}#doc-{}", file.kind),
+            "version": d.summary.version,
+        }),
+    ))
 }

@@ -2,11 +2,16 @@
 //! page group). Handlers call the workflows directly, like the API handlers do.
 
 pub mod account;
+mod admin;
 mod admin_audit;
 mod admin_catalogue;
 mod admin_holidays;
 mod admin_jobs;
+mod admin_jurisdictions;
+mod admin_rosters;
 pub mod assets;
+mod care;
+mod confirm;
 pub mod courier;
 pub mod ctx;
 mod documents;
@@ -46,6 +51,7 @@ route_list! {
     get "/" => public::home;
     get "/guide/{code}" => public::guide;
     get "/lang/{lang}" => public::switch_lang;
+    post "/care" => care::switch;
     get "/static/app.css" => assets::css;
     get "/static/app.js" => assets::js;
     get "/static/verify.css" => assets::verify_css;
@@ -70,6 +76,7 @@ route_list! {
     get "/my/{id}/edit" => resident::edit_form;
     post "/my/{id}/edit" => resident::edit;
     post "/my/{id}/action" => resident::act;
+    post "/my/{id}/confirm" => confirm::resident;
     post "/my/{id}/documents" => documents::upload;
     post "/my/{id}/documents/{doc}/delete" => documents::delete;
     get "/office/rebind" => rebind::form;
@@ -77,10 +84,17 @@ route_list! {
     get "/office" => office::queue;
     get "/office/{id}" => office::case;
     post "/office/{id}/action" => office::act;
+    post "/office/{id}/confirm" => confirm::office;
     post "/office/{id}/revoke" => office::revoke;
     post "/office/{id}/dispatch-code" => office::new_dispatch_code;
+    get "/admin" => admin::page;
+    get "/admin/jurisdictions" => admin_jurisdictions::page;
+    post "/admin/jurisdictions" => admin_jurisdictions::upload;
+    post "/admin/jurisdictions/one" => admin_jurisdictions::one;
     get "/admin/holidays" => admin_holidays::page;
     post "/admin/holidays" => admin_holidays::submit;
+    get "/admin/rosters" => admin_rosters::page;
+    post "/admin/rosters" => admin_rosters::submit;
     get "/admin/audit" => admin_audit::page;
     get "/admin/catalogue" => admin_catalogue::list;
     get "/admin/catalogue/{code}" => admin_catalogue::edit_form;

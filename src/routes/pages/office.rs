@@ -191,23 +191,35 @@ pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
         action,
         reason: reason.clone(),
         version,
+        authorisation_checked: field(&form, "authorisation_checked") == "1",
     };
     match super::run_action(&ctx, &user, &id, input).await {
         Ok(()) => Ok(ctx.redirect(&format!("/office/{id}"), Some(("ok", action.as_str())))),
-        Err(e) => {
-            let Some(problem) = ctx.problem(&e) else {
-                return Err(ctx.fail(e));
-            };
-            let status = refused_status(&e);
-            let errors = ctx.field_errors(&e).unwrap_or_default();
-            let extra = json!({
-                "problem": problem,
-                "errors": {action.as_str(): errors.get("reason")},
-                "values": {action.as_str(): reason},
-            });
-            render_case(&ctx, &user, id, status, extra).await
-        }
+        Err(e) => refused(&ctx, &user, id, action, reason, e).await,
     }
+}
+
+/// The case page again with a refusal of `action`: the problem above, the reason's error
+/// at its field, what was typed kept.
+pub(super) async fn refused(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    id: String,
+    action: Action,
+    reason: Option<String>,
+    e: AppError,
+) -> PageResult {
+    let Some(problem) = ctx.problem(&e) else {
+        return Err(ctx.fail(e));
+    };
+    let status = refused_status(&e);
+    let errors = ctx.field_errors(&e).unwrap_or_default();
+    let extra = json!({
+        "problem": problem,
+        "errors": {action.as_str(): errors.get("reason")},
+        "values": {action.as_str(): reason},
+    });
+    render_case(ctx, user, id, status, extra).await
 }
 
 /// Revokes the case's certificate: the public reason from the list, the official's own

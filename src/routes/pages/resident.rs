@@ -22,7 +22,11 @@ type Form = web::Form<Vec<(String, String)>>;
 
 /// Villages grouped under "county township" headings, for the village choice.
 fn village_groups(c: &mut DbConn) -> AppResult<Vec<Value>> {
-    let all = catalog::all_jurisdictions(c)?;
+    // Inactive ones are not offered: no new application may choose them.
+    let all: Vec<_> = catalog::all_jurisdictions(c)?
+        .into_iter()
+        .filter(|j| j.active)
+        .collect();
     let name = |code: &str| {
         all.iter()
             .find(|j| j.code == code)
@@ -79,6 +83,9 @@ fn subject(form: &[(String, String)]) -> SubjectInput {
     SubjectInput {
         name: field_opt(form, "subject_name"),
         id_number: field_opt(form, "subject_id_number"),
+        phone: field_opt(form, "subject_phone"),
+        relationship: field_opt(form, "relationship"),
+        relationship_note: field_opt(form, "relationship_note"),
     }
 }
 
@@ -116,10 +123,17 @@ fn render_form(ctx: &Ctx, status: StatusCode, p: FormPage<'_>) -> HttpResponse {
 pub async fn apply_form(ctx: Ctx, path: web::Path<String>) -> PageResult {
     ctx.require(&[Role::Resident])?;
     let code = path.into_inner();
-    let (t, villages) = ctx
+    let user_id = ctx.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+    let (t, villages, me) = ctx
         .state
         .db
-        .read(move |c| Ok::<_, AppError>((drafts::load_type(c, &code)?, village_groups(c)?)))
+        .read(move |c| {
+            Ok::<_, AppError>((
+                drafts::load_type(c, &code)?,
+                village_groups(c)?,
+                crate::db::users::by_id(c, &user_id)?,
+            ))
+        })
         .await
         .map_err(|e| match e {
             AppError::Validation(_) => ctx.fail(AppError::not_found()),
@@ -127,8 +141,11 @@ pub async fn apply_form(ctx: Ctx, path: web::Path<String>) -> PageResult {
         })?;
     let mut values = Map::new();
     values.insert("delivery".into(), "courier".into());
-    if let Some(u) = &ctx.user {
-        values.insert("recipient".into(), u.name.clone().into());
+    // The certificate usually goes to the applicant: name and phone from the account,
+    // so she does not type again what she typed at registration.
+    if let Some(u) = me {
+        values.insert("recipient".into(), u.name.into());
+        values.insert("phone".into(), u.phone.into());
     }
     Ok(render_form(
         &ctx,
@@ -159,7 +176,9 @@ pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult 
         );
     }
     let delivery = delivery(&form).parse(&mut f);
-    let (name, id) = subject(&form).parse(&mut f);
+    let subject_in = subject(&form);
+    let proxy = subject_in.proxy(&mut f);
+    let (name, id) = subject_in.parse(&mut f);
     let fields_ok = f.finish();
     let typed = typed_values(&form);
     let form_vec = form.into_inner();
@@ -180,6 +199,7 @@ pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult 
                 subject_id: id,
                 form: form_value,
                 delivery: delivery.ok_or_else(|| AppError::internal("delivery missing"))?,
+                proxy,
             };
             drafts::create(c, &keys, &me, input, per_day)
         })
@@ -373,7 +393,9 @@ pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
     let id = path.into_inner();
     let mut f = Fields::default();
     let delivery = delivery(&form).parse(&mut f);
-    let (name, sid) = subject(&form).parse(&mut f);
+    let subject_in = subject(&form);
+    let proxy = subject_in.proxy(&mut f);
+    let (name, sid) = subject_in.parse(&mut f);
     let version: i32 = field(&form, "version").parse().unwrap_or(-1);
     let fields_ok = f.finish();
     let typed = typed_values(&form);
@@ -392,6 +414,7 @@ pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
             let patch = DraftPatch {
                 subject_name: name,
                 subject_id: sid,
+                proxy: Some(proxy),
                 form: Some(form_value),
                 delivery,
                 version,
@@ -436,6 +459,7 @@ pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
         action,
         reason: None,
         version: field(&form, "version").parse().unwrap_or(-1),
+        authorisation_checked: false,
     };
     let Err(e) = super::run_action(&ctx, &user, &id, input).await else {
         return Ok(ctx.redirect(&format!("/my/{id}"), Some(("ok", action.as_str()))));

@@ -37,9 +37,20 @@ pub fn action(lang: Lang, a: &str) -> String {
     if a == crate::workflow::issue_blocked::ACTION {
         return i18n::text(lang, "issue_blocked_event").to_owned();
     }
-    Action::parse(a)
-        .map(|a| pick(lang, a.label_zh(), a.label_en()).to_owned())
-        .unwrap_or_else(|| a.to_owned())
+    match Action::parse(a) {
+        Some(a) => pick(lang, a.label_zh(), a.label_en()).to_owned(),
+        // The trail's first event is no action a user takes (the track page says 创建).
+        None if a == "create" => pick(lang, "创建", "Created").to_owned(),
+        None => a.to_owned(),
+    }
+}
+
+/// A stored number as a person writes it: 320, not "320.0".
+fn number_text(n: &serde_json::Number) -> String {
+    match n.as_f64() {
+        Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+        _ => n.to_string(),
+    }
 }
 
 pub fn dispatch_status(lang: Lang, s: &str) -> String {
@@ -64,6 +75,7 @@ pub fn show_value(lang: Lang, f: &FieldSpec, v: &Value) -> String {
             .unwrap_or_else(|| s.clone()),
         (_, Value::String(s)) => s.clone(),
         (_, Value::Null) => String::new(),
+        (_, Value::Number(n)) => number_text(n),
         (_, other) => other.to_string(),
     }
 }
@@ -73,6 +85,7 @@ pub fn input_value(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
+        Value::Number(n) => number_text(n),
         other => other.to_string(),
     }
 }
@@ -178,6 +191,10 @@ pub fn case(lang: Lang, d: &ApplicationDetail, t: &CertificateType) -> Value {
         "issue_blocked": s.issue_blocked,
         "step": step,
         "form": form_rows(lang, t, &d.form),
+        "roster_check": d.roster_check.as_ref().map(|r| json!({
+            "outcome": r.outcome,
+            "reason": pick(lang, &r.reason, &r.reason_en),
+        })),
         "delivery": {
             "method": d.delivery.method,
             "recipient": d.delivery.recipient,
@@ -185,6 +202,10 @@ pub fn case(lang: Lang, d: &ApplicationDetail, t: &CertificateType) -> Value {
             "address": d.delivery.address,
         },
         "timeline": timeline(lang, &d.events),
+        // Why the case is returned or rejected, for the top of the page.
+        "status_reason": d.events.iter().rev()
+            .find(|e| e.to_status == s.status)
+            .and_then(|e| e.reason.clone()),
         "certificate": d.certificate.as_ref().map(|c| json!({
             "number": c.number, "status": c.status, "pdf_url": c.pdf_url,
             "valid_until": i18n::date(lang, c.valid_until.naive_utc()),
@@ -198,14 +219,62 @@ pub fn case(lang: Lang, d: &ApplicationDetail, t: &CertificateType) -> Value {
         })),
         "actions": actions,
         "editable": matches!(s.status.as_str(), "draft" | "returned"),
-        "documents": documents(lang, t, &d.documents),
+        "documents": documents(lang, t, &d.documents, d.proxy.is_some()),
+        "proxy": d.proxy.as_ref().map(|p| proxy(lang, p)),
+        "needs_authorisation_check": d.proxy.as_ref().is_some_and(|p| {
+            p.consent.as_deref() == Some("authorisation") && s.current_step == 0
+        }),
     })
 }
 
-/// The type's document kinds, each with what is uploaded for it, in the type's order.
-pub fn documents(lang: Lang, t: &CertificateType, docs: &[DocumentView]) -> Vec<Value> {
+/// Who applied for whom and how the person agreed (issue 16, 代办).
+fn proxy(lang: Lang, p: &crate::workflow::proxy::ProxyView) -> Value {
+    let zh = lang == Lang::Zh;
+    let label = match (&p.agent_name, &p.relationship) {
+        (Some(a), _) => pick(lang, &format!("代办：{a}"), &format!("Agent: {a}")).to_owned(),
+        (None, Some(r)) => {
+            let rel = p
+                .relationship_label
+                .clone()
+                .filter(|_| r == "other")
+                .unwrap_or_else(|| crate::domain::proxy::relationship_label(r, zh).to_owned());
+            pick(
+                lang,
+                &format!("为他人申请（{rel}）"),
+                &format!("For someone else ({rel})"),
+            )
+            .to_owned()
+        }
+        _ => pick(lang, "为他人申请", "For someone else").to_owned(),
+    };
+    let consent = match p.consent.as_deref() {
+        Some("sms") => pick(
+            lang,
+            "当事人已短信验证码确认",
+            "Confirmed by the person's SMS code",
+        ),
+        Some("authorisation") => pick(lang, "凭当事人签字的委托书", "By a signed authorisation"),
+        _ => pick(
+            lang,
+            "尚未取得当事人同意",
+            "The person's consent is not yet given",
+        ),
+    };
+    json!({"label": label, "consent": consent})
+}
+
+/// The type's document kinds, each with what is uploaded for it, in the type's order;
+/// on a case made for someone else, the signed authorisation (委托书) too.
+pub fn documents(
+    lang: Lang,
+    t: &CertificateType,
+    docs: &[DocumentView],
+    for_someone_else: bool,
+) -> Vec<Value> {
+    let authorisation = for_someone_else.then(crate::domain::proxy::authorisation_spec);
     t.documents
         .iter()
+        .chain(authorisation.iter())
         .map(|spec| {
             let files: Vec<_> = docs
                 .iter()

@@ -1,0 +1,2 @@
+ALTER TABLE users DROP COLUMN must_change_password;
+ALTER TABLE jurisdictions DROP COLUMN active;

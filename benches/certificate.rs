@@ -75,6 +75,7 @@ fn render(e: &Env, values: &BTreeMap<String, String>, n: usize) -> Vec<u8> {
             office_code: "222403100",
             office: "敦化市大石头镇人民政府",
             issue_day: NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
+            issued_at: None,
             values,
             purpose: "申请助学贷款",
         },

@@ -90,6 +90,17 @@ enum Command {
     /// Read the audit log (sign-ins, certificate downloads, reveals, document views,
     /// account changes), newest first, by person or by case.
     Audit(AuditArgs),
+    /// Back up while serving: on SQLite the database (`VACUUM INTO`), the local blobs
+    /// and the keys, with a MANIFEST.json of SHA-256 checksums, into an empty DIR. On
+    /// PostgreSQL blobs and keys only (the database with pg_dump or PITR).
+    Backup {
+        dir: PathBuf,
+        /// Leave `<data_dir>/keys/` out (kept apart from the data backups).
+        #[arg(long)]
+        without_keys: bool,
+    },
+    /// Restore a backup into an empty data directory, after checking every checksum.
+    Restore { dir: PathBuf },
 }
 
 #[derive(Args)]
@@ -247,6 +258,27 @@ fn main() {
         Command::Audit(args) => audit(&settings, args),
         Command::Verify { file } => verify_file(&settings, &file),
         Command::Keys { command } => keys(&settings, command),
+        Command::Backup { dir, without_keys } => {
+            zhengming::backup::backup(&settings, &dir, without_keys).map(|m| {
+                println!(
+                    "已备份 / backed up {} files into {} ({})",
+                    m.files.len(),
+                    dir.display(),
+                    m.note
+                )
+            })
+        }
+        Command::Restore { dir } => zhengming::backup::restore(&settings, &dir).map(|m| {
+            println!(
+                "已恢复 / restored {} files of the backup made {} into {}",
+                m.files.len(),
+                m.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                settings.data_dir.display()
+            );
+            if m.backend == "postgres" {
+                println!("数据库请用 pg_restore 恢复 / restore the database with pg_restore");
+            }
+        }),
     };
     if let Err(e) = result {
         fail(&e);

@@ -159,6 +159,10 @@ pub struct Application {
     /// The catalogue version of the type the case was submitted under (a draft follows
     /// the current one until it is submitted).
     pub type_version: i32,
+    /// The certificate could not be drawn at the last approval: the characters no
+    /// font has, with their code points (`workflow::issue_blocked`). Cleared when the
+    /// case moves on.
+    pub issue_blocked: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -144,6 +144,7 @@ diesel::table! {
         deadline_provisional -> Bool,
         subject_id_bidx -> Nullable<Text>,
         type_version -> Integer,
+        issue_blocked -> Nullable<Text>,
     }
 }
 

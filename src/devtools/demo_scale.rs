@@ -558,6 +558,7 @@ impl Builder<'_> {
             deadline_provisional: false,
             subject_id_bidx: Some(self.subject_id.1.clone()),
             type_version: 1,
+            issue_blocked: None,
         });
         Some(())
     }

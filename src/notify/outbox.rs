@@ -22,6 +22,9 @@ pub const REJECTED: &str = "rejected";
 /// The last approval: the certificate is issued in the same transaction, so one
 /// message says both (the email carries the link to the PDF).
 pub const APPROVED: &str = "approved";
+/// The last approval could not draw the certificate (a character no font has): the
+/// case stays with the office (`workflow::issue_blocked`). SMS only.
+pub const ISSUE_BLOCKED: &str = "issue_blocked";
 pub const DISPATCHED: &str = "dispatch_created";
 pub const DELIVERED: &str = "delivered";
 /// To a supervisor: a case ran past its node deadline (issue 7). SMS only.
@@ -57,7 +60,8 @@ pub const PHONE_CHANGED: &str = "phone_changed";
 /// Codes with an email template besides the SMS text.
 pub const WITH_EMAIL: [&str; 5] = [SUBMITTED, RETURNED, REJECTED, APPROVED, DELIVERED];
 /// Codes sent by SMS only (no email templates).
-pub const SMS_ONLY: [&str; 15] = [
+pub const SMS_ONLY: [&str; 16] = [
+    ISSUE_BLOCKED,
     DISPATCHED,
     ESCALATED,
     CALENDAR_MISSING,

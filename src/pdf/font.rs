@@ -13,11 +13,13 @@
 //! smaller *primary* face is cut from the full one with allsorts: ASCII, the
 //! GB2312 repertoire (its 6,763 hanzi of levels 1 and 2 and its symbols and
 //! full-width forms), CJK punctuation, full-width forms and general punctuation.
-//! A document whose characters are all in it is rendered with it; one with a
-//! character outside it (a rare name character, 生僻字, CJK Ext A/B) is rendered
-//! with the full face, so no character is ever lost. Glyph outlines and advance
-//! widths are the same in both, so layout does not depend on which face is used.
-//! See [`CertFont::for_texts`].
+//! Every document is rendered with it; the characters of a document outside it
+//! that the full face has (a rare name character, 生僻字, some of CJK Ext A) come
+//! from a small face cut from the full one for that document, like a fallback's
+//! (see `check_texts`), so no character is ever lost and the full face is never
+//! subset whole. Glyph outlines and advance widths are the same in both, so layout
+//! does not depend on which face is used. A large face is cut from in parts
+//! ([`Part`]).
 //!
 //! # The fallback chain
 //!
@@ -67,13 +69,35 @@ struct Inner {
     primary: Option<CertFont>,
     /// The faces after this one in the chain (see the module docs), in order.
     fallbacks: Vec<CertFont>,
-    /// The font file, kept for fallback faces, which are cut per document.
+    /// The font file, kept for faces that are cut per document (the fallbacks,
+    /// and a full face that has a primary), and the face's index in it.
     source: Option<Arc<[u8]>>,
+    source_index: usize,
+    /// A large fallback face's parts, in code point order (see [`Part`]).
+    parts: Vec<Part>,
+}
+
+/// A slice of a large fallback face: the glyphs of the code points `lo..=hi`, at
+/// most [`FALLBACK_PART_GLYPHS`] of them. Cutting a document's few characters costs
+/// in proportion to the face they are cut from (allsorts reads its cmap, loca, glyf
+/// and post tables whole): from the whole ~29 MB HanaMin B ~11 ms per certificate,
+/// from a part under 1 ms (dev build, loaded machine, `examples/render_many`). A
+/// part is cut from the face the first time a document needs it (about a second in
+/// a dev build, so not for all parts at start-up) and kept for the process.
+struct Part {
+    lo: u32,
+    hi: u32,
+    gids: BTreeSet<u16>,
+    face: OnceLock<Option<CertFont>>,
 }
 
 /// The fallback faces [`CertFont::load`] looks for next to the primary font file,
 /// in chain order (see `scripts/cut-fallback-fonts`).
 pub const FALLBACK_FILES: [&str; 2] = ["hanamin-a-rare.ttf", "hanamin-b-rare.ttf"];
+
+/// A large fallback face is cut per document from parts of at most this many
+/// glyphs (see [`Part`]).
+pub const FALLBACK_PART_GLYPHS: usize = 4000;
 
 /// Build a primary face only when it holds well under the full face's glyphs.
 const PRIMARY_MAX_SHARE: f32 = 0.6;
@@ -125,15 +149,17 @@ impl CertFont {
         Self::from_bytes(&bytes)
     }
 
-    /// Appends face 0 of `bytes` to the fallback chain (module docs).
+    /// Appends face 0 of `bytes` to the fallback chain (module docs). A face of more
+    /// than [`FALLBACK_PART_GLYPHS`] glyphs is planned in parts, see [`Part`].
     pub fn with_fallback(mut self, bytes: &[u8]) -> Result<CertFont, PdfError> {
         let mut face = Self::parse(bytes, 0)?;
-        Arc::get_mut(&mut face.inner)
-            .expect("not shared yet")
-            .source = Some(Arc::from(bytes));
-        let inner = Arc::get_mut(&mut self.inner)
+        let parts = plan_parts(&face);
+        let inner = Arc::get_mut(&mut face.inner).expect("not shared yet");
+        inner.source = Some(Arc::from(bytes));
+        inner.parts = parts;
+        let chain = Arc::get_mut(&mut self.inner)
             .ok_or_else(|| PdfError::Font("font already shared".into()))?;
-        inner.fallbacks.push(face);
+        chain.fallbacks.push(face);
         Ok(self)
     }
 
@@ -162,13 +188,42 @@ impl CertFont {
     /// A small face cut from this one with only the glyphs of `chars` (which it
     /// must have): what a document embeds of a large fallback face.
     pub fn cut(&self, chars: &BTreeSet<char>) -> Result<CertFont, PdfError> {
+        if let Some(part) = self.part_for(chars) {
+            return part.cut(chars);
+        }
+        self.cut_here(chars)
+    }
+
+    /// The part (see [`Part`]) holding every character of `chars`, built on first
+    /// use; `None` when the face has no parts or `chars` span several.
+    fn part_for(&self, chars: &BTreeSet<char>) -> Option<&CertFont> {
+        let (first, last) = (u32::from(*chars.first()?), u32::from(*chars.last()?));
+        let part = self
+            .inner
+            .parts
+            .iter()
+            .find(|p| p.lo <= first && last <= p.hi)?;
+        part.face
+            .get_or_init(|| {
+                let bytes = self.inner.source.as_deref()?;
+                let cut = subset_glyphs(bytes, self.inner.source_index, part.gids.clone()).ok()?;
+                let mut face = Self::parse(&cut, 0).ok()?;
+                let inner = Arc::get_mut(&mut face.inner).expect("not shared yet");
+                inner.source = Some(Arc::from(cut));
+                inner.font.font_name = self.inner.font.font_name.clone();
+                Some(face)
+            })
+            .as_ref()
+    }
+
+    fn cut_here(&self, chars: &BTreeSet<char>) -> Result<CertFont, PdfError> {
         let bytes = self
             .inner
             .source
             .as_deref()
             .ok_or_else(|| PdfError::Font("this face keeps no source to cut from".into()))?;
         let gids: BTreeSet<u16> = chars.iter().filter_map(|&c| self.glyph(c)).collect();
-        let cut = subset_glyphs(bytes, 0, gids)?;
+        let cut = subset_glyphs(bytes, self.inner.source_index, gids)?;
         let mut face = Self::parse(&cut, 0)?;
         Arc::get_mut(&mut face.inner)
             .expect("not shared yet")
@@ -195,8 +250,14 @@ impl CertFont {
                 .expect("not shared yet")
                 .font
                 .font_name = full.inner.font.font_name.clone();
+            let parts = plan_parts(&full);
             let inner = Arc::get_mut(&mut full.inner).expect("not shared yet");
             inner.primary = Some(primary);
+            // What the primary lacks is cut per document from the full face, as from
+            // a fallback (see `check_texts`).
+            inner.source = Some(Arc::from(bytes));
+            inner.source_index = face_index;
+            inner.parts = parts;
         }
         Ok(full)
     }
@@ -242,6 +303,8 @@ impl CertFont {
                 primary: None,
                 fallbacks: Vec::new(),
                 source: None,
+                source_index: 0,
+                parts: Vec::new(),
             }),
         })
     }
@@ -424,6 +487,41 @@ fn subset_glyphs(
     allsorts::subset::subset(&provider, &ids, &profile, CmapTarget::Unicode).map_err(|e| err(&e))
 }
 
+/// The parts of `face` (see [`Part`]), none when it is small.
+fn plan_parts(face: &CertFont) -> Vec<Part> {
+    let mut parts: Vec<Part> = Vec::new();
+    if usize::from(face.glyph_count()) <= FALLBACK_PART_GLYPHS {
+        return parts;
+    }
+    for cp in fallback_code_points() {
+        let Some(gid) = char::from_u32(cp).and_then(|c| face.glyph(c)) else {
+            continue;
+        };
+        match parts.last_mut() {
+            Some(p) if p.gids.len() < FALLBACK_PART_GLYPHS => {
+                p.hi = cp;
+                p.gids.insert(gid);
+            }
+            _ => parts.push(Part {
+                lo: cp,
+                hi: cp,
+                gids: BTreeSet::from([gid]),
+                face: OnceLock::new(),
+            }),
+        }
+    }
+    parts
+}
+
+/// Where a fallback face's characters are looked for when it is planned in parts: the blocks
+/// `scripts/cut-fallback-fonts` keeps (CJK radicals to the unified ideographs, the
+/// compatibility ideographs, planes 2 and 3).
+fn fallback_code_points() -> impl Iterator<Item = u32> {
+    (0x2E80..=0x9FFF)
+        .chain(0xF900..=0xFAFF)
+        .chain(0x20000..=0x3FFFF)
+}
+
 /// Picks the faces to draw `texts` with: the primary or full face
 /// ([`CertFont::for_texts`]), then for the characters it lacks the first fallback
 /// face that has each, cut to those characters. Refuses text no face can draw,
@@ -432,13 +530,20 @@ pub(crate) fn check_texts<'a>(
     font: &CertFont,
     texts: impl IntoIterator<Item = &'a str>,
 ) -> Result<Vec<CertFont>, PdfError> {
-    let texts: Vec<&str> = texts.into_iter().collect();
-    let main = font.for_texts(texts.iter().copied());
+    // The primary face draws what it has; what it lacks but the full face has is
+    // cut from the full face like a fallback's (subsetting the whole 20 MB face
+    // instead cost ~8 ms per certificate), then the fallbacks.
+    let main = font.primary().unwrap_or(font);
+    let mut from_full: BTreeSet<char> = BTreeSet::new();
     let mut missing: Vec<char> = Vec::new();
     let mut wanted: Vec<BTreeSet<char>> = vec![BTreeSet::new(); font.fallbacks().len()];
     for t in texts {
         for ch in main.missing_glyphs(t) {
             if ch == '\n' || ch == '\r' {
+                continue;
+            }
+            if !std::ptr::eq(main, font) && font.has_glyph(ch) {
+                from_full.insert(ch);
                 continue;
             }
             match font.fallbacks().iter().position(|f| f.has_glyph(ch)) {
@@ -456,6 +561,9 @@ pub(crate) fn check_texts<'a>(
         });
     }
     let mut faces = vec![main.clone()];
+    if !from_full.is_empty() {
+        faces.push(font.cut(&from_full)?);
+    }
     for (face, chars) in font.fallbacks().iter().zip(&wanted) {
         if !chars.is_empty() {
             faces.push(face.cut(chars)?);

@@ -78,6 +78,10 @@ pub struct ApplicationSummary {
     /// The office holds the case, not yet overdue, with one working day or less left
     /// (due by the end of the next working day).
     pub at_risk: bool,
+    /// The last approval could not draw the certificate: the characters no font has,
+    /// with their code points, e.g. `𠮷(U+20BB7)`. The case stays with the office until
+    /// it is returned for correction or approved again; absent otherwise.
+    pub issue_blocked: Option<String>,
 }
 
 pub fn office_holds(status: &str) -> bool {
@@ -124,6 +128,7 @@ impl ApplicationSummary {
             deadline_provisional: holds && a.deadline_provisional,
             overdue: holds && a.node_deadline < now,
             at_risk: false,
+            issue_blocked: a.issue_blocked.clone(),
         }
     }
 

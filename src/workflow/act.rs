@@ -10,8 +10,10 @@ use crate::domain::status::{next_status, Action, ApplicationStatus};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::notify::outbox;
+use diesel::Connection;
 use serde_json::json;
 
+use super::issue::IssueError;
 use super::{save_transition, stamp_deadlines, EventInput, Services};
 
 pub struct ActInput {
@@ -183,21 +185,34 @@ pub fn act(
         }
         _ => {}
     }
-    save_transition(
-        conn,
-        &mut app,
-        EventInput {
-            action: action.as_str(),
-            from: Some(from.as_str()),
-            to: to.as_str(),
-            step: Some(i32::try_from(step_index).unwrap_or(0)),
-            actor_id: Some(&user.id),
-            actor_role: user.role.as_str(),
-            reason: reason.as_deref(),
-            at,
-            node_deadline: acted_node_deadline,
-        },
-    )?;
+    let event = EventInput {
+        action: action.as_str(),
+        from: Some(from.as_str()),
+        to: to.as_str(),
+        step: Some(i32::try_from(step_index).unwrap_or(0)),
+        actor_id: Some(&user.id),
+        actor_role: user.role.as_str(),
+        reason: reason.as_deref(),
+        at,
+        node_deadline: acted_node_deadline,
+    };
+    if to == ApplicationStatus::Approved {
+        // The last approval issues the certificate in a savepoint: a certificate that
+        // cannot be drawn undoes the approval and its number, and the case stays with
+        // the office, flagged, instead of the request failing on every try.
+        let before = app.clone();
+        let issued = conn.transaction(|c| approve_and_issue(c, svc, &mut app, &t, event, written));
+        return match issued {
+            Ok(()) => Ok(app),
+            Err(IssueError::Unprintable(chars)) => {
+                let mut app = before;
+                super::issue_blocked::flag(conn, &mut app, user, step_index, &chars, at)?;
+                Ok(app)
+            }
+            Err(IssueError::Failed(e)) => Err(e),
+        };
+    }
+    save_transition(conn, &mut app, event)?;
     let instant = verdict
         .as_ref()
         .is_some_and(|v| v.outcome == crate::domain::roster::Outcome::Instant);
@@ -240,21 +255,46 @@ pub fn act(
         _ => {}
     }
     if to == ApplicationStatus::Approved {
-        // The approval path, whoever approved: certificate, message, dispatch.
-        super::issue::issue(conn, svc, &mut app, &t, written)?;
-        let cert = dispatches::certificate_of(conn, &app.id)?
-            .ok_or_else(|| AppError::internal("issued without certificate"))?;
-        outbox::to_applicant(
-            conn,
-            &app,
-            outbox::APPROVED,
-            json!({ "certificate_number": cert.number }),
-        )?;
-        if app.delivery_method == "courier" {
-            super::dispatch::create(conn, &mut app)?;
-        }
+        // The roster's instant approval (秒批) issues in the submit's transaction.
+        issue_and_tell(conn, svc, &mut app, &t, written)?;
     }
     Ok(app)
+}
+
+/// The last approval: the transition, the certificate, the message and the dispatch.
+fn approve_and_issue(
+    conn: &mut DbConn,
+    svc: &Services,
+    app: &mut Application,
+    t: &CertificateType,
+    event: EventInput<'_>,
+    written: &mut Vec<String>,
+) -> Result<(), IssueError> {
+    save_transition(conn, app, event)?;
+    issue_and_tell(conn, svc, app, t, written)
+}
+
+/// The approval path, whoever approved: certificate, message, dispatch.
+fn issue_and_tell(
+    conn: &mut DbConn,
+    svc: &Services,
+    app: &mut Application,
+    t: &CertificateType,
+    written: &mut Vec<String>,
+) -> Result<(), IssueError> {
+    super::issue::issue(conn, svc, app, t, written)?;
+    let cert = dispatches::certificate_of(conn, &app.id)?
+        .ok_or_else(|| AppError::internal("issued without certificate"))?;
+    outbox::to_applicant(
+        conn,
+        app,
+        outbox::APPROVED,
+        json!({ "certificate_number": cert.number }),
+    )?;
+    if app.delivery_method == "courier" {
+        super::dispatch::create(conn, app)?;
+    }
+    Ok(())
 }
 
 /// The system approves a case its roster confirmed (秒批), in the submit's

@@ -342,6 +342,7 @@ pub fn create(
         deadline_provisional: false,
         subject_id_bidx: Some(bidx),
         type_version: crate::db::type_versions::current_version(conn, &t.code)?.unwrap_or(1),
+        issue_blocked: None,
     };
     apply_delivery(&mut app, input.delivery);
     let plan = super::proxy::plan(

@@ -34,6 +34,9 @@ pub struct CertificateFacts<'a> {
     /// Its formal name, see [`office_name`].
     pub office: &'a str,
     pub issue_day: chrono::NaiveDate,
+    /// The moment of issue, the PDF's creation date; `None`: the start of
+    /// `issue_day` in China time.
+    pub issued_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The body template's values.
     pub values: &'a std::collections::BTreeMap<String, String>,
     pub purpose: &'a str,
@@ -48,6 +51,36 @@ pub struct SignedPdf {
     pub verify_url: String,
 }
 
+/// Why a certificate was not issued.
+#[derive(Debug)]
+pub enum IssueError {
+    /// The certificate holds characters no font of the chain has (named with their
+    /// code points): the case stays with the office, flagged (`issue_blocked`).
+    Unprintable(String),
+    Failed(AppError),
+}
+
+impl From<AppError> for IssueError {
+    fn from(e: AppError) -> Self {
+        IssueError::Failed(e)
+    }
+}
+
+impl From<diesel::result::Error> for IssueError {
+    fn from(e: diesel::result::Error) -> Self {
+        IssueError::Failed(e.into())
+    }
+}
+
+impl From<IssueError> for AppError {
+    fn from(e: IssueError) -> Self {
+        match e {
+            IssueError::Unprintable(chars) => PdfError::MissingGlyphs { chars }.into(),
+            IssueError::Failed(e) => e,
+        }
+    }
+}
+
 /// Lays out, renders and signs one certificate; no I/O (used by issuing, tests
 /// and the benchmark).
 pub fn render_signed(
@@ -57,6 +90,16 @@ pub fn render_signed(
     base_url: &str,
     f: &CertificateFacts<'_>,
 ) -> Result<SignedPdf, AppError> {
+    render(font, layouts, keys, base_url, f).map_err(AppError::from)
+}
+
+fn render(
+    font: &crate::pdf::CertFont,
+    layouts: &crate::pdf::Layouts,
+    keys: &crate::verify::KeyRing,
+    base_url: &str,
+    f: &CertificateFacts<'_>,
+) -> Result<SignedPdf, IssueError> {
     let t = f.cert_type;
     let layout = layouts.for_type(&t.code).clone();
     let claims = Claims {
@@ -91,14 +134,16 @@ pub fn render_signed(
             caption: "证明专用章".into(),
         }),
         layout,
-        // The facts carry the issue day (China time), not the hour: the PDF says
-        // it was created at the start of that day, 00:00 +08:00.
-        issued_unix: f
-            .issue_day
-            .and_hms_opt(0, 0, 0)
-            .map(|d| d.and_utc().timestamp() - 8 * 3600),
+        issued_unix: f.issued_at.map(|t| t.timestamp()).or_else(|| {
+            f.issue_day
+                .and_hms_opt(0, 0, 0)
+                .map(|d| d.and_utc().timestamp() - 8 * 3600)
+        }),
     };
-    let mut pdf = render_certificate(font, &content)?;
+    let mut pdf = render_certificate(font, &content).map_err(|e| match e {
+        PdfError::MissingGlyphs { chars } => IssueError::Unprintable(chars),
+        other => IssueError::Failed(other.into()),
+    })?;
     let sha256 = seal_pdf(&mut pdf, claims, keys).map_err(AppError::internal)?;
     Ok(SignedPdf {
         pdf,
@@ -181,13 +226,16 @@ pub fn preview(
     Ok(t.render_body(&body_values(conn, svc, &app, t, issue_day, true)?))
 }
 
+/// Issues the certificate of `app` in the caller's transaction. A certificate that
+/// cannot be drawn is [`IssueError::Unprintable`], after the number was counted: the
+/// caller runs this in a savepoint (`act`) so that nothing of it stays.
 pub fn issue(
     conn: &mut DbConn,
     svc: &Services,
     app: &mut Application,
     t: &CertificateType,
     written: &mut Vec<String>,
-) -> AppResult<()> {
+) -> Result<(), IssueError> {
     let at = now();
     let issue_day = china_date(at.and_utc());
     let year = issue_day.year();
@@ -199,7 +247,7 @@ pub fn issue(
     let purpose = values.get("purpose").cloned().unwrap_or_default();
     let names = catalog::jurisdiction_names(conn, &[&app.county_code, &app.township_code])?;
     let name = |code: &str| names.get(code).cloned().unwrap_or_default();
-    let signed = render_signed(
+    let signed = render(
         &svc.font,
         &svc.layouts,
         &svc.keys,
@@ -210,6 +258,7 @@ pub fn issue(
             office_code: &app.township_code,
             office: &office_name(&name(&app.county_code), &name(&app.township_code)),
             issue_day,
+            issued_at: Some(at.and_utc()),
             values: &values,
             purpose: &purpose,
         },
@@ -242,7 +291,7 @@ pub fn issue(
             pdf_data_kid: Some(pdf_data_kid),
         },
     )?;
-    system_transition(conn, app, Action::Issue)
+    Ok(system_transition(conn, app, Action::Issue)?)
 }
 
 /// A transition the system makes as a consequence of another (issue, dispatch).

@@ -20,6 +20,7 @@ pub mod holidays;
 pub mod id_numbers;
 pub mod intake;
 pub mod issue;
+pub mod issue_blocked;
 pub mod jurisdictions;
 pub mod proxy;
 pub mod quota;
@@ -122,6 +123,10 @@ pub fn save_transition(
     e: EventInput<'_>,
 ) -> AppResult<()> {
     let version = app.version;
+    // A case that moves on is no longer held up by a certificate it could not draw.
+    if app.status != e.to {
+        app.issue_blocked = None;
+    }
     app.status = e.to.to_owned();
     app.version += 1;
     app.updated_at = e.at;

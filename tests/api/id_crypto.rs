@@ -102,7 +102,7 @@ async fn nothing_is_stored_in_clear(backend: Backend) {
             json!({
                 "type": "residence",
                 "jurisdiction": accounts::VILLAGE,
-                "subject": {"name": "赵父", "id_number": other.to_lowercase()},
+                "subject": {"name": "赵父", "id_number": other.to_lowercase(), "relationship": "parent"},
                 "form": crate::helpers::residence_form(),
                 "delivery": {"method": "pickup"},
             }),

@@ -73,6 +73,7 @@ pub fn write(c: &mut DbConn, applicant: &str, case: &Case<'_>) -> String {
         // In clear, as before encryption: reads take such a value as it is.
         subject_id_bidx: None,
         type_version: 1,
+        issue_blocked: None,
     };
     applications::insert(c, &app).expect("insert application");
     for (i, (action, from, to, step, at)) in case.events.iter().enumerate() {

@@ -464,12 +464,13 @@ async fn journey_on_a_desktop_1280px() {
 async fn forms_without_a_valid_csrf_token_are_refused() {
     let app = spawn_app(Backend::Sqlite).await;
     let mut b = Browser::launch(1280, "csrf").await;
-    let resident = "13800000002";
-    // A forged token in the sign-in form: refused, not signed in.
+    let (_, resident, _) = app.new_resident("钱多多").await;
+    // A forged token in the sign-in form (not the header's 长辈版 switch, which has its
+    // own): refused, not signed in, although the phone and password are right.
     b.goto(&app.url("/signin")).await;
-    b.exec("document.querySelector('input[name=_csrf]').value = 'forged-token-forged-token-forged-token'", json!([])).await;
-    b.fill("#in-phone", resident).await;
-    b.fill("#in-password", DEMO_PASSWORD).await;
+    b.exec("document.querySelector('form.form input[name=_csrf]').value = 'forged-token-forged-token-forged-token'", json!([])).await;
+    b.fill("#in-phone", &resident).await;
+    b.fill("#in-password", "secret-pass-1").await;
     b.submit("form.form button[type=submit]").await;
     let page = b.body().await;
     assert!(page.contains("页面已过期"), "{page}");

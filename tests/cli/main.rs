@@ -242,6 +242,7 @@ async fn user_add_creates_staff_who_can_sign_in() {
     let out = zhengming(dir.path(), &["audit"], None);
     assert!(!out.status.success());
 }
+mod backup;
 mod worker;
 
 /// `zhengming user import FILE`: a bad row refuses the file (named, nothing created); a

@@ -65,6 +65,7 @@ fn every_type_renders_long_and_short_with_subset_font_text_and_qr() {
                     office_code: "222403101",
                     office: "敦化市大石头镇人民政府",
                     issue_day: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+                    issued_at: None,
                     values: &vals,
                     purpose,
                 },
@@ -142,6 +143,7 @@ fn a_character_no_font_has_is_refused_by_name() {
             office_code: "222403101",
             office: "敦化市大石头镇人民政府",
             issue_day: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+            issued_at: None,
             values: &vals,
             purpose: "",
         },
@@ -285,6 +287,7 @@ fn the_primary_face_covers_every_template_and_a_rare_name_falls_back_to_the_full
             office_code: "222403101",
             office: "敦化市大石头镇人民政府",
             issue_day: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+            issued_at: None,
             values: &vals,
             purpose: "办理助学贷款",
         },
@@ -293,9 +296,13 @@ fn the_primary_face_covers_every_template_and_a_rare_name_falls_back_to_the_full
     let pdf = &signed.pdf;
     assert!(pdf.len() < 50_000, "{} bytes", pdf.len());
     let fonts = pdffonts(pdf);
+    // The primary face's subset, and the rare character's, cut from the full face.
     let rows: Vec<&str> = fonts.lines().skip(2).collect();
-    assert_eq!(rows.len(), 1, "{fonts}");
-    assert_eq!(rows[0].as_bytes()[6], b'+', "subset tag: {fonts}");
+    assert_eq!(rows.len(), 2, "{fonts}");
+    for row in rows {
+        assert_eq!(row.as_bytes()[6], b'+', "subset tag: {fonts}");
+        assert!(row.contains("UMingCN"), "{fonts}");
+    }
     let text: String = pdftotext(pdf)
         .chars()
         .filter(|c| !c.is_whitespace())

@@ -93,6 +93,7 @@ pub async fn queue(ctx: Ctx, q: web::Query<QueueQuery>) -> PageResult {
                 "deadline": holds.then(|| i18n::datetime(lang, a.node_deadline)),
                 "overdue": holds && a.node_deadline < t0,
                 "provisional": holds && a.deadline_provisional,
+                "issue_blocked": a.issue_blocked,
             })
         })
         .collect();

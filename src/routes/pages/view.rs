@@ -34,6 +34,9 @@ pub fn status(lang: Lang, s: &str) -> String {
 }
 
 pub fn action(lang: Lang, a: &str) -> String {
+    if a == crate::workflow::issue_blocked::ACTION {
+        return i18n::text(lang, "issue_blocked_event").to_owned();
+    }
     match Action::parse(a) {
         Some(a) => pick(lang, a.label_zh(), a.label_en()).to_owned(),
         // The trail's first event is no action a user takes (the track page says 创建).
@@ -185,6 +188,7 @@ pub fn case(lang: Lang, d: &ApplicationDetail, t: &CertificateType) -> Value {
         "overall_deadline": opt_time(lang, s.overall_deadline),
         "deadline_provisional": s.deadline_provisional,
         "overdue": s.overdue,
+        "issue_blocked": s.issue_blocked,
         "step": step,
         "form": form_rows(lang, t, &d.form),
         "roster_check": d.roster_check.as_ref().map(|r| json!({

@@ -46,6 +46,8 @@ pub struct AuditFilter {
     /// Keyset: rows strictly older than (created_at, id).
     pub before: Option<(NaiveDateTime, String)>,
     pub limit: i64,
+    /// Only rows about this county: a case in it, or an account of its staff.
+    pub county: Option<String>,
 }
 
 /// One audit row with the names it refers to.
@@ -100,6 +102,19 @@ pub fn search(conn: &mut DbConn, f: &AuditFilter) -> QueryResult<Vec<AuditRow>> 
     }
     if let Some(t) = f.until {
         q = q.filter(access_log::created_at.lt(t));
+    }
+    if let Some(county) = &f.county {
+        let cases = applications::table
+            .filter(applications::county_code.eq(county.clone()))
+            .select(applications::id);
+        let staff = users::table
+            .filter(users::jurisdiction_code.like(format!("{county}%")))
+            .select(users::id);
+        q = q.filter(
+            access_log::application_id
+                .eq_any(cases.nullable())
+                .or(access_log::user_id.eq_any(staff.nullable())),
+        );
     }
     if let Some((t, id)) = &f.before {
         q = q.filter(

@@ -92,6 +92,9 @@ pub struct Narrow {
     pub action: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// A county admin's county (`Scope::admin_county`): only rows about that county's
+    /// cases or staff. Not a filter the person types: set from who asks.
+    pub county: Option<String>,
 }
 
 type Checked = (
@@ -202,6 +205,7 @@ pub fn list_narrowed(
             until,
             before,
             limit,
+            county: narrow.county.clone(),
         },
     )?;
     let next_cursor = (rows.len() as i64 == limit)

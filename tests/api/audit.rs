@@ -546,3 +546,43 @@ async fn the_audit_log_filters_by_action_and_date(backend: Backend) {
     assert!(page.contains("id=\"audit-problems\""), "{page}");
 }
 both_backends!(the_audit_log_filters_by_action_and_date);
+
+/// A county's admin reads the log of that county only: its cases and its staff, not a
+/// neighbouring county's (who looked at whose file is personal data too).
+async fn a_county_admin_reads_only_that_countys_log(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (resident, _, _) = app.new_resident("周县").await;
+    // The demo village is in 敦化市 (222403); a township official there opens the case.
+    let case = app.submitted(&resident, "pickup").await;
+    let (id, number) = (
+        case["id"].as_str().unwrap(),
+        case["number"].as_str().unwrap().to_owned(),
+    );
+    let township = app.login_staff("official", accounts::TOWNSHIP).await;
+    let path = format!("/api/v1/applications/{id}");
+    assert_eq!(app.get(&path, Some(&township)).await.status, 200);
+
+    // The demo administrator (no jurisdiction) first: it is looked up as the admin.
+    let province = app.admin_token().await;
+    let here = app.add_staff("admin", "222403", "敦化市管理员").await;
+    let elsewhere = app.add_staff("admin", "220421", "东丰县管理员").await;
+    let mentions = |items: &[Value]| items.iter().any(|i| i.to_string().contains(&number));
+    assert!(mentions(&audit(&app, &here, "action=view_case").await));
+    assert!(mentions(&audit(&app, &province, "action=view_case").await));
+    let other = audit(&app, &elsewhere, "action=view_case").await;
+    assert!(!mentions(&other), "{other:?}");
+    // By case number too, and on the page (also when a filter is mistyped).
+    assert!(audit(&app, &elsewhere, &format!("case={number}"))
+        .await
+        .is_empty());
+    for query in ["", "?from=2026-13-40"] {
+        let page = app
+            .get(&format!("/admin/audit{query}"), Some(&elsewhere))
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(!page.body.as_str().unwrap().contains(&number), "{query}");
+        let page = app.get(&format!("/admin/audit{query}"), Some(&here)).await;
+        assert!(page.body.as_str().unwrap().contains(&number), "{query}");
+    }
+}
+both_backends!(a_county_admin_reads_only_that_countys_log);

@@ -41,6 +41,7 @@ pub async fn list(
     q: web::Query<AuditQuery>,
 ) -> AppResult<HttpResponse> {
     user.require_role(&[Role::Admin])?;
+    let county = crate::auth::scope::Scope::admin_county(&user);
     let q = q.into_inner();
     let limit = q.limit.unwrap_or(50);
     let page = state
@@ -50,6 +51,7 @@ pub async fn list(
                 action: q.action,
                 from: q.from,
                 to: q.to,
+                county,
             };
             audit::list_narrowed(c, q.user, q.case, &narrow, q.cursor.as_deref(), limit)
         })

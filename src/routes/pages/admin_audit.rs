@@ -23,7 +23,7 @@ pub struct AuditQuery {
 }
 
 pub async fn page(ctx: Ctx, q: web::Query<AuditQuery>) -> PageResult {
-    ctx.require(&[Role::Admin])?;
+    let county = crate::auth::scope::Scope::admin_county(ctx.require(&[Role::Admin])?);
     let q = q.into_inner();
     let clean = |s: &Option<String>| {
         s.as_deref()
@@ -37,6 +37,7 @@ pub async fn page(ctx: Ctx, q: web::Query<AuditQuery>) -> PageResult {
         action: action.clone(),
         from: from.clone(),
         to: to.clone(),
+        county: county.clone(),
     };
     let (u, c, cursor, n) = (user.clone(), case.clone(), q.cursor.clone(), narrow.clone());
     // A mistyped cursor shows the first page rather than an error; a mistyped filter
@@ -50,7 +51,15 @@ pub async fn page(ctx: Ctx, q: web::Query<AuditQuery>) -> PageResult {
             {
                 Ok(l) => Ok((l, None)),
                 Err(e @ crate::error::AppError::Validation(_)) => {
-                    Ok((audit::list(conn, u, c, None, 50)?, Some(e)))
+                    // Unfiltered by what was mistyped, still held to the county.
+                    let only_county = audit::Narrow {
+                        county,
+                        ..Default::default()
+                    };
+                    Ok((
+                        audit::list_narrowed(conn, u, c, &only_county, None, 50)?,
+                        Some(e),
+                    ))
                 }
                 Err(e) => Err(e),
             }

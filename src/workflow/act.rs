@@ -230,8 +230,24 @@ pub fn act(
         )?;
     }
     let to = if instant {
+        // The roster's instant approval (秒批) issues in the submit's transaction, in a
+        // savepoint: a certificate that cannot be drawn (say, a village name imported
+        // with a character no font has) leaves the case submitted for the office to
+        // review, where the never-stuck path takes over, instead of refusing the submit.
         let reason = verdict.as_ref().map(|v| v.reason.zh.as_str()).unwrap_or("");
-        approve_by_roster(conn, &mut app, &t, &cal, reason)?
+        let before = app.clone();
+        let issued = conn.transaction(|c| -> Result<(), IssueError> {
+            approve_by_roster(c, &mut app, &t, &cal, reason)?;
+            issue_and_tell(c, svc, &mut app, &t, written)
+        });
+        match issued {
+            Ok(()) => ApplicationStatus::Approved,
+            Err(IssueError::Unprintable(_)) => {
+                app = before;
+                to
+            }
+            Err(IssueError::Failed(e)) => return Err(e),
+        }
     } else {
         to
     };
@@ -253,10 +269,6 @@ pub fn act(
             outbox::to_applicant(conn, &app, outbox::REJECTED, json!({ "reason": reason }))?
         }
         _ => {}
-    }
-    if to == ApplicationStatus::Approved {
-        // The roster's instant approval (秒批) issues in the submit's transaction.
-        issue_and_tell(conn, svc, &mut app, &t, written)?;
     }
     Ok(app)
 }

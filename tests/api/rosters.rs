@@ -284,3 +284,45 @@ async fn a_newer_import_replaces_the_older(backend: Backend) {
     assert_eq!(r.status, 403);
 }
 both_backends!(a_newer_import_replaces_the_older);
+
+/// A roster-confirmed case whose certificate cannot be drawn (here the village's name,
+/// as imported, holds a character no font has) is not refused at submit: it stays
+/// submitted for the office, with no certificate and no number used.
+async fn an_instant_case_that_cannot_be_printed_goes_to_review(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin_token().await;
+    let (listed, _, listed_id) = app.new_resident("张低保").await;
+    let csv = dibao_csv(&[("张低保", &listed_id)]);
+    let r = import(&app, &admin, "dibao", csv.into_bytes()).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    {
+        use diesel::prelude::*;
+        use zhengming::db::schema::jurisdictions::dsl as j;
+        app.with_db(|c| {
+            diesel::update(j::jurisdictions.find(accounts::VILLAGE))
+                .set(j::name.eq("大山\u{E0A1}村"))
+                .execute(c)
+                .unwrap()
+        })
+        .await;
+    }
+    let r = dibao_draft(&app, &listed, json!({"purpose": "办理子女学费减免"})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let case = r.body;
+    upload(&app, &listed, &case, "id_card").await;
+    let done = app.act_ok(&listed, &case, "submit", None).await;
+    assert_eq!(done["status"], "submitted", "{done}");
+    let id = done["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.certificate_rows(&id).await, 0);
+    let village = app.login_staff("official", accounts::VILLAGE).await;
+    let d = app.detail(&village, &done).await;
+    assert!(
+        d["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["actor_role"] != "system" || e["action"] != "approve"),
+        "no system approval survives: {d}"
+    );
+}
+both_backends!(an_instant_case_that_cannot_be_printed_goes_to_review);

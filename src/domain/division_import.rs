@@ -116,6 +116,11 @@ pub fn parse(text: &str) -> Result<Parsed, Invalid> {
                 &format!("the name must be text of at most {NAME_MAX_CHARS} characters"),
             ));
         }
+        // A name goes on every certificate of its villages: a character no font has
+        // would stop them all at issue, so it is refused here, where it is typed.
+        if let Err(e) = super::text::printable(name, "名称", "the name") {
+            return Err(bad(&e.zh, &e.en));
+        }
         if let Some(first) = seen.insert(code.clone(), line) {
             return Err(bad(
                 &format!("代码 {code} 与第 {first} 行重复"),
@@ -207,6 +212,13 @@ mod tests {
         assert_eq!(parsed.skipped_above_county, 2);
         assert_eq!(parsed.rows.len(), 1);
         assert_eq!(parsed.rows[0].name, "东丰县");
+    }
+
+    #[test]
+    fn a_name_with_a_private_use_character_is_refused_by_line() {
+        let e = parse("222403,敦化市\n222403108,雁鸣湖\u{E0A1}镇\n").unwrap_err();
+        assert!(e.zh.contains("第 2 行") && e.zh.contains("U+E0A1"), "{e}");
+        assert!(e.en.contains("Line 2") && e.en.contains("U+E0A1"), "{e}");
     }
 
     #[test]

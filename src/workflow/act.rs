@@ -213,6 +213,21 @@ pub fn act(
         };
     }
     save_transition(conn, &mut app, event)?;
+    // The roster confirms the facts, not the person's consent: a case made on a signed
+    // authorisation waits for the village office to check the photo, roster or not.
+    if let Some(v) = verdict.as_mut() {
+        if v.outcome == crate::domain::roster::Outcome::Instant
+            && super::proxy::needs_authorisation_check(conn, &app)?
+        {
+            v.outcome = crate::domain::roster::Outcome::Confirmed;
+            v.reason
+                .zh
+                .push_str("；本申请凭委托书代办，须村（社区）核对委托书后办理");
+            v.reason.en.push_str(
+                "; made on a signed authorisation, which the village office checks first",
+            );
+        }
+    }
     let instant = verdict
         .as_ref()
         .is_some_and(|v| v.outcome == crate::domain::roster::Outcome::Instant);

@@ -326,3 +326,43 @@ async fn an_instant_case_that_cannot_be_printed_goes_to_review(backend: Backend)
     );
 }
 both_backends!(an_instant_case_that_cannot_be_printed_goes_to_review);
+
+/// The roster confirms the facts, not consent: a case for a listed parent made on a
+/// signed authorisation photo is not approved by the system; the village office checks
+/// the photo first.
+async fn an_authorisation_photo_is_checked_by_a_person_even_when_the_roster_confirms(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin_token().await;
+    let (child, _, _) = app.new_resident("王小").await;
+    let parent_id = crate::helpers::id_number();
+    let csv = dibao_csv(&[("王老汉", &parent_id)]);
+    let r = import(&app, &admin, "dibao", csv.into_bytes()).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = app
+        .post(
+            "/api/v1/applications",
+            Some(&child),
+            json!({
+                "type": "dibao",
+                "jurisdiction": accounts::VILLAGE,
+                "subject": {"name": "王老汉", "id_number": parent_id, "relationship": "parent"},
+                "form": {"purpose": "办理医疗救助"},
+                "delivery": {"method": "pickup"},
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let case = r.body;
+    upload(&app, &child, &case, "id_card").await;
+    upload(&app, &child, &case, "authorisation").await;
+    let done = app.act_ok(&child, &case, "submit", None).await;
+    assert_eq!(done["status"], "submitted", "{done}");
+    let id = done["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.certificate_rows(&id).await, 0);
+    let village = app.login_staff("official", accounts::VILLAGE).await;
+    let d = app.detail(&village, &done).await;
+    assert_eq!(d["roster_check"]["outcome"], "confirmed", "{d}");
+}
+both_backends!(an_authorisation_photo_is_checked_by_a_person_even_when_the_roster_confirms);

@@ -80,6 +80,16 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Like [`spawn_app`], with settings adjusted by `adjust` (SMTP server, limits …).
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(backend, adjust, true).await
+}
+
+/// A server on an empty database, as a county starts out: the catalogue that ships
+/// with the release, no jurisdictions, no accounts (no demo data).
+pub async fn spawn_app_empty(backend: Backend) -> TestApp {
+    spawn(backend, |_| {}, false).await
+}
+
+async fn spawn(backend: Backend, adjust: impl FnOnce(&mut Settings), demo: bool) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut pg_db = None;
     let database_url = match backend {
@@ -130,12 +140,14 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     let base = format!("http://127.0.0.1:{}", app.port());
     let app_db = app.db().clone();
     // The demo data gives every role an account in known jurisdictions.
-    let seed_db = app_db.clone();
-    let keys = app.data_keys().clone();
-    tokio::task::spawn_blocking(move || zhengming::devtools::demo::seed(&seed_db, &keys))
-        .await
-        .unwrap()
-        .expect("demo seed");
+    if demo {
+        let seed_db = app_db.clone();
+        let keys = app.data_keys().clone();
+        tokio::task::spawn_blocking(move || zhengming::devtools::demo::seed(&seed_db, &keys))
+            .await
+            .unwrap()
+            .expect("demo seed");
+    }
     tokio::spawn(app.run_until_stopped());
     TestApp {
         base,
@@ -876,6 +888,14 @@ impl TestApp {
     /// Creates another staff account (password [`zhengming::devtools::demo::DEMO_PASSWORD`]) and
     /// signs it in; returns the token.
     pub async fn add_staff(&self, role: &str, jurisdiction: &str, name: &str) -> String {
+        let phone = self.staff_account(role, jurisdiction, name).await;
+        self.login(&phone, zhengming::devtools::demo::DEMO_PASSWORD)
+            .await
+    }
+
+    /// Creates another staff account (password [`zhengming::devtools::demo::DEMO_PASSWORD`]);
+    /// returns its phone.
+    pub async fn staff_account(&self, role: &str, jurisdiction: &str, name: &str) -> String {
         use zhengming::domain::phone::Phone;
         use zhengming::domain::role::Role;
         use zhengming::workflow::register::{create_account, NewAccount};
@@ -897,8 +917,7 @@ impl TestApp {
             .write(move |c| create_account(c, account))
             .await
             .expect("create staff account");
-        self.login(&phone, zhengming::devtools::demo::DEMO_PASSWORD)
-            .await
+        phone
     }
 }
 

@@ -1,13 +1,16 @@
 //! Browser tests: the pages in headless Chromium against the real server, at a phone's
 //! 360 px and a desktop's 1280 px width. Screenshots go to test-artifacts/.
 
+mod agent;
 mod care;
+mod county_setup;
 #[path = "../api/fixtures.rs"]
 #[allow(dead_code)]
 mod fixtures;
 #[path = "../api/helpers.rs"]
 #[allow(dead_code, unused_macros, unused_imports)]
 mod helpers;
+mod instant;
 mod webdriver;
 
 use helpers::{accounts, spawn_app, Backend, TestApp};

@@ -73,7 +73,7 @@ fn page(
 
 /// 撤回: the resident's own case.
 pub async fn resident(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
-    let user = ctx.require(&[Role::Resident])?.clone();
+    let user = ctx.require_applicant()?.clone();
     ctx.check_csrf(&form)?;
     let id = path.into_inner();
     if Action::parse(field(&form, "action")) != Some(Action::Withdraw) {

@@ -167,6 +167,14 @@ impl Ctx {
         }
     }
 
+    /// The signed-in user if they may apply from the pages: a resident, or a village
+    /// agent or village official applying for a villager.
+    pub fn require_applicant(&self) -> Result<&CurrentUser, PageError> {
+        let user = self.require(Role::APPLICANTS)?;
+        crate::workflow::proxy::may_apply(user).map_err(|e| self.fail(e))?;
+        Ok(user)
+    }
+
     fn to_signin(&self) -> HttpResponse {
         let next = self
             .req
@@ -195,10 +203,13 @@ impl Ctx {
             let text = i18n::get(self.lang, &format!("flash_{key}"))?;
             Some(json!({"kind": if kind == "err" { "err" } else { "ok" }, "text": text}))
         });
-        let user = self
-            .user
-            .as_ref()
-            .map(|u| json!({"name": u.name, "role": u.role.as_str()}));
+        let user = self.user.as_ref().map(|u| {
+            // Who may apply from the pages: residents, and village agents or
+            // officials applying for a villager (代办).
+            let applies = crate::workflow::proxy::may_apply(u).is_ok();
+            let agent = applies && crate::workflow::proxy::is_agent(u);
+            json!({"name": u.name, "role": u.role.as_str(), "applies": applies, "agent": agent})
+        });
         json!({
             "t": i18n::catalogue(self.lang),
             "lang": self.lang.code(),

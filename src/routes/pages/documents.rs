@@ -10,7 +10,6 @@ use serde_json::{json, Map, Value};
 use super::ctx::{field, Ctx, CSRF_FIELD};
 use super::error::PageResult;
 use crate::auth::CurrentUser;
-use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::routes::upload::read_upload;
 use crate::workflow::documents::discard;
@@ -19,7 +18,7 @@ use crate::workflow::intake;
 type Form = web::Form<Vec<(String, String)>>;
 
 pub async fn upload(ctx: Ctx, path: web::Path<String>, payload: Multipart) -> PageResult {
-    let user = ctx.require(&[Role::Resident])?.clone();
+    let user = ctx.require_applicant()?.clone();
     let id = path.into_inner();
     let received = match read_upload(&ctx.state, &user, &id, payload).await {
         Ok(r) => r,
@@ -79,7 +78,7 @@ async fn upload_error(
 }
 
 pub async fn delete(ctx: Ctx, path: web::Path<(String, String)>, form: Form) -> PageResult {
-    let user = ctx.require(&[Role::Resident])?.clone();
+    let user = ctx.require_applicant()?.clone();
     ctx.check_csrf(&form)?;
     let (id, doc) = path.into_inner();
     // 删除 asks once more (a page of its own, no JavaScript); the second post carries

@@ -14,6 +14,7 @@ mod admin_staff;
 pub mod assets;
 mod care;
 mod confirm;
+mod consent;
 pub mod courier;
 pub mod ctx;
 mod documents;
@@ -79,6 +80,8 @@ route_list! {
     post "/my/{id}/edit" => resident::edit;
     post "/my/{id}/action" => resident::act;
     post "/my/{id}/confirm" => confirm::resident;
+    post "/my/{id}/consent-code" => consent::send_code;
+    post "/my/{id}/consent" => consent::confirm;
     post "/my/{id}/documents" => documents::upload;
     post "/my/{id}/documents/{doc}/delete" => documents::delete;
     get "/office/rebind" => rebind::form;

@@ -8,24 +8,30 @@ use serde_json::{json, Map, Value};
 use super::ctx::{field, field_opt, Ctx};
 use super::error::PageResult;
 use super::view;
-use crate::auth::{CurrentUser, Scope};
+use crate::auth::CurrentUser;
 use crate::db::applications::{self, ListFilter};
 use crate::db::{catalog, DbConn};
 use crate::domain::cert_type::CertificateType;
-use crate::domain::role::Role;
 use crate::domain::status::Action;
 use crate::error::{AppError, AppResult, Fields};
 use crate::workflow::act::ActInput;
 use crate::workflow::drafts::{self, DeliveryInput, DraftInput, DraftPatch, SubjectInput};
+use crate::workflow::proxy::applicant_scope;
 
 type Form = web::Form<Vec<(String, String)>>;
 
-/// Villages grouped under "county township" headings, for the village choice.
-fn village_groups(c: &mut DbConn) -> AppResult<Vec<Value>> {
+/// Villages grouped under "county township" headings, for the village choice. An
+/// agent applies in their own village only, so only it is offered to them.
+fn village_groups(c: &mut DbConn, user: &CurrentUser) -> AppResult<Vec<Value>> {
+    let only = agent_village(user);
     // Inactive ones are not offered: no new application may choose them.
     let all: Vec<_> = catalog::all_jurisdictions(c)?
         .into_iter()
         .filter(|j| j.active)
+        .filter(|j| match (&only, j.level.as_str()) {
+            (Some(v), "village") => &j.code == v,
+            _ => true,
+        })
         .collect();
     let name = |code: &str| {
         all.iter()
@@ -46,6 +52,14 @@ fn village_groups(c: &mut DbConn) -> AppResult<Vec<Value>> {
         }
     }
     Ok(groups)
+}
+
+/// The village an agent (or a village official acting as one) applies in.
+fn agent_village(user: &CurrentUser) -> Option<String> {
+    if !crate::workflow::proxy::is_agent(user) {
+        return None;
+    }
+    user.jurisdiction.as_ref().map(|(code, _)| code.clone())
 }
 
 /// The form's answers for the type's fields, as the use case reads them.
@@ -121,17 +135,17 @@ fn render_form(ctx: &Ctx, status: StatusCode, p: FormPage<'_>) -> HttpResponse {
 }
 
 pub async fn apply_form(ctx: Ctx, path: web::Path<String>) -> PageResult {
-    ctx.require(&[Role::Resident])?;
+    let user = ctx.require_applicant()?.clone();
     let code = path.into_inner();
-    let user_id = ctx.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+    let u = user.clone();
     let (t, villages, me) = ctx
         .state
         .db
         .read(move |c| {
             Ok::<_, AppError>((
                 drafts::load_type(c, &code)?,
-                village_groups(c)?,
-                crate::db::users::by_id(c, &user_id)?,
+                village_groups(c, &u)?,
+                crate::db::users::by_id(c, &u.id)?,
             ))
         })
         .await
@@ -141,9 +155,13 @@ pub async fn apply_form(ctx: Ctx, path: web::Path<String>) -> PageResult {
         })?;
     let mut values = Map::new();
     values.insert("delivery".into(), "courier".into());
+    if let Some(v) = agent_village(&user) {
+        values.insert("jurisdiction".into(), v.into());
+    }
     // The certificate usually goes to the applicant: name and phone from the account,
-    // so she does not type again what she typed at registration.
-    if let Some(u) = me {
+    // so she does not type again what she typed at registration. An agent's goes to
+    // the villager, whom the agent names below.
+    if let (Some(u), None) = (me, agent_village(&user)) {
         values.insert("recipient".into(), u.name.into());
         values.insert("phone".into(), u.phone.into());
     }
@@ -161,7 +179,7 @@ pub async fn apply_form(ctx: Ctx, path: web::Path<String>) -> PageResult {
 }
 
 pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
-    let user = ctx.require(&[Role::Resident])?.clone();
+    let user = ctx.require_applicant()?.clone();
     ctx.check_csrf(&form)?;
     let code = path.into_inner();
     let mut f = Fields::default();
@@ -191,7 +209,12 @@ pub async fn apply(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult 
         .write(move |c| {
             let t = drafts::load_type(c, &code)?;
             let form_value = form_json(&t, &form_vec);
-            with_form_errors(fields_ok, &t, &form_value)?;
+            // With other mistakes on the page, the type's own are shown with them;
+            // otherwise the draft checks the form after filling it from a roster (a
+            // listed person need not know their 低保证号).
+            if fields_ok.is_err() {
+                with_form_errors(fields_ok, &t, &form_value)?;
+            }
             let input = DraftInput {
                 type_code: t.code.clone(),
                 village_code: village,
@@ -225,10 +248,14 @@ async fn form_error(
         return Err(ctx.fail(e));
     };
     let code = code.to_owned();
+    let u = ctx
+        .user
+        .clone()
+        .ok_or_else(|| ctx.fail(AppError::unauthorized()))?;
     let loaded = ctx
         .state
         .db
-        .read(move |c| Ok::<_, AppError>((drafts::load_type(c, &code)?, village_groups(c)?)))
+        .read(move |c| Ok::<_, AppError>((drafts::load_type(c, &code)?, village_groups(c, &u)?)))
         .await;
     match loaded {
         Ok((t, villages)) => Ok(render_form(
@@ -247,8 +274,8 @@ async fn form_error(
 }
 
 pub async fn my_list(ctx: Ctx) -> PageResult {
-    let user = ctx.require(&[Role::Resident])?.clone();
-    let scope = Scope::of(&user);
+    let user = ctx.require_applicant()?.clone();
+    let scope = applicant_scope(&user);
     let filter = ListFilter {
         limit: 100,
         ..Default::default()
@@ -275,6 +302,7 @@ pub async fn my_list(ctx: Ctx) -> PageResult {
                 .unwrap_or_else(|| r.type_name.clone());
             json!({
                 "id": a.id, "number": a.number, "type_name": type_name,
+                "subject_name": a.subject_name,
                 "status": a.status, "status_label": view::status(lang, &a.status),
                 "created_at": super::i18n::datetime(lang, a.created_at),
             })
@@ -304,7 +332,7 @@ async fn load_case(
 }
 
 pub async fn case(ctx: Ctx, path: web::Path<String>) -> PageResult {
-    let user = ctx.require(&[Role::Resident])?.clone();
+    let user = ctx.require_applicant()?.clone();
     case_page(&ctx, &user, path.into_inner(), StatusCode::OK, json!({})).await
 }
 
@@ -356,24 +384,57 @@ fn stored_values(
     m
 }
 
+/// The relationship and the subject's phone as typed, so that saving the form again
+/// keeps them (and the consent given). A registered person's own phone, which the
+/// service found, is not shown to the applicant.
+fn proxy_values(
+    c: &mut DbConn,
+    app: &crate::db::models::Application,
+) -> AppResult<Map<String, Value>> {
+    let mut m = Map::new();
+    let Some(p) = crate::db::proxies::of_application(c, &app.id)? else {
+        return Ok(m);
+    };
+    for (k, v) in [
+        ("relationship", &p.relationship),
+        ("relationship_note", &p.relationship_note),
+    ] {
+        if let Some(v) = v {
+            m.insert(k.into(), v.clone().into());
+        }
+    }
+    let registered = match &app.subject_id_bidx {
+        Some(i) => crate::db::id_numbers::user_with_index(c, i)?
+            .is_some_and(|u| u.role == "resident" && u.status == "active"),
+        None => false,
+    };
+    if let (Some(phone), false) = (&p.subject_phone, registered) {
+        m.insert("subject_phone".into(), phone.clone().into());
+    }
+    Ok(m)
+}
+
 pub async fn edit_form(ctx: Ctx, path: web::Path<String>) -> PageResult {
-    let user = ctx.require(&[Role::Resident])?.clone();
+    let user = ctx.require_applicant()?.clone();
     let id = path.into_inner();
-    let (app, t, villages) = ctx
+    let (app, t, villages, proxy) = ctx
         .state
         .db
         .read(move |c| {
-            let app =
-                applications::find(c, &id, &Scope::of(&user))?.ok_or_else(AppError::not_found)?;
+            let app = applications::find(c, &id, &applicant_scope(&user))?
+                .ok_or_else(AppError::not_found)?;
             let t = drafts::load_case_type(c, &app)?;
-            Ok::<_, AppError>((app, t, village_groups(c)?))
+            let villages = village_groups(c, &user)?;
+            let proxy = proxy_values(c, &app)?;
+            Ok::<_, AppError>((app, t, villages, proxy))
         })
         .await
         .map_err(|e| ctx.fail(e))?;
     if !matches!(app.status.as_str(), "draft" | "returned") {
         return Ok(ctx.redirect(&format!("/my/{}", app.id), Some(("err", "not_editable"))));
     }
-    let values = stored_values(&app, &t, &ctx.state.services.data_keys);
+    let mut values = stored_values(&app, &t, &ctx.state.services.data_keys);
+    values.extend(proxy);
     Ok(render_form(
         &ctx,
         StatusCode::OK,
@@ -388,7 +449,7 @@ pub async fn edit_form(ctx: Ctx, path: web::Path<String>) -> PageResult {
 }
 
 pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
-    let user = ctx.require(&[Role::Resident])?.clone();
+    let user = ctx.require_applicant()?.clone();
     ctx.check_csrf(&form)?;
     let id = path.into_inner();
     let mut f = Fields::default();
@@ -406,8 +467,8 @@ pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
         .state
         .db
         .write(move |c| {
-            let app =
-                applications::find(c, &id2, &Scope::of(&me))?.ok_or_else(AppError::not_found)?;
+            let app = applications::find(c, &id2, &applicant_scope(&me))?
+                .ok_or_else(AppError::not_found)?;
             let t = drafts::load_case_type(c, &app)?;
             let form_value = form_json(&t, &form_vec);
             with_form_errors(fields_ok, &t, &form_value)?;
@@ -425,7 +486,7 @@ pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
     let Err(e) = result else {
         return Ok(ctx.redirect(&format!("/my/{id}"), Some(("ok", "draft_saved"))));
     };
-    let scope = Scope::of(&user);
+    let scope = applicant_scope(&user);
     let app = ctx
         .state
         .db
@@ -448,7 +509,7 @@ pub async fn edit(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
 
 /// submit, withdraw or resubmit from the case page.
 pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
-    let user = ctx.require(&[Role::Resident])?.clone();
+    let user = ctx.require_applicant()?.clone();
     ctx.check_csrf(&form)?;
     let id = path.into_inner();
     let action = match Action::parse(field(&form, "action")) {
@@ -475,12 +536,14 @@ pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
         .into_iter()
         .filter_map(|(k, v)| k.strip_prefix("documents.").map(|k| (k.to_owned(), v)))
         .collect();
+    // Consent not yet given (代办): said at the consent form, where it is given.
+    let consent_error = ctx.field_errors(&e).and_then(|f| f.get("consent").cloned());
     case_page(
         &ctx,
         &user,
         id,
         e.status_code(),
-        json!({"problem": problem, "doc_errors": doc_errors}),
+        json!({"problem": problem, "doc_errors": doc_errors, "consent_error": consent_error}),
     )
     .await
 }

@@ -260,7 +260,7 @@ fn proxy(lang: Lang, p: &crate::workflow::proxy::ProxyView) -> Value {
             "The person's consent is not yet given",
         ),
     };
-    json!({"label": label, "consent": consent})
+    json!({"label": label, "consent": consent, "consent_code": p.consent})
 }
 
 /// The type's document kinds, each with what is uploaded for it, in the type's order;

@@ -58,6 +58,9 @@ struct Row {
     on_time: String,
     open_overdue: u64,
     open_at_risk: u64,
+    /// Approved by the system on a roster (秒批) / reviewed by an official.
+    instant: i64,
+    reviewed: i64,
 }
 
 #[derive(Serialize)]
@@ -207,12 +210,13 @@ async fn render(ctx: &Ctx, user: &CurrentUser, q: PageQuery) -> AppResult<HttpRe
     )?;
     let prev = p.previous();
     let params = p.clone();
-    let (cur, cur_type, before, overdue, names, type_names) = ctx
+    let (cur, cur_type, before, overdue, names, type_names, instant) = ctx
         .state
         .db
         .read(move |c| {
             let (w, pw) = (p.window(c, t)?, prev.window(c, t)?);
             let (cur, cur_type, before, overdue) = report::dashboard(c, &scope, &w, &pw)?;
+            let instant = report::instant_by_group(c, &scope, GroupBy::Township, &w)?;
             let mut keys: Vec<&str> = cur.groups.iter().filter_map(|g| g.key.as_deref()).collect();
             keys.extend(overdue.iter().map(|o| o.township_code.as_str()));
             let names = catalog::jurisdiction_names(c, &keys)?;
@@ -221,7 +225,7 @@ async fn render(ctx: &Ctx, user: &CurrentUser, q: PageQuery) -> AppResult<HttpRe
                 .into_iter()
                 .map(|t| (t.code.clone(), view::type_name(lang, &t)))
                 .collect();
-            Ok::<_, AppError>((cur, cur_type, before, overdue, names, type_names))
+            Ok::<_, AppError>((cur, cur_type, before, overdue, names, type_names, instant))
         })
         .await?;
     let label = |names: &HashMap<String, String>, k: &Option<String>| {
@@ -239,11 +243,18 @@ async fn render(ctx: &Ctx, user: &CurrentUser, q: PageQuery) -> AppResult<HttpRe
         .iter()
         .map(|g| (label(&type_names, &g.key), g.avg_working_days))
         .collect();
+    let (instant_groups, instant_total) = instant;
+    let instant_of = |k: &Option<String>| match k {
+        Some(_) => instant_groups.get(k).copied().unwrap_or_default(),
+        None => instant_total,
+    };
     let rows: Vec<Row> = cur
         .groups
         .iter()
         .chain(std::iter::once(&cur.total))
         .map(|g| Row {
+            instant: instant_of(&g.key).instant,
+            reviewed: instant_of(&g.key).reviewed,
             label: if g.key.is_some() {
                 label(&names, &g.key)
             } else {
@@ -308,6 +319,14 @@ async fn render(ctx: &Ctx, user: &CurrentUser, q: PageQuery) -> AppResult<HttpRe
         "type_svg": svg::bar_chart(&type_bars, ctx.t("sup_type_chart"), unit, no_data),
         "townships": rows,
         "overdue": overdue_rows,
+        "instant_summary": fill(
+            ctx.t("sup_instant_summary"),
+            &[
+                ("instant", &instant_total.instant.to_string()),
+                ("same_day", &instant_total.instant_same_day.to_string()),
+                ("reviewed", &instant_total.reviewed.to_string()),
+            ]
+        ),
         "overdue_heading": fill(
             ctx.t("sup_overdue_heading"),
             &[("count", &cur.total.open_overdue.to_string())]

@@ -298,6 +298,22 @@ fn finish(s: Summed) -> AppResult<Computed> {
     })
 }
 
+/// Instant against reviewed cases decided in the window, per group and in total.
+pub fn instant_by_group(
+    conn: &mut DbConn,
+    scope: &Scope,
+    group_by: GroupBy,
+    w: &Window,
+) -> AppResult<(HashMap<Option<String>, InstantFigures>, InstantFigures)> {
+    let mut groups: HashMap<Option<String>, InstantFigures> = HashMap::new();
+    let mut total = InstantFigures::default();
+    for r in crate::db::stats::instant_counts(conn, scope, group_by, w)? {
+        groups.entry(r.grp.clone()).or_default().add(&r);
+        total.add(&r);
+    }
+    Ok((groups, total))
+}
+
 /// The whole report for `scope`.
 pub fn report(
     conn: &mut DbConn,
@@ -307,12 +323,7 @@ pub fn report(
 ) -> AppResult<Report> {
     let w = p.window(conn, now)?;
     let computed = computed(conn, scope, p.group_by, &w)?;
-    let mut instant: HashMap<Option<String>, InstantFigures> = HashMap::new();
-    let mut instant_total = InstantFigures::default();
-    for r in crate::db::stats::instant_counts(conn, scope, p.group_by, &w)? {
-        instant.entry(r.grp.clone()).or_default().add(&r);
-        instant_total.add(&r);
-    }
+    let (instant, instant_total) = instant_by_group(conn, scope, p.group_by, &w)?;
     let keys: Vec<&str> = computed
         .groups
         .iter()

@@ -272,6 +272,10 @@ pub fn documents(
     for_someone_else: bool,
 ) -> Vec<Value> {
     let authorisation = for_someone_else.then(crate::domain::proxy::authorisation_spec);
+    // Kinds a roster can prove (秒批): not needed from a person the roster lists.
+    let proven: &[String] = crate::workflow::rosters::rule_of(t)
+        .map(|r| r.proves_documents.as_slice())
+        .unwrap_or(&[]);
     t.documents
         .iter()
         .chain(authorisation.iter())
@@ -293,6 +297,7 @@ pub fn documents(
                 "name": pick(lang, &spec.name_zh, &spec.name_en),
                 "description": pick(lang, &spec.description_zh, &spec.description_en),
                 "required": spec.required,
+                "roster_proves": proven.contains(&spec.kind),
                 "room": files.len() < spec.max_count as usize,
                 "max_count": spec.max_count,
                 "files": files,

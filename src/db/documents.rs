@@ -81,3 +81,14 @@ pub fn counts(conn: &mut DbConn, application_id: &str, kind: &str) -> QueryResul
 pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
     diesel::delete(documents::table.filter(documents::id.eq(id))).execute(conn)
 }
+
+/// Deletes the application's documents of `kind` (their files are left to the sweep of
+/// blobs without a row).
+pub fn delete_kind(conn: &mut DbConn, application_id: &str, kind: &str) -> QueryResult<usize> {
+    diesel::delete(
+        documents::table
+            .filter(documents::application_id.eq(application_id))
+            .filter(documents::kind.eq(kind)),
+    )
+    .execute(conn)
+}

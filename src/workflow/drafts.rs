@@ -452,6 +452,15 @@ pub fn update(
             &app,
         )?;
         super::proxy::store_plan(conn, &app.id, plan, subject_changed)?;
+        if subject_changed {
+            // A signed authorisation is one person's consent: it says nothing about the
+            // new subject.
+            crate::db::documents::delete_kind(
+                conn,
+                &app.id,
+                crate::domain::proxy::AUTHORISATION_KIND,
+            )?;
+        }
     }
     if let Some(d) = patch.delivery {
         apply_delivery(&mut app, d);

@@ -344,3 +344,77 @@ async fn for_someone_else_without_consent_cannot_be_submitted(backend: Backend) 
     assert_eq!(r.status, 422, "{}", r.body);
 }
 both_backends!(for_someone_else_without_consent_cannot_be_submitted);
+
+/// A signed authorisation is one person's consent: when the draft is changed to be
+/// about someone else, the photo goes and the case cannot be submitted on it.
+async fn an_authorisation_photo_does_not_carry_over_to_another_subject(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let agent = app.add_staff("agent", accounts::VILLAGE, "李代办").await;
+    let r = draft_for(
+        &app,
+        &agent,
+        json!({"name": "张老汉", "id_number": id_number()}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let case = r.body;
+    app.upload_required_documents(&agent, &case).await;
+    let id = case["id"].as_str().unwrap();
+    let r = app
+        .upload(
+            &agent,
+            id,
+            "authorisation",
+            "委托书.jpg",
+            crate::fixtures::jpeg(64, 48),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let case = app.detail(&agent, &case).await;
+    let kinds = |d: &Value| -> Vec<String> {
+        d["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(kinds(&case).contains(&"authorisation".to_owned()));
+
+    // The same person, another detail changed: the photo stays.
+    let r = app
+        .patch(
+            &format!("/api/v1/applications/{id}"),
+            Some(&agent),
+            json!({"version": case["version"], "delivery": {"method": "pickup"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let case = app.detail(&agent, &case).await;
+    assert!(kinds(&case).contains(&"authorisation".to_owned()));
+
+    // Another person: the photo is gone, and so is the way to submit.
+    let r = app
+        .patch(
+            &format!("/api/v1/applications/{id}"),
+            Some(&agent),
+            json!({"version": case["version"],
+                   "subject": {"name": "王老太", "id_number": id_number()}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let case = app.detail(&agent, &case).await;
+    assert!(
+        !kinds(&case).contains(&"authorisation".to_owned()),
+        "{case}"
+    );
+    assert!(
+        kinds(&case).contains(&"id_card".to_owned()),
+        "the rest stays"
+    );
+    let r = app.act(&agent, &case, "submit", None).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(has_chinese(&r.field_error("consent")), "{}", r.body);
+    assert_eq!(app.observe(&agent, &case).await.status, "draft");
+}
+both_backends!(an_authorisation_photo_does_not_carry_over_to_another_subject);

@@ -1,11 +1,11 @@
-//! Stored ID numbers (`users.id_number`, `applications.subject_id_number`) and their
-//! blind indexes. The values are opaque strings here: `workflow::id_numbers` and the
+//! Stored ID numbers (`users.id_number`, `applications.subject_id_number`,
+//! `roster_entries.id_number`) and their blind indexes. The values are opaque strings here: `workflow::id_numbers` and the
 //! use cases seal and open them (`crypto`).
 
 use diesel::prelude::*;
 
 use super::models::User;
-use super::schema::{applications, sessions, users};
+use super::schema::{applications, roster_entries, sessions, users};
 use super::DbConn;
 
 /// Where ID numbers are stored.
@@ -15,15 +15,18 @@ pub enum Column {
     Users,
     /// `applications.subject_id_number` (with `subject_id_bidx`).
     Applications,
+    /// `roster_entries.id_number` (with `id_bidx`): other departments' rosters.
+    Rosters,
 }
 
 impl Column {
-    pub const ALL: [Column; 2] = [Column::Users, Column::Applications];
+    pub const ALL: [Column; 3] = [Column::Users, Column::Applications, Column::Rosters];
 
     pub fn name(self) -> &'static str {
         match self {
             Column::Users => "users.id_number",
             Column::Applications => "applications.subject_id_number",
+            Column::Rosters => "roster_entries.id_number",
         }
     }
 }
@@ -59,6 +62,17 @@ pub fn batch(
                 applications::id,
                 applications::subject_id_number,
                 applications::subject_id_bidx,
+            ))
+            .load(conn),
+        Column::Rosters => roster_entries::table
+            .filter(roster_entries::id.gt(after))
+            .filter(roster_entries::id_number.not_like(not_like))
+            .order(roster_entries::id.asc())
+            .limit(limit)
+            .select((
+                roster_entries::id,
+                roster_entries::id_number,
+                roster_entries::id_bidx.nullable(),
             ))
             .load(conn),
     }
@@ -106,6 +120,24 @@ pub fn replace(
             applications::subject_id_bidx.eq(ix),
         ))
         .execute(conn)?,
+        (Column::Rosters, Some(Some(ix))) => diesel::update(
+            roster_entries::table
+                .filter(roster_entries::id.eq(id))
+                .filter(roster_entries::id_number.eq(old)),
+        )
+        .set((
+            roster_entries::id_number.eq(new),
+            roster_entries::id_bidx.eq(ix),
+        ))
+        .execute(conn)?,
+        // The index is never cleared: a roster line always has one.
+        (Column::Rosters, _) => diesel::update(
+            roster_entries::table
+                .filter(roster_entries::id.eq(id))
+                .filter(roster_entries::id_number.eq(old)),
+        )
+        .set(roster_entries::id_number.eq(new))
+        .execute(conn)?,
     };
     Ok(n == 1)
 }
@@ -128,6 +160,14 @@ pub fn count(conn: &mut DbConn, col: Column, like: &str, negate: bool) -> QueryR
             .get_result(conn),
         (Column::Applications, true) => applications::table
             .filter(applications::subject_id_number.not_like(like))
+            .count()
+            .get_result(conn),
+        (Column::Rosters, false) => roster_entries::table
+            .filter(roster_entries::id_number.like(like))
+            .count()
+            .get_result(conn),
+        (Column::Rosters, true) => roster_entries::table
+            .filter(roster_entries::id_number.not_like(like))
             .count()
             .get_result(conn),
     }

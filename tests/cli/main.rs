@@ -424,7 +424,41 @@ async fn rotate_data_reencrypts_and_old_values_stay_readable() {
     };
     assert_eq!(read_subject().await, id);
 
+    // A roster line about the resident: other departments' data, sealed like ours.
+    let roster = dir.path().join("dibao.csv");
+    std::fs::write(
+        &roster,
+        format!(
+            "name,id_number,dibao_number,category,people,monthly_amount,since\n\
+             孙八,{id},DB20240001,rural_full,2,500,2024-01-01\n"
+        ),
+    )
+    .unwrap();
+    let out = zhengming(
+        dir.path(),
+        &[
+            "rosters",
+            "import",
+            "--kind",
+            "dibao",
+            "--source",
+            "敦化市民政局",
+            "--as-of",
+            "2026-11-01",
+            "--county",
+            "222403",
+            roster.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     let stored = |db: &zhengming::db::Db| {
+        use zhengming::db::schema::roster_entries::dsl as r;
         let mut c = db.read_conn().unwrap();
         let mut v: Vec<String> = u::users
             .filter(u::id_number.is_not_null())
@@ -437,11 +471,21 @@ async fn rotate_data_reencrypts_and_old_values_stay_readable() {
                 .load::<String>(&mut c)
                 .unwrap(),
         );
+        v.extend(
+            r::roster_entries
+                .select(r::id_number)
+                .load::<String>(&mut c)
+                .unwrap(),
+        );
         v
     };
     let kid = |v: &str| zhengming::crypto::kid_of_value(v).unwrap().to_owned();
     let before = stored(&db);
-    assert_eq!(before.len(), 4, "two demo residents, ours, our draft");
+    assert_eq!(
+        before.len(),
+        5,
+        "two demo residents, ours, our draft, the roster line"
+    );
     let old_kid = kid(&before[0]);
     assert!(before.iter().all(|v| kid(v) == old_kid));
 
@@ -452,7 +496,7 @@ async fn rotate_data_reencrypts_and_old_values_stay_readable() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("re-encrypted: 4"), "{text}");
+    assert!(text.contains("re-encrypted: 5"), "{text}");
     let after = stored(&db);
     let new_kid = kid(&after[0]);
     assert_ne!(new_kid, old_kid);
@@ -460,7 +504,7 @@ async fn rotate_data_reencrypts_and_old_values_stay_readable() {
     // The server started before the rotation reads values under the new key …
     assert_eq!(read_subject().await, id);
     // … and a value still under the old key (the old key file stays).
-    let old_value = before.last().unwrap().clone();
+    let old_value = before[3].clone();
     {
         let mut c = db.write_conn().unwrap();
         diesel::update(a::applications.filter(a::id.eq(&app_id)))

@@ -117,6 +117,17 @@ pub async fn request(state: &AppState, client: &str, phone: &str, purpose: &str)
     let (Some(phone), Some(purpose)) = (phone, purpose) else {
         return Err(AppError::internal("validated fields missing"));
     };
+    if purpose == Purpose::Consent {
+        // A consent code confirms one draft; a code not tied to a draft would confirm
+        // nothing, so it is not sent at all.
+        return Err(AppError::field(
+            "purpose",
+            Invalid::new(
+                "同意验证码须针对具体申请发送：请使用 POST /api/v1/applications/{id}/consent-code（页面上为“向当事人手机发送同意验证码”）",
+                "A consent code is sent for one application: use POST /api/v1/applications/{id}/consent-code (on the page: “Send the consent code to the person's phone”)",
+            ),
+        ));
+    }
     let per_phone = state.settings.sms_code_daily_per_phone.max(1);
     let per_client = state.settings.sms_code_daily_per_client.max(1);
     let client = client_key(client);
@@ -213,14 +224,13 @@ fn issue_with(
     let registered = users::phone_taken(c, phone)?;
     // The message the phone gets, and whether it carries a code that works.
     let (template, usable) = match (purpose, registered) {
-        (Purpose::Consent, _) if case_params.is_some() => (outbox::CONSENT_CASE, true),
+        (Purpose::Consent, _) => (outbox::CONSENT_CASE, case_params.is_some()),
         (Purpose::Register, false) => (outbox::CODE_REGISTER, true),
         (Purpose::Register, true) => (outbox::CODE_REGISTER_KNOWN, false),
         (Purpose::ResetPassword, true) => (outbox::CODE_RESET_PASSWORD, true),
         (Purpose::ResetPassword, false) => (outbox::CODE_RESET_UNKNOWN, false),
         (Purpose::ChangePhone, false) => (outbox::CODE_CHANGE_PHONE, true),
         (Purpose::ChangePhone, true) => (outbox::CODE_CHANGE_PHONE_TAKEN, false),
-        (Purpose::Consent, _) => (outbox::CODE_CONSENT, true),
     };
     let id = new_id();
     let code = new_code();

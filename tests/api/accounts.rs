@@ -160,7 +160,18 @@ async fn a_code_again_within_a_minute_is_refused(backend: Backend) {
     .await;
     assert_retry_after(r, "秒后再试").await;
     // Another purpose is another code.
-    app.sms_code(&phone, "consent").await;
+    app.sms_code(&phone, "change_phone").await;
+    // A consent code is only sent for a draft (POST …/consent-code): one asked for here
+    // would confirm nothing, so it is refused and no SMS goes out.
+    let before = app.last_code_sms(&phone).await;
+    let r = app.request_code(&phone, "consent").await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.field_error("purpose").contains("consent-code"),
+        "{}",
+        r.body
+    );
+    assert_eq!(app.last_code_sms(&phone).await, before, "no SMS sent");
 }
 both_backends!(a_code_again_within_a_minute_is_refused);
 
@@ -223,7 +234,7 @@ async fn codes_have_daily_caps_per_phone_and_per_address(backend: Backend) {
     .await;
     let a = phone();
     app.sms_code(&a, "register").await;
-    app.sms_code(&a, "consent").await;
+    app.sms_code(&a, "change_phone").await;
     let r = post_raw(
         &app,
         "/api/v1/sms-codes",

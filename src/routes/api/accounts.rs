@@ -12,8 +12,9 @@ use crate::workflow::{account, sms_codes};
 #[derive(Deserialize, ToSchema)]
 pub struct SmsCodeRequest {
     pub phone: Option<String>,
-    /// `register`, `reset_password`, `change_phone` (sent to the new phone) or
-    /// `consent`.
+    /// `register`, `reset_password` or `change_phone` (sent to the new phone).
+    /// `consent` is refused (422): a consent code is sent for one draft, with
+    /// `POST /api/v1/applications/{id}/consent-code`.
     pub purpose: Option<String>,
 }
 

@@ -316,7 +316,8 @@ pub struct ApplicationDetail {
 }
 
 /// The roster check of a case: `outcome` is `instant`, `confirmed`, `not_found`,
-/// `name_differs`, `stale`, `other_village` or `no_roster`.
+/// `name_differs`, `stale` or `other_village`. A case in a county that keeps no roster
+/// of the kind has no check (null).
 #[derive(Serialize, ToSchema)]
 pub struct RosterCheckView {
     pub outcome: String,

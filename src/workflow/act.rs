@@ -231,7 +231,12 @@ pub fn act(
     let instant = verdict
         .as_ref()
         .is_some_and(|v| v.outcome == crate::domain::roster::Outcome::Instant);
-    if let Some(v) = &verdict {
+    // Where the county keeps no roster of the kind, nothing was checked: no row to
+    // show the official (it would say the same on every case of the county).
+    if let Some(v) = verdict
+        .as_ref()
+        .filter(|v| v.outcome != crate::domain::roster::Outcome::NoRoster)
+    {
         rosters::save_check(
             conn,
             &RosterCheck {

@@ -14,6 +14,20 @@ use crate::error::{AppError, AppResult};
 /// Longest note of a version.
 const NOTE_MAX_CHARS: usize = 200;
 
+/// Whether `user` may change the catalogue itself: it is shared by every county of the
+/// installation, so a province admin (or one with no code) may; a county admin only
+/// switches types on or off for their county ([`set_county`]).
+pub fn may_edit(user: &CurrentUser) -> AppResult<()> {
+    user.require_role(&[Role::Admin])?;
+    if crate::auth::Scope::admin_county(user).is_some() {
+        return Err(AppError::forbidden(
+            "证明事项目录由全省（市）共用，县级管理员不能修改；可以为本县开启或关闭某项证明",
+            "The catalogue is shared by every county: a county admin cannot change it, only switch types on or off for their county",
+        ));
+    }
+    Ok(())
+}
+
 /// Stores `spec` (a whole type, as `GET /api/v1/admin/catalogue/{code}` gives it) as the
 /// next version of type `code`, in the caller's write transaction; returns its number.
 ///
@@ -28,7 +42,7 @@ pub fn add_version(
     spec: Value,
     note: &str,
 ) -> AppResult<i32> {
-    user.require_role(&[Role::Admin])?;
+    may_edit(user)?;
     let current = catalog::type_by_code(conn, code)?.ok_or_else(AppError::not_found)?;
     let t: CertificateType = serde_json::from_value(spec).map_err(|e| {
         AppError::field(

@@ -343,3 +343,63 @@ async fn the_catalogue_page_edits_a_limit(backend: Backend) {
     assert_eq!(after["versions"][0]["note"], "页面修改承诺时限");
 }
 both_backends!(the_catalogue_page_edits_a_limit);
+
+/// The catalogue is shared by every county: a county admin may switch a type off for
+/// the county, but not change the type itself (a new version would apply everywhere).
+async fn a_county_admin_switches_types_but_does_not_edit_the_catalogue(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let province = app.admin_token().await;
+    let county = app.add_staff("admin", "222403", "敦化市管理员").await;
+    let before = current(&app, &county).await;
+    let mut spec = before["spec"].clone();
+    spec["promised_days"] = json!(spec["promised_days"].as_u64().unwrap() + 1);
+    let r = app
+        .post(
+            "/api/v1/admin/catalogue/residence",
+            Some(&county),
+            json!({"spec": spec, "note": "县里改的"}),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("县级管理员不能修改"),
+        "{}",
+        r.body
+    );
+    assert_eq!(current(&app, &province).await["version"], before["version"]);
+    // The page shows no edit form to them, only the county switch.
+    let page = app
+        .client
+        .get(app.url("/admin/catalogue/residence"))
+        .bearer_auth(&county)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"catalogue-shared\""), "{page}");
+    assert!(!page.contains("id=\"catalogue-save\""));
+    assert!(page.contains("id=\"catalogue-counties\""));
+    let r = app
+        .post(
+            "/api/v1/admin/catalogue/residence/counties",
+            Some(&county),
+            json!({"county": "222403", "enabled": false}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // The province admin still edits.
+    let r = app
+        .post(
+            "/api/v1/admin/catalogue/residence",
+            Some(&province),
+            json!({"spec": spec, "note": "全省统一调整"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+}
+both_backends!(a_county_admin_switches_types_but_does_not_edit_the_catalogue);

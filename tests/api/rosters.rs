@@ -366,3 +366,36 @@ async fn an_authorisation_photo_is_checked_by_a_person_even_when_the_roster_conf
     assert_eq!(d["roster_check"]["outcome"], "confirmed", "{d}");
 }
 both_backends!(an_authorisation_photo_is_checked_by_a_person_even_when_the_roster_confirms);
+
+/// A county that keeps no 低保 roster: its cases are reviewed as before, and the
+/// official's view carries no roster check (not one "no roster" line on every case).
+async fn no_roster_in_the_county_means_no_check_on_the_case(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (resident, _, _) = app.new_resident("王未列").await;
+    let r = dibao_draft(&app, &resident, dibao_form_full()).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let case = r.body;
+    upload(&app, &resident, &case, "id_card").await;
+    upload(&app, &resident, &case, "household_register").await;
+    let case = app.detail(&resident, &case).await;
+    let sub = app.act_ok(&resident, &case, "submit", None).await;
+    assert_eq!(sub["status"], "submitted");
+    let village = app.login_staff("official", accounts::VILLAGE).await;
+    let d = app.detail(&village, &sub).await;
+    assert!(d["roster_check"].is_null(), "{}", d["roster_check"]);
+    let page = app
+        .client
+        .get(app.url(&format!("/office/{}", sub["id"].as_str().unwrap())))
+        .bearer_auth(&village)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(sub["number"].as_str().unwrap()),
+        "the case page"
+    );
+    assert!(!html.contains("id=\"roster-check\""));
+}
+both_backends!(no_roster_in_the_county_means_no_check_on_the_case);

@@ -72,6 +72,8 @@ async fn editing(ctx: &Ctx, code: String, form: Option<Value>) -> Result<Value, 
         "off": e.off_counties,
         "own_county": ctx.user.as_ref().and_then(|u| u.jurisdiction.as_ref())
             .and_then(|(c, _)| c.get(..6)).map(str::to_owned),
+        // The catalogue is shared: a county admin only switches types for the county.
+        "can_edit": ctx.user.as_ref().is_some_and(|u| crate::workflow::catalogue::may_edit(u).is_ok()),
         "form": form,
     }))
 }

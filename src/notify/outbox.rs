@@ -54,13 +54,16 @@ pub const CONSENT_CASE: &str = "consent_case";
 /// To the subject of an application someone else submitted (issue 16), so that misuse
 /// is seen: `applicant`, `type_name`, `number`.
 pub const ABOUT_YOU: &str = "about_you";
+/// A staff member's one-time password after an admin's reset, sent to their own phone
+/// (`code`: the password, blanked once sent).
+pub const STAFF_PASSWORD: &str = "staff_password";
 /// To the old phone of an account moved to a new one (`phone`: the new one, masked).
 pub const PHONE_CHANGED: &str = "phone_changed";
 
 /// Codes with an email template besides the SMS text.
 pub const WITH_EMAIL: [&str; 5] = [SUBMITTED, RETURNED, REJECTED, APPROVED, DELIVERED];
 /// Codes sent by SMS only (no email templates).
-pub const SMS_ONLY: [&str; 16] = [
+pub const SMS_ONLY: [&str; 17] = [
     ISSUE_BLOCKED,
     DISPATCHED,
     ESCALATED,
@@ -77,6 +80,7 @@ pub const SMS_ONLY: [&str; 16] = [
     PHONE_CHANGED,
     CONSENT_CASE,
     ABOUT_YOU,
+    STAFF_PASSWORD,
 ];
 
 /// Every template code, for checks over templates/: each is listed once, above.

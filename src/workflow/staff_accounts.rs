@@ -45,7 +45,11 @@ pub struct Prepared {
 pub struct NewStaff {
     pub line: usize,
     pub user: StaffView,
+    /// Empty when it went by SMS to the person's own phone (`sent_by_sms`): then
+    /// nobody but them ever sees it.
     pub one_time_password: String,
+    /// A password reset asked to be sent by SMS: the person's phone got it.
+    pub sent_by_sms: bool,
 }
 
 /// A staff role from its name (residents register themselves).
@@ -252,6 +256,7 @@ pub fn create_many(
             line,
             user: StaffView::from(user),
             one_time_password: p.password,
+            sent_by_sms: false,
         });
     }
     Ok(out)
@@ -352,11 +357,24 @@ pub fn reset_password(
     client: &Client,
     id: &str,
     hash: &str,
+    sms_password: Option<&str>,
 ) -> AppResult<StaffView> {
     let user = managed(conn, county, id)?;
     let t = now();
     users::set_temporary_password(conn, &user.id, hash, t)?;
     users::delete_sessions_of(conn, &user.id, None)?;
+    if let Some(pw) = sms_password {
+        // To the account's own phone (the view's is masked); `code` is blanked in the
+        // outbox once the message has gone.
+        crate::notify::outbox::queue(
+            conn,
+            "sms",
+            &user.phone,
+            crate::notify::outbox::STAFF_PASSWORD,
+            &serde_json::json!({ "code": pw }),
+            None,
+        )?;
+    }
     audit::record(
         conn,
         client,
@@ -432,8 +450,9 @@ pub async fn import_csv(db: &Db, actor: Actor, bytes: &[u8]) -> AppResult<Vec<Ne
     .await
 }
 
-/// Resets a password to a new one-time password, returned once.
-pub async fn reset(db: &Db, actor: Actor, id: String) -> AppResult<NewStaff> {
+/// Resets a password to a new one-time password, returned once, or (`by_sms`) sent to
+/// the person's own phone in the same transaction and returned to no one.
+pub async fn reset(db: &Db, actor: Actor, id: String, by_sms: bool) -> AppResult<NewStaff> {
     let password = one_time_password();
     let pw = password.clone();
     let hash = actix_web::web::block(move || crate::auth::password::hash(&pw))
@@ -441,6 +460,7 @@ pub async fn reset(db: &Db, actor: Actor, id: String) -> AppResult<NewStaff> {
         .map_err(|e| AppError::internal(e.to_string()))?
         .map_err(AppError::internal)?;
     let actor_id = actor.user_id.clone().unwrap_or_default();
+    let pw = password.clone();
     let user = db
         .write(move |c| {
             reset_password(
@@ -450,13 +470,15 @@ pub async fn reset(db: &Db, actor: Actor, id: String) -> AppResult<NewStaff> {
                 &actor.client,
                 &id,
                 &hash,
+                by_sms.then_some(pw.as_str()),
             )
         })
         .await?;
     Ok(NewStaff {
         line: 1,
         user,
-        one_time_password: password,
+        one_time_password: if by_sms { String::new() } else { password },
+        sent_by_sms: by_sms,
     })
 }
 

@@ -382,3 +382,73 @@ async fn the_staff_page_imports_adds_and_lists(backend: Backend) {
     );
 }
 both_backends!(the_staff_page_imports_adds_and_lists);
+
+/// A reset sent by SMS: the admin never sees the password; the person's own phone gets
+/// it (and the stored message forgets it once sent), it signs in, and it must be
+/// changed first. The staff page offers the same.
+async fn a_reset_password_can_go_by_sms_to_the_person_only(backend: Backend) {
+    use diesel::prelude::*;
+    use zhengming::db::schema::notifications::dsl as n;
+    let app = spawn_app(backend).await;
+    let admin = app.admin_token().await;
+    let phone = crate::helpers::phone();
+    let r = app
+        .post(
+            "/api/v1/admin/staff",
+            Some(&admin),
+            json!({"role": "official", "phone": phone, "name": "短信重置",
+                   "jurisdiction": accounts::VILLAGE}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["user"]["id"].as_str().unwrap().to_owned();
+    let first = r.body["one_time_password"].as_str().unwrap().to_owned();
+
+    let r = app
+        .post(
+            &format!("/api/v1/admin/staff/{id}/password-reset"),
+            Some(&admin),
+            json!({"send_sms": true}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["sent_by_sms"], true);
+    assert_eq!(r.body["one_time_password"], "", "not shown to the admin");
+    let to = phone.clone();
+    let (nid, params): (String, String) = app
+        .with_db(move |c| {
+            n::notifications
+                .filter(n::recipient.eq(to))
+                .filter(n::template_code.eq("staff_password"))
+                .select((n::id, n::params))
+                .first(c)
+                .unwrap()
+        })
+        .await;
+    let sent = app.as_sent(&nid, serde_json::from_str(&params).unwrap());
+    let otp = sent["code"].as_str().unwrap().to_owned();
+    assert_eq!(otp.len(), 12, "{sent}");
+    assert_eq!(app.try_login(&phone, &first).await.status, 401);
+    let token = app.login(&phone, &otp).await;
+    let r = app.get("/api/v1/applications", Some(&token)).await;
+    assert_eq!(r.status, 403, "must be changed first: {}", r.body);
+
+    // The staff page: the SMS button says where it went and shows no password.
+    let page = app
+        .client
+        .post(app.url(&format!("/admin/staff/{id}/password-reset")))
+        .bearer_auth(&admin)
+        .header("cookie", "zm_csrf=0123456789abcdef0123456789abcdef")
+        .form(&[
+            ("_csrf", "0123456789abcdef0123456789abcdef"),
+            ("send", "sms"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("已短信发送至本人手机"), "{html}");
+    assert!(!html.contains("class=\"otp\""), "no password on the page");
+}
+both_backends!(a_reset_password_can_go_by_sms_to_the_person_only);

@@ -193,10 +193,19 @@ pub async fn change(
     Ok(HttpResponse::Ok().json(view))
 }
 
+#[derive(Deserialize, ToSchema, Default)]
+pub struct PasswordResetRequest {
+    /// Send the one-time password by SMS to the person's own phone instead of showing it
+    /// in the answer (`one_time_password` is then empty, `sent_by_sms` true).
+    pub send_sms: Option<bool>,
+}
+
 /// Resets a staff account's password: the answer carries a one-time password, shown this
-/// once; the person's sessions end and the password must be changed at the next sign-in.
+/// once (or, with `send_sms`, sent to the person's phone and shown to no one); the
+/// person's sessions end and the password must be changed at the next sign-in. The body
+/// is optional.
 #[utoipa::path(post, path = "/api/v1/admin/staff/{id}/password-reset", tag = "admin",
-    params(("id" = String, Path)),
+    params(("id" = String, Path)), request_body(content = Option<PasswordResetRequest>),
     responses((status = 200, body = NewStaff), (status = 404, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -205,8 +214,11 @@ pub async fn reset_password(
     user: CurrentUser,
     req: HttpRequest,
     id: web::Path<String>,
+    body: Option<web::Json<PasswordResetRequest>>,
 ) -> AppResult<HttpResponse> {
     user.require_role(&[Role::Admin])?;
-    let done = staff_accounts::reset(&state.db, actor(&user, &req), id.into_inner()).await?;
+    let by_sms = body.and_then(|b| b.send_sms).unwrap_or(false);
+    let done =
+        staff_accounts::reset(&state.db, actor(&user, &req), id.into_inner(), by_sms).await?;
     Ok(HttpResponse::Ok().json(done))
 }

@@ -156,9 +156,12 @@ pub async fn change(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult
 pub async fn reset(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
     ctx.check_csrf(&form)?;
     let user = ctx.require(&[Role::Admin])?.clone();
-    let result = staff_accounts::reset(&ctx.state.db, actor(&ctx, &user), path.into_inner())
-        .await
-        .map(|m| vec![m]);
+    // 短信发送: the password goes to the person's own phone, not onto this page.
+    let by_sms = field(&form, "send") == "sms";
+    let result =
+        staff_accounts::reset(&ctx.state.db, actor(&ctx, &user), path.into_inner(), by_sms)
+            .await
+            .map(|m| vec![m]);
     answer(&ctx, result).await
 }
 

@@ -194,7 +194,7 @@ pub async fn change(
 }
 
 #[derive(Deserialize, ToSchema, Default)]
-pub struct PasswordResetRequest {
+pub struct StaffPasswordResetRequest {
     /// Send the one-time password by SMS to the person's own phone instead of showing it
     /// in the answer (`one_time_password` is then empty, `sent_by_sms` true).
     pub send_sms: Option<bool>,
@@ -205,7 +205,7 @@ pub struct PasswordResetRequest {
 /// person's sessions end and the password must be changed at the next sign-in. The body
 /// is optional.
 #[utoipa::path(post, path = "/api/v1/admin/staff/{id}/password-reset", tag = "admin",
-    params(("id" = String, Path)), request_body(content = Option<PasswordResetRequest>),
+    params(("id" = String, Path)), request_body(content = Option<StaffPasswordResetRequest>),
     responses((status = 200, body = NewStaff), (status = 404, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -214,7 +214,7 @@ pub async fn reset_password(
     user: CurrentUser,
     req: HttpRequest,
     id: web::Path<String>,
-    body: Option<web::Json<PasswordResetRequest>>,
+    body: Option<web::Json<StaffPasswordResetRequest>>,
 ) -> AppResult<HttpResponse> {
     user.require_role(&[Role::Admin])?;
     let by_sms = body.and_then(|b| b.send_sms).unwrap_or(false);

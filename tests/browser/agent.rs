@@ -102,6 +102,11 @@ async fn an_agent_applies_for_a_villager_with_an_sms_consent_code_at_360px() {
     let case_id = case_url.rsplit('/').next().unwrap().to_owned();
     assert!(b.text("#proxy-label").await.contains("代办：王代办"));
     assert!(b.text("#consent").await.contains("当事人同意"));
+    // 长辈版 holds on the new consent form too (an agent may hand the phone over).
+    b.submit("#care-switch").await;
+    assert!(b.url().await.ends_with(&case_id), "{}", b.url().await);
+    super::care::assert_care_page(&mut b, "agent-case-care").await;
+    b.submit("#care-switch").await;
 
     // The documents, photographed at the villager's home.
     let dir = tempfile::tempdir().unwrap();

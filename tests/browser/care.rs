@@ -75,7 +75,7 @@ return {minFont, small, low};
 
 /// Care mode holds on this page: every text 20 px or more, every target 48 px or more,
 /// contrast 7:1 or more, nothing wider than the screen.
-async fn assert_care_page(b: &mut Browser, name: &str) {
+pub(crate) async fn assert_care_page(b: &mut Browser, name: &str) {
     assert_eq!(
         b.exec("return document.documentElement.className", json!([]))
             .await,

@@ -287,13 +287,17 @@ pub async fn confirm_code(
     app_id: &str,
     code: &str,
 ) -> AppResult<()> {
-    let code = super::sms_codes::parse_code(code).map_err(|e| AppError::field("code", e))?;
-    let (u, id) = (user.clone(), app_id.to_owned());
+    let (u, id, code) = (user.clone(), app_id.to_owned(), code.to_owned());
     state
         .db
         .with_writer(move |conn| {
             conn.write_tx(|c| -> AppResult<AppResult<()>> {
+                // Whose draft it is first: nobody else learns even how a code looks.
                 let (_, mut p) = own_proxy_draft(c, &u, &id)?;
+                let code = match super::sms_codes::parse_code(&code) {
+                    Ok(code) => code,
+                    Err(e) => return Ok(Err(AppError::field("code", e))),
+                };
                 let (Some(code_id), Some(phone)) =
                     (p.consent_code_id.clone(), p.subject_phone.clone())
                 else {

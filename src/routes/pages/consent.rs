@@ -40,6 +40,9 @@ pub async fn confirm(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResul
 /// The case page again with what went wrong next to the consent form; anything the
 /// page cannot explain (not found, forbidden) is an error page.
 async fn problem(ctx: &Ctx, id: String, e: AppError) -> PageResult {
+    if matches!(e, AppError::Forbidden(_) | AppError::NotFound(_)) {
+        return Err(ctx.fail(e));
+    }
     // A wrong code or a missing phone says exactly that, not "check the form".
     let text = match &e {
         AppError::Validation(fields) => Some(

@@ -333,7 +333,24 @@ async fn load_case(
 
 pub async fn case(ctx: Ctx, path: web::Path<String>) -> PageResult {
     let user = ctx.require_applicant()?.clone();
-    case_page(&ctx, &user, path.into_inner(), StatusCode::OK, json!({})).await
+    let id = path.into_inner();
+    if user.role == crate::domain::role::Role::Official {
+        // A village official's own page of a case is the office's, unless they applied
+        // for it as agent.
+        let (u, case_id) = (user.clone(), id.clone());
+        let own = ctx
+            .state
+            .db
+            .read(move |c| {
+                applications::find(c, &case_id, &applicant_scope(&u)).map_err(AppError::from)
+            })
+            .await
+            .map_err(|e| ctx.fail(e))?;
+        if own.is_none() {
+            return Ok(ctx.redirect(&format!("/office/{id}"), None));
+        }
+    }
+    case_page(&ctx, &user, id, StatusCode::OK, json!({})).await
 }
 
 /// The resident's case page, with `extra` (a problem banner, per-document errors).

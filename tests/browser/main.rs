@@ -2,6 +2,7 @@
 //! 360 px and a desktop's 1280 px width. Screenshots go to test-artifacts/.
 
 mod care;
+mod uploads;
 #[path = "../api/fixtures.rs"]
 #[allow(dead_code)]
 mod fixtures;

@@ -17,6 +17,7 @@ mod confirm;
 pub mod courier;
 pub mod ctx;
 mod documents;
+mod examples;
 pub mod error;
 pub mod i18n;
 pub mod office;
@@ -58,6 +59,7 @@ route_list! {
     get "/static/app.js" => assets::js;
     get "/static/verify.css" => assets::verify_css;
     get "/static/docs.css" => assets::docs_css;
+    get "/static/examples/{name}" => examples::serve;
     get "/track" => track::page;
     get "/signin" => account::signin_form;
     post "/signin" => account::signin;

@@ -91,7 +91,10 @@
       var section = doc.getElementById("documents");
       if (section) {
         section.setAttribute("data-sent-bytes", String(file.size));
-        fresh = section;
+        fresh = {
+          section: section, doc: doc, url: xhr.responseURL,
+          flashes: Array.prototype.slice.call(doc.querySelectorAll("main > p.flash")).reverse()
+        };
       } else {
         failed(input, bar, form);
       }
@@ -112,12 +115,23 @@
     if (all) all.hidden = false;
   }
 
-  function swap(section) {
+  function swap(fresh) {
     var old = document.getElementById("documents");
     if (!old) return;
-    var node = document.importNode(section, true);
+    var node = document.importNode(fresh.section, true);
     old.parentNode.replaceChild(node, old);
     enhance(node);
+    // The banner above (a problem now fixed, or a new one) and the address follow.
+    var main = document.querySelector("main");
+    if (main) {
+      main.querySelectorAll(":scope > p.flash").forEach(function (p) { p.remove(); });
+      fresh.flashes.forEach(function (p) {
+        main.insertBefore(document.importNode(p, true), main.firstChild);
+      });
+    }
+    var lang = document.querySelector("a.lang"), freshLang = fresh.doc.querySelector("a.lang");
+    if (lang && freshLang) lang.href = freshLang.getAttribute("href");
+    if (fresh.url && window.history.replaceState) window.history.replaceState(null, "", fresh.url);
   }
 
   function submitWith(button) {

@@ -79,7 +79,11 @@ pub fn counts(conn: &mut DbConn, application_id: &str, kind: &str) -> QueryResul
 }
 
 /// The named slots of `kind` already filled on the application.
-pub fn slots_taken(conn: &mut DbConn, application_id: &str, kind: &str) -> QueryResult<Vec<String>> {
+pub fn slots_taken(
+    conn: &mut DbConn,
+    application_id: &str,
+    kind: &str,
+) -> QueryResult<Vec<String>> {
     documents::table
         .filter(documents::application_id.eq(application_id))
         .filter(documents::kind.eq(kind))

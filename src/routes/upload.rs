@@ -241,7 +241,10 @@ mod tests {
     #[test]
     fn page_file_fields_name_kind_and_slot() {
         use super::page_file;
-        assert_eq!(page_file("file:id_card:front"), Some(("id_card".into(), Some("front".into()))));
+        assert_eq!(
+            page_file("file:id_card:front"),
+            Some(("id_card".into(), Some("front".into())))
+        );
         assert_eq!(page_file("file:other"), Some(("other".into(), None)));
         assert_eq!(page_file("file:"), None);
         assert_eq!(page_file("file"), None);

@@ -127,7 +127,11 @@ fn pick_slot(
                 } else {
                     format!("“{}”的slot只能是：{}", spec.name_zh, known.join("、"))
                 },
-                format!("“{}” has no slot `{code}`; slots: {}", spec.name_en, known.join(", ")),
+                format!(
+                    "“{}” has no slot `{code}`; slots: {}",
+                    spec.name_en,
+                    known.join(", ")
+                ),
             ),
         ));
     };

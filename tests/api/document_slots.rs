@@ -71,7 +71,10 @@ async fn id_card_front_and_back(backend: Backend) {
         .map(|s| s["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["front", "back"]);
-    assert!(id_card["slots"][0]["name_zh"].as_str().unwrap().contains("正面"));
+    assert!(id_card["slots"][0]["name_zh"]
+        .as_str()
+        .unwrap()
+        .contains("正面"));
 
     let (token, _, _) = app.new_resident("王秀英").await;
     let draft = app.bare_draft(&token, "pickup").await;
@@ -91,10 +94,15 @@ async fn id_card_front_and_back(backend: Backend) {
     ] {
         let r = upload_slot(&app, &token, id, kind, Some(slot)).await;
         assert_eq!(r.status, 422, "{kind}/{slot}: {}", r.body);
-        let message = r.body["error"]["fields"]["slot"].as_str().unwrap_or_default();
+        let message = r.body["error"]["fields"]["slot"]
+            .as_str()
+            .unwrap_or_default();
         assert!(message.contains(says) && has_chinese(message), "{message}");
     }
-    assert_eq!(id_card_sides(&app, &token, id).await, [Value::from("front")]);
+    assert_eq!(
+        id_card_sides(&app, &token, id).await,
+        [Value::from("front")]
+    );
 
     let r = upload_slot(&app, &token, id, "id_card", Some("back")).await;
     assert_eq!(r.status, 201, "{}", r.body);
@@ -105,7 +113,10 @@ async fn id_card_front_and_back(backend: Backend) {
 
     // The front deleted, the next upload without a side takes its place again.
     let docs = app
-        .get(&format!("/api/v1/applications/{id}/documents"), Some(&token))
+        .get(
+            &format!("/api/v1/applications/{id}/documents"),
+            Some(&token),
+        )
         .await;
     let front = docs.body["items"]
         .as_array()
@@ -117,7 +128,12 @@ async fn id_card_front_and_back(backend: Backend) {
         .unwrap()
         .to_owned();
     let r = app
-        .send(Method::DELETE, &format!("/api/v1/documents/{front}"), Some(&token), None)
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/documents/{front}"),
+            Some(&token),
+            None,
+        )
         .await;
     assert!(r.status < 300, "{}", r.body);
     let r = upload_slot(&app, &token, id, "id_card", None).await;

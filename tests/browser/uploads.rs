@@ -19,13 +19,20 @@ async fn a_picked_photo_goes_with_submit_without_javascript() {
     b.submit("#care-switch").await;
     b.goto(&app.url(&format!("/my/{id}"))).await;
     assert_eq!(
-        b.exec("return document.documentElement.hasAttribute('data-js')", json!([])).await,
+        b.exec(
+            "return document.documentElement.hasAttribute('data-js')",
+            json!([])
+        )
+        .await,
         false,
         "the page's script did not run"
     );
     // Each side of the ID card is named, with a drawn example beside its picker.
     let front = b.text("#slot-id_card-front").await;
-    assert!(front.contains("正面") && front.contains("拍照上传"), "{front}");
+    assert!(
+        front.contains("正面") && front.contains("拍照上传"),
+        "{front}"
+    );
     assert!(b.text("#slot-id_card-back h4").await.contains("反面"));
     let help = b.text("#documents > p.help").await;
     assert!(!help.contains("JPG") && !help.contains("WebP"), "{help}");
@@ -47,11 +54,16 @@ async fn a_picked_photo_goes_with_submit_without_javascript() {
         std::fs::write(&p, fixtures::jpeg(640, 400)).unwrap();
         p
     };
-    b.choose_file("#file-id_card-front", &photo("front.jpg")).await;
+    b.choose_file("#file-id_card-front", &photo("front.jpg"))
+        .await;
     b.submit("#upload-all").await;
     assert!(b.body().await.contains("材料已上传"));
-    assert!(b.text("#slot-id_card-front li.doc").await.contains("front.jpg"));
-    b.choose_file("#file-id_card-back", &photo("back.jpg")).await;
+    assert!(b
+        .text("#slot-id_card-front li.doc")
+        .await
+        .contains("front.jpg"));
+    b.choose_file("#file-id_card-back", &photo("back.jpg"))
+        .await;
     let lease = dir.path().join("租房合同.pdf");
     std::fs::write(&lease, fixtures::pdf(1)).unwrap();
     b.choose_file("#file-lease_or_property", &lease).await;
@@ -62,14 +74,26 @@ async fn a_picked_photo_goes_with_submit_without_javascript() {
     b.screenshot("submitted-nojs").await;
 
     let docs = app
-        .get(&format!("/api/v1/applications/{id}/documents"), Some(&token))
+        .get(
+            &format!("/api/v1/applications/{id}/documents"),
+            Some(&token),
+        )
         .await;
     let mut got: Vec<String> = docs.body["items"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| format!("{}/{}", d["kind"].as_str().unwrap(), d["slot"].as_str().unwrap_or("-")))
+        .map(|d| {
+            format!(
+                "{}/{}",
+                d["kind"].as_str().unwrap(),
+                d["slot"].as_str().unwrap_or("-")
+            )
+        })
         .collect();
     got.sort();
-    assert_eq!(got, ["id_card/back", "id_card/front", "lease_or_property/-"]);
+    assert_eq!(
+        got,
+        ["id_card/back", "id_card/front", "lease_or_property/-"]
+    );
 }

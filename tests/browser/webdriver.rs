@@ -163,7 +163,10 @@ impl Browser {
         if !js {
             for (cmd, params) in [
                 ("Network.enable", json!({})),
-                ("Network.setBlockedURLs", json!({"urls": ["*/static/app.js*"]})),
+                (
+                    "Network.setBlockedURLs",
+                    json!({"urls": ["*/static/app.js*"]}),
+                ),
             ] {
                 b.cmd(
                     reqwest::Method::POST,
@@ -219,6 +222,19 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no element {css}: {v}"))
             .to_owned()
+    }
+
+    /// Waits up to `secs` seconds for an element to appear without a new page (an upload
+    /// in the background, say).
+    pub async fn wait_for(&self, css: &str, secs: u64) {
+        let probe = "return !!document.querySelector(arguments[0])";
+        for _ in 0..secs * 10 {
+            if self.exec(probe, json!([css])).await == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} did not appear within {secs} s");
     }
 
     pub async fn click(&self, css: &str) {

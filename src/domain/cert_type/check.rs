@@ -125,7 +125,10 @@ impl CertificateType {
             for (i, slot) in d.slots.iter().enumerate() {
                 let plain = !slot.code.is_empty()
                     && slot.code.len() <= 20
-                    && slot.code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+                    && slot
+                        .code
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b == b'_');
                 if !plain || d.slots[..i].iter().any(|s| s.code == slot.code) {
                     bad(
                         format!("材料“{}”的分项代码“{}”无效或重复（小写字母）", d.kind, slot.code),

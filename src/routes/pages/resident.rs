@@ -451,7 +451,14 @@ pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
     let user = ctx.require(&[Role::Resident])?.clone();
     ctx.check_csrf(&form)?;
     let id = path.into_inner();
-    act_on(&ctx, &user, id, field(&form, "action"), field(&form, "version")).await
+    act_on(
+        &ctx,
+        &user,
+        id,
+        field(&form, "action"),
+        field(&form, "version"),
+    )
+    .await
 }
 
 /// submit, withdraw or resubmit `id` at `version` (the page's form, or the documents

@@ -9,6 +9,7 @@ mod fixtures;
 #[allow(dead_code, unused_macros, unused_imports)]
 mod helpers;
 mod uploads;
+mod wallet;
 mod webdriver;
 
 use helpers::{accounts, spawn_app, Backend, TestApp};

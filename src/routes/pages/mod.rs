@@ -27,6 +27,7 @@ pub mod resident;
 mod settings;
 mod track;
 pub mod view;
+mod wallet;
 
 use actix_web::web;
 
@@ -76,6 +77,7 @@ route_list! {
     get "/apply/{code}" => resident::apply_form;
     post "/apply/{code}" => resident::apply;
     get "/my" => resident::my_list;
+    get "/my/certificates" => wallet::page;
     get "/my/{id}" => resident::case;
     get "/my/{id}/edit" => resident::edit_form;
     post "/my/{id}/edit" => resident::edit;

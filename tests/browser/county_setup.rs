@@ -162,12 +162,15 @@ async fn an_admin_sets_up_a_county_from_an_empty_database_at_360px() {
     assert!(b.body().await.contains("已保存"), "{}", b.body().await);
     let case_id = b.url().await.rsplit('/').next().unwrap().to_owned();
     let dir = tempfile::tempdir().unwrap();
-    for kind in ["id_card", "lease_or_property"] {
-        let photo = dir.path().join(format!("{kind}.jpg"));
+    // Each photo is sent as soon as it is picked.
+    for (input, shown) in [
+        ("id_card-front", "#slot-id_card-front li.doc"),
+        ("lease_or_property", "#doc-lease_or_property li.doc"),
+    ] {
+        let photo = dir.path().join(format!("{input}.jpg"));
         std::fs::write(&photo, fixtures::jpeg(800, 600)).unwrap();
-        b.choose_file(&format!("#file-{kind}"), &photo).await;
-        b.submit(&format!("#upload-{kind}")).await;
-        assert!(b.body().await.contains("材料已上传"), "{kind}");
+        b.choose_file(&format!("#file-{input}"), &photo).await;
+        b.wait_for(shown, 60).await;
     }
     b.submit("#act-submit").await;
     assert!(b.body().await.contains("申请已提交"));

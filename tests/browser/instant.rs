@@ -59,11 +59,12 @@ async fn a_resident_on_the_roster_gets_the_certificate_at_once_at_360px() {
         "the household register the roster proves need not be uploaded"
     );
     let dir = tempfile::tempdir().unwrap();
-    let photo = dir.path().join("id_card.jpg");
-    std::fs::write(&photo, fixtures::jpeg(800, 600)).unwrap();
-    b.choose_file("#file-id_card", &photo).await;
-    b.submit("#upload-id_card").await;
-    assert!(b.body().await.contains("材料已上传"));
+    for side in ["front", "back"] {
+        let photo = dir.path().join(format!("id_card-{side}.jpg"));
+        std::fs::write(&photo, fixtures::jpeg(800, 600)).unwrap();
+        b.choose_file(&format!("#file-id_card-{side}"), &photo).await;
+        b.wait_for(&format!("#slot-id_card-{side} li.doc"), 60).await;
+    }
 
     // Submitted and issued in the same request: the PDF is there at once.
     b.submit("#act-submit").await;

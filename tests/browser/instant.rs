@@ -62,8 +62,10 @@ async fn a_resident_on_the_roster_gets_the_certificate_at_once_at_360px() {
     for side in ["front", "back"] {
         let photo = dir.path().join(format!("id_card-{side}.jpg"));
         std::fs::write(&photo, fixtures::jpeg(800, 600)).unwrap();
-        b.choose_file(&format!("#file-id_card-{side}"), &photo).await;
-        b.wait_for(&format!("#slot-id_card-{side} li.doc"), 60).await;
+        b.choose_file(&format!("#file-id_card-{side}"), &photo)
+            .await;
+        b.wait_for(&format!("#slot-id_card-{side} li.doc"), 60)
+            .await;
     }
 
     // Submitted and issued in the same request: the PDF is there at once.

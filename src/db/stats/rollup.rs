@@ -41,8 +41,14 @@ struct Row {
     sums: String,
 }
 
+/// A range of periods (`YYYY-MM-DD` or `YYYY-MM`), both ends included.
+type Span = (String, String);
+
+/// One summed group of rows: its keys, `days_over` and the measures.
+type GroupSums = (Option<String>, Option<String>, i32, Vec<i64>);
+
 /// Which tables and periods cover `[from, to]`: whole months, and the days outside them.
-fn periods(from: NaiveDate, to: NaiveDate) -> (Option<(String, String)>, Vec<(String, String)>) {
+fn periods(from: NaiveDate, to: NaiveDate) -> (Option<Span>, Vec<Span>) {
     let first_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
     let next_month = |d: NaiveDate| {
         let f = first_of(d);
@@ -98,12 +104,7 @@ fn sums_sql(keys: Keys, table: &str, scope: &str) -> String {
 }
 
 /// The summed groups of the window, each with its measures.
-fn rows(
-    conn: &mut DbConn,
-    scope: &Scope,
-    keys: Keys,
-    w: &Window,
-) -> QueryResult<Vec<(Option<String>, Option<String>, i32, Vec<i64>)>> {
+fn rows(conn: &mut DbConn, scope: &Scope, keys: Keys, w: &Window) -> QueryResult<Vec<GroupSums>> {
     let Some((sc, code)) = scope_clause(scope, "f") else {
         return Ok(Vec::new());
     };

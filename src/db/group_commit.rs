@@ -36,8 +36,11 @@ struct Outcome {
     /// The closure panicked: diesel's savepoint bookkeeping may be off, so the whole
     /// group is rolled back rather than trusting a partial rollback.
     panicked: bool,
-    answer: Box<dyn FnOnce(Option<&str>) + Send>,
+    answer: Answer,
 }
+
+/// Tells the caller how the group's COMMIT went (`None`: committed).
+type Answer = Box<dyn FnOnce(Option<&str>) + Send>;
 
 type Job = Box<dyn FnOnce(&mut DbConn) -> Outcome + Send>;
 

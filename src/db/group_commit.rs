@@ -41,9 +41,6 @@ struct Outcome {
     answer: Answer,
 }
 
-/// Tells the caller how the group's COMMIT went (`None`: committed).
-type Answer = Box<dyn FnOnce(Option<&str>) + Send>;
-
 type Job = Box<dyn FnOnce(&mut DbConn) -> Outcome + Send>;
 
 pub(super) struct GroupCommit {

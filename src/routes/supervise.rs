@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::auth::CurrentUser;
 use crate::db::catalog;
 use crate::db::models::now;
+use crate::db::stats::Source;
 use crate::domain::calendar::china_date;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
@@ -216,7 +217,8 @@ async fn render(ctx: &Ctx, user: &CurrentUser, q: PageQuery) -> AppResult<HttpRe
         .read(move |c| {
             let (w, pw) = (p.window(c, t)?, prev.window(c, t)?);
             let (cur, cur_type, before, overdue) = report::dashboard(c, &scope, &w, &pw)?;
-            let instant = report::instant_by_group(c, &scope, GroupBy::Township, &w)?;
+            let instant =
+                report::instant_by_group(c, Source::Rollup, &scope, GroupBy::Township, &w)?;
             let mut keys: Vec<&str> = cur.groups.iter().filter_map(|g| g.key.as_deref()).collect();
             keys.extend(overdue.iter().map(|o| o.township_code.as_str()));
             let names = catalog::jurisdiction_names(c, &keys)?;

@@ -32,6 +32,9 @@ pub const ESCALATED: &str = "overdue_escalated";
 
 /// To the officials of the township: too many wrong delivery codes locked a dispatch.
 pub const DELIVERY_LOCKED: &str = "delivery_locked";
+/// To the delivery phone: an attempt failed (`reason`), and whether it was the last
+/// one (`last`: the certificate goes back to the office) or the courier comes again.
+pub const DELIVERY_FAILED: &str = "delivery_failed";
 /// To the delivery phone: a new delivery code from the office (the old one is void).
 pub const DELIVERY_CODE: &str = "delivery_code";
 
@@ -60,13 +63,14 @@ pub const PHONE_CHANGED: &str = "phone_changed";
 /// Codes with an email template besides the SMS text.
 pub const WITH_EMAIL: [&str; 5] = [SUBMITTED, RETURNED, REJECTED, APPROVED, DELIVERED];
 /// Codes sent by SMS only (no email templates).
-pub const SMS_ONLY: [&str; 16] = [
+pub const SMS_ONLY: [&str; 17] = [
     ISSUE_BLOCKED,
     DISPATCHED,
     ESCALATED,
     CALENDAR_MISSING,
     DELIVERY_LOCKED,
     DELIVERY_CODE,
+    DELIVERY_FAILED,
     CODE_REGISTER,
     CODE_REGISTER_KNOWN,
     CODE_RESET_PASSWORD,

@@ -8,6 +8,7 @@ mod audit;
 mod catalog;
 mod catalogue_versions;
 mod concurrency;
+mod courier_notices;
 mod delivery_lock;
 mod documents;
 mod fixtures;

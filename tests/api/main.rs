@@ -35,6 +35,7 @@ mod smtp_sink;
 mod staff;
 mod supervision;
 mod track;
+mod urge;
 mod transitions;
 mod validation;
 mod verification;

@@ -12,6 +12,7 @@ use crate::auth::CurrentUser;
 use crate::db::catalog;
 use crate::db::models::now;
 use crate::domain::calendar::china_date;
+use crate::domain::figures::sort::{Sort, SortKey};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::routes::pages::ctx::Ctx;
@@ -19,9 +20,8 @@ use crate::routes::pages::error::PageResult;
 use crate::routes::pages::i18n::{self, Lang};
 use crate::routes::pages::view;
 use crate::stats::report::{self, Params};
-use crate::domain::figures::sort::{Sort, SortKey};
-use crate::stats::{GroupBy, Metric};
 use crate::stats::{svg, Figures};
+use crate::stats::{GroupBy, Metric};
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -313,7 +313,13 @@ async fn render(ctx: &Ctx, user: &CurrentUser, q: PageQuery) -> AppResult<HttpRe
         .iter()
         .map(|k| {
             let to = sort.toggle(*k).as_param();
-            (k.as_str(), format!("/supervise?from={}&to={}&sort={to}#townships", params.from, params.to))
+            (
+                k.as_str(),
+                format!(
+                    "/supervise?from={}&to={}&sort={to}#townships",
+                    params.from, params.to
+                ),
+            )
         })
         .collect();
     let previous = params.previous();

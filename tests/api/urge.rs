@@ -90,14 +90,23 @@ async fn a_supervisor_urges_the_office_and_the_note_is_on_the_case(backend: Back
     // … and at the top of the official's case page.
     let page = app.get(&format!("/office/{id}"), Some(&official)).await;
     let html = page.body.as_str().unwrap();
-    let top = html.split("id=\"urges\"").nth(1).expect("urge notes on the page");
-    assert!(top.split("</section>").next().unwrap().contains(NOTE), "{html}");
+    let top = html
+        .split("id=\"urges\"")
+        .nth(1)
+        .expect("urge notes on the page");
+    assert!(
+        top.split("</section>").next().unwrap().contains(NOTE),
+        "{html}"
+    );
 
     // Not on the resident's view, nor on the public track.
     assert!(urges(&app.detail(&resident, &case).await).is_empty());
     let number = case["number"].as_str().unwrap();
     let t = app
-        .get(&format!("/api/v1/track?number={number}&phone={phone}"), None)
+        .get(
+            &format!("/api/v1/track?number={number}&phone={phone}"),
+            None,
+        )
         .await;
     assert_eq!(t.status, 200, "{}", t.body);
     assert!(!t.body.to_string().contains("urge"), "{}", t.body);
@@ -111,8 +120,13 @@ async fn a_supervisor_urges_the_office_and_the_note_is_on_the_case(backend: Back
     assert_eq!(urges(&app.detail(&official, &case).await).len(), 3);
 
     // A case the office no longer holds cannot be urged.
-    app.act_ok(&resident, &app.detail(&resident, &case).await, "withdraw", None)
-        .await;
+    app.act_ok(
+        &resident,
+        &app.detail(&resident, &case).await,
+        "withdraw",
+        None,
+    )
+    .await;
     let r = urge(&app, &supervisor, &case, json!(NOTE)).await;
     let e = r.error(409, "conflict");
     assert!(has_chinese(e["message"].as_str().unwrap()));

@@ -39,8 +39,11 @@ pub fn at_risk_cases(
     w: &Window,
     limit: i64,
 ) -> QueryResult<Vec<OverdueCase>> {
-    open_cases_due(conn, scope, w, Some(w.now), None, limit)
-        .map(|v| v.into_iter().filter(|c| c.node_deadline <= w.at_risk_until).collect())
+    open_cases_due(conn, scope, w, Some(w.now), None, limit).map(|v| {
+        v.into_iter()
+            .filter(|c| c.node_deadline <= w.at_risk_until)
+            .collect()
+    })
 }
 
 /// Open cases whose node deadline is at or after `from` and before `before`.

@@ -77,7 +77,11 @@ impl Sort {
     }
 
     pub fn as_param(self) -> String {
-        format!("{}{}", if self.reversed { "-" } else { "" }, self.key.as_str())
+        format!(
+            "{}{}",
+            if self.reversed { "-" } else { "" },
+            self.key.as_str()
+        )
     }
 
     /// The `sort` value a column header links to: this column, or the reverse of the
@@ -167,7 +171,11 @@ mod tests {
         Sort::parse(None).apply(&mut rows, name);
         assert_eq!(names(&rows), ["b", "c", "a"], "most overdue first");
         Sort::parse(Some("on_time")).apply(&mut rows, name);
-        assert_eq!(names(&rows), ["b", "a", "c"], "lowest rate first, none last");
+        assert_eq!(
+            names(&rows),
+            ["b", "a", "c"],
+            "lowest rate first, none last"
+        );
         Sort::parse(Some("-overdue")).apply(&mut rows, name);
         assert_eq!(names(&rows), ["a", "c", "b"]);
         Sort::parse(Some("name")).apply(&mut rows, name);
@@ -180,6 +188,9 @@ mod tests {
         let s = Sort::parse(Some("avg"));
         assert_eq!(s.toggle(SortKey::Avg).as_param(), "-avg");
         assert_eq!(s.toggle(SortKey::Received).as_param(), "received");
-        assert_eq!(Sort::parse(Some("-avg")).toggle(SortKey::Avg).as_param(), "avg");
+        assert_eq!(
+            Sort::parse(Some("-avg")).toggle(SortKey::Avg).as_param(),
+            "avg"
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 mod axe;
 mod care;
+mod field;
 #[path = "../api/fixtures.rs"]
 #[allow(dead_code)]
 mod fixtures;

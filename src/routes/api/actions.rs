@@ -64,7 +64,7 @@ pub async fn post(
     let (me, case) = (user.clone(), id.clone());
     state
         .db
-        .with_writer(move |c| act::run(c, &svc, &me, &case, input))
+        .write(move |c| act::run(c, &svc, &me, &case, input))
         .await?;
     let detail = state
         .db

@@ -130,6 +130,6 @@ pub async fn run_action(
     let (user, id) = (user.clone(), id.to_owned());
     ctx.state
         .db
-        .with_writer(move |c| act::run(c, &svc, &user, &id, input).map(|_| ()))
+        .write(move |c| act::run(c, &svc, &user, &id, input).map(|_| ()))
         .await
 }

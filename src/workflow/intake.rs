@@ -99,6 +99,8 @@ impl Drop for Spooled {
 /// An upload as received: the `kind` field and the file, each possibly missing.
 pub struct Upload {
     pub kind: Option<String>,
+    /// The named place (`front` / `back`) where the kind has them; optional.
+    pub slot: Option<String>,
     pub file: Option<Spooled>,
 }
 
@@ -153,14 +155,14 @@ async fn check_and_store(
         return Err(AppError::internal("validated upload fields missing"));
     };
 
-    let (u, id, k) = (user.clone(), app_id.clone(), kind.clone());
-    let t = state
+    let (u, id, k, asked) = (user.clone(), app_id.clone(), kind.clone(), upload.slot);
+    let (t, slot) = state
         .db
         .read(move |c| {
             let app = editable(c, &u, &id)?;
             let t = load_case_type(c, &app)?;
-            check_room(c, &app, &t, &k, max_files)?;
-            Ok::<_, AppError>(t)
+            let slot = check_room(c, &app, &t, &k, asked.as_deref(), max_files)?;
+            Ok::<_, AppError>((t, slot))
         })
         .await?;
 
@@ -201,6 +203,7 @@ async fn check_and_store(
         blob_key: key,
         thumb_key,
         created_at: now(),
+        slot,
     };
     // Store and record in a task of its own: a client that goes away now cannot cancel
     // it between the blob write and the row, so the cleanup below always runs.

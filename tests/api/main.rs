@@ -10,6 +10,7 @@ mod catalogue_versions;
 mod concurrency;
 mod courier_notices;
 mod delivery_lock;
+mod document_slots;
 mod documents;
 mod fixtures;
 mod hardening;

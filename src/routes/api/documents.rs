@@ -27,6 +27,10 @@ use crate::workflow::intake;
 pub struct UploadForm {
     /// A document kind the certificate type asks for, e.g. `id_card`.
     kind: String,
+    /// The named place it fills, where the kind has slots (`id_card`: `front` 正面 /
+    /// `back` 反面; see the type's `documents[].slots`). Optional: without it the first
+    /// empty slot is filled.
+    slot: Option<String>,
     /// JPEG, PNG or WebP photo, or PDF; recognised by content.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,

@@ -89,6 +89,7 @@ async fn no_serious_accessibility_violation_on_any_page_in_either_mode() {
     for (path, name) in [
         ("/apply/dibao", "apply"),
         ("/my", "my"),
+        ("/my/certificates", "wallet"),
         (my_case.as_str(), "case"),
         ("/account", "account"),
     ] {

@@ -34,6 +34,7 @@ pub mod staff;
 pub mod staff_accounts;
 pub mod sweep;
 pub mod track;
+pub mod urge;
 pub mod verify_limit;
 
 use std::sync::Arc;

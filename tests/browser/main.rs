@@ -1,7 +1,9 @@
 //! Browser tests: the pages in headless Chromium against the real server, at a phone's
 //! 360 px and a desktop's 1280 px width. Screenshots go to test-artifacts/.
 
+mod axe;
 mod care;
+mod field;
 #[path = "../api/fixtures.rs"]
 #[allow(dead_code)]
 mod fixtures;

@@ -26,6 +26,7 @@ mod rebind;
 pub mod resident;
 mod settings;
 mod track;
+mod urge;
 pub mod view;
 mod wallet;
 
@@ -93,6 +94,7 @@ route_list! {
     post "/office/{id}/confirm" => confirm::office;
     post "/office/{id}/revoke" => office::revoke;
     post "/office/{id}/dispatch-code" => office::new_dispatch_code;
+    post "/office/{id}/urge" => urge::post;
     get "/admin" => admin::page;
     get "/admin/jurisdictions" => admin_jurisdictions::page;
     post "/admin/jurisdictions" => admin_jurisdictions::upload;

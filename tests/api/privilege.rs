@@ -125,6 +125,7 @@ const TABLE: &[Row] = &[
     ("post",   "/care",                                      Form,    [303, 303, 303, 303, 303, 303, 303, 303, 303]),
     ("get",    "/static/app.css",                            Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/static/app.js",                             Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("get",    "/static/examples/{name}",                    Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/track",                                     Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/signin",                                    Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("post",   "/signin",                                    Form,    [422, 422, 422, 422, 422, 422, 422, 422, 422]),
@@ -134,6 +135,7 @@ const TABLE: &[Row] = &[
     ("get",    "/apply/{code}",                              Empty,    [303, 200, 200, 403, 403, 403, 403, 403, 403]),
     ("post",   "/apply/{code}",                              Form,    [303, 422, 422, 403, 403, 403, 403, 403, 403]),
     ("get",    "/my",                                        Empty,    [303, 200, 200, 403, 403, 403, 403, 403, 403]),
+    ("get",    "/my/certificates",                           Empty,    [303, 200, 200, 403, 403, 403, 403, 403, 403]),
     ("get",    "/my/{id}",                                   Empty,    [303, 200, 404, 403, 403, 403, 403, 403, 403]),
     ("get",    "/my/{id}/edit",                              Empty,    [303, 303, 404, 403, 403, 403, 403, 403, 403]),
     ("post",   "/my/{id}/edit",                              Form,    [303, 422, 404, 403, 403, 403, 403, 403, 403]),
@@ -244,7 +246,8 @@ impl Fixture {
                 .replace("{number}", &self.certificate)
                 .replace("{certificate_number}", &self.certificate)
                 .replace("{code}", "residence")
-                .replace("{lang}", "en"),
+                .replace("{lang}", "en")
+                .replace("{name}", "document.svg"),
         };
         match template {
             "/api/v1/track" => format!(

@@ -32,6 +32,7 @@ mod scenario;
 mod schema;
 mod smtp_sink;
 mod staff;
+mod storage;
 mod supervision;
 mod track;
 mod transitions;

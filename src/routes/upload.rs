@@ -14,7 +14,7 @@ use crate::documents::too_large;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::workflow::intake::{check_may_upload, Spooled, Upload, UploadSlot};
+use crate::workflow::intake::{check_may_upload, Spooled, Upload};
 
 /// The pages send their CSRF token in the multipart form under this name.
 const CSRF_FIELD: &str = super::pages::ctx::CSRF_FIELD;
@@ -23,8 +23,6 @@ pub struct Received {
     pub upload: Upload,
     /// The pages' CSRF token (`_csrf`), when the form came from a page.
     pub csrf: Option<String>,
-    /// The account's upload slot, held until the handler is done with the upload.
-    _slot: Option<UploadSlot>,
 }
 
 /// Checks that the caller may add documents to the application (before reading the
@@ -48,14 +46,18 @@ async fn read(
     payload: Multipart,
 ) -> AppResult<Received> {
     check_may_upload(state, user, app_id).await?;
-    let slot = state.services.upload_slots.acquire(&user.id)?;
+    let slot = state
+        .services
+        .upload_slots
+        .acquire(&state.db, &user.id)
+        .await?;
     let mut received = receive(
         payload,
         &state.settings.upload_tmp_dir(),
         state.settings.upload_limits().max_bytes,
     )
     .await?;
-    received._slot = Some(slot);
+    received.upload.slot = Some(slot);
     Ok(received)
 }
 
@@ -88,9 +90,9 @@ async fn receive(mut mp: Multipart, dir: &Path, max: u64) -> AppResult<Received>
         upload: Upload {
             kind: None,
             file: None,
+            slot: None,
         },
         csrf: None,
-        _slot: None,
     };
     let mut over = false;
     // After the cap is hit, the rest is read and dropped (up to a bound) so the client

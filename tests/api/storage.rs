@@ -229,7 +229,11 @@ mod s3 {
         );
         store.delete_async("documents/a/b.jpg").await.unwrap();
         assert_eq!(
-            store.get_async("documents/a/b.jpg").await.unwrap_err().kind(),
+            store
+                .get_async("documents/a/b.jpg")
+                .await
+                .unwrap_err()
+                .kind(),
             std::io::ErrorKind::NotFound
         );
         store.delete_async("documents/a/b.jpg").await.unwrap();
@@ -282,11 +286,17 @@ mod s3 {
             "certificates/2026/0190bbbb-orphan.pdf".to_owned(),
         ];
         for k in &orphans {
-            store.put_async(k, b"left by a crash".to_vec()).await.unwrap();
+            store
+                .put_async(k, b"left by a crash".to_vec())
+                .await
+                .unwrap();
         }
         tokio::time::sleep(Duration::from_millis(2500)).await;
         let fresh = format!("documents/{id}/0190cccc-in-flight.jpg");
-        store.put_async(&fresh, b"being written".to_vec()).await.unwrap();
+        store
+            .put_async(&fresh, b"being written".to_vec())
+            .await
+            .unwrap();
         let swept = zhengming::workflow::sweep::sweep(
             &app.app_db,
             &store,

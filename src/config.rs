@@ -132,6 +132,9 @@ pub struct Settings {
     /// `GET /metrics` requires `Authorization: Bearer <metrics_token>` when set; unset,
     /// it answers only clients on loopback that did not come through a proxy.
     pub metrics_token: String,
+    /// Count every request and its latency for `/metrics`. Only `scripts/bench-http`
+    /// turns it off, to measure what the counting costs (issue 20: under 5%).
+    pub request_metrics: bool,
     /// `text` (readable) or `json` (one object per line, for log shippers).
     pub log_format: String,
 }
@@ -201,6 +204,7 @@ impl Default for Settings {
             data_keys: String::new(),
             blind_index_key: String::new(),
             metrics_token: String::new(),
+            request_metrics: true,
             log_format: "text".into(),
         }
     }

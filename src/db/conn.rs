@@ -106,11 +106,24 @@ impl DbConn {
     }
 
     /// A write transaction. On SQLite it starts as IMMEDIATE so the write lock is taken
-    /// up front and a read-then-write never fails half way with SQLITE_BUSY.
+    /// up front and a read-then-write never fails half way with SQLITE_BUSY. Inside a
+    /// transaction already (a group commit's, see `Db::write`) it is a savepoint: kept
+    /// or rolled back by `f`'s result, made durable by the outer COMMIT.
     pub fn write_tx<T, E>(&mut self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
     where
         E: From<diesel::result::Error>,
     {
+        let depth = match self {
+            DbConn::Sqlite(c) => {
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?
+            }
+            DbConn::Pg(c) => {
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?
+            }
+        };
+        if depth.is_some() {
+            return self.transaction(f);
+        }
         match self {
             DbConn::Sqlite(c) => {
                 AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?

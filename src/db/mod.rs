@@ -2,6 +2,7 @@
 //! table family. Everything that touches SQL lives below here.
 
 pub mod conn;
+mod group_commit;
 pub mod migrate;
 pub mod pool;
 pub mod schema;

@@ -9,6 +9,7 @@ use diesel::r2d2::{Pool, PooledConnection};
 use prometheus::{Histogram, HistogramOpts, IntGauge};
 
 use super::conn::{Backend, DbConn, DbUrl, Manager};
+use super::group_commit::GroupCommit;
 
 pub type Conn = PooledConnection<Manager>;
 
@@ -18,6 +19,8 @@ pub struct Db {
     write: Pool<Manager>,
     backend: Backend,
     waits: Arc<PoolWaits>,
+    /// SQLite only: [`Db::write`] goes through group commit.
+    group: Option<Arc<GroupCommit>>,
 }
 
 /// Callers waiting for a connection right now, and how long SQLite's one writer kept
@@ -29,6 +32,8 @@ pub struct PoolWaits {
     /// Seconds from asking for the writer to getting it (SQLite only: on PostgreSQL
     /// the "writer" is any pooled connection).
     pub write_lock_wait: Histogram,
+    /// Writes that shared one COMMIT (SQLite group commit).
+    pub commit_group_size: Histogram,
 }
 
 impl PoolWaits {
@@ -51,6 +56,14 @@ impl PoolWaits {
                 .buckets(vec![
                     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
                 ]),
+            )
+            .expect("valid metric"),
+            commit_group_size: Histogram::with_opts(
+                HistogramOpts::new(
+                    "zhengming_sqlite_commit_group_size",
+                    "Write transactions that shared one SQLite COMMIT (group commit)",
+                )
+                .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]),
             )
             .expect("valid metric"),
         }
@@ -116,11 +129,15 @@ impl Db {
                 (p.clone(), p)
             }
         };
+        let waits = Arc::new(PoolWaits::new());
+        let group = (backend == Backend::Sqlite)
+            .then(|| Arc::new(GroupCommit::start(write.clone(), waits.clone())));
         Ok(Db {
             read,
             write,
             backend,
-            waits: Arc::new(PoolWaits::new()),
+            waits,
+            group,
         })
     }
 
@@ -213,13 +230,19 @@ impl Db {
         .await
     }
 
-    /// Runs `f` inside one write transaction on the blocking pool.
+    /// Runs `f` inside one write transaction and answers once it is committed. On
+    /// SQLite, `f` shares the transaction with the other writes waiting at that moment,
+    /// in a savepoint of its own (see [`super::group_commit`]): its changes are kept
+    /// or rolled back by its own result, and it hears `Ok` only after the COMMIT.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
+        if let Some(group) = &self.group {
+            return group.run(f).await;
+        }
         let db = self.clone();
         run_blocking(move || {
             let mut conn = db.write_conn()?;

@@ -23,10 +23,12 @@
 //!
 //! # The fallback chain
 //!
-//! UMing lacks most of CJK Extensions A and B and all of C–F, where many rural
+//! UMing lacks most of CJK Extensions A and B and all of C–H, where many rural
 //! names live (𠮷, 䶮). Its characters are drawn from *fallback* faces after it,
-//! cut from Debian's HanaMin A and B to only the ideographs UMing lacks
-//! (`scripts/cut-fallback-fonts`, `fonts/LICENSE-hanazono.txt`). A character comes
+//! cut from Debian's HanaMin A and B and, for Extensions G and H (which HanaMin
+//! predates), BabelStone Han, to only the ideographs the faces before lack
+//! (`scripts/cut-fallback-fonts`, `fonts/LICENSE-hanazono.txt`,
+//! `fonts/LICENSE-babelstone-han.txt`). A character comes
 //! from the first face of the chain that has it, and each face a document uses is
 //! embedded as its own subset ([`super::faces::DocFaces`]). Since a fallback face is
 //! large (HanaMin B is ~29 MB) and printpdf's subsetting cost grows with the font it
@@ -93,7 +95,11 @@ struct Part {
 
 /// The fallback faces [`CertFont::load`] looks for next to the primary font file,
 /// in chain order (see `scripts/cut-fallback-fonts`).
-pub const FALLBACK_FILES: [&str; 2] = ["hanamin-a-rare.ttf", "hanamin-b-rare.ttf"];
+pub const FALLBACK_FILES: [&str; 3] = [
+    "hanamin-a-rare.ttf",
+    "hanamin-b-rare.ttf",
+    "babelstone-han-rare.ttf",
+];
 
 /// A large fallback face is cut per document from parts of at most this many
 /// glyphs (see [`Part`]).

@@ -77,10 +77,12 @@ where
                 crate::metrics::UNMATCHED.to_owned(),
             ),
         };
-        state
-            .services
-            .metrics
-            .request(&method, &route, status, seconds);
+        if state.settings.request_metrics {
+            state
+                .services
+                .metrics
+                .request(&method, &route, status, seconds);
+        }
         if !QUIET.contains(&path.as_str()) {
             // The path, never the query string (a track lookup carries a phone number).
             tracing::info!(

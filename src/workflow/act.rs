@@ -30,8 +30,8 @@ pub struct ActInput {
 /// it (each try after the first draws the certificate again).
 const ATTEMPTS: usize = 4;
 
-/// Runs [`act`] in a write transaction of its own on the writer; the API and the pages
-/// both act through here. A last approval takes two tries: the first decides the
+/// Runs [`act`] in a write transaction of its own (on SQLite in the writer's group
+/// commit); the API and the pages both act through here. A last approval takes two tries: the first decides the
 /// certificate and rolls back, the PDF is drawn and stored with no lock held, the second
 /// records it (see [`super::issue`]). A stored PDF no committed row references is
 /// removed here.
@@ -49,8 +49,11 @@ pub async fn run(
             .and_then(|p| p.blob_key())
             .map(str::to_owned);
         let (s, u, i, inp) = (svc.clone(), user.clone(), id.to_owned(), input.clone());
+        // Through the group commit (`Db::write`): the answer comes after the COMMIT.
+        // The action itself is a savepoint inside, so a refused action keeps nothing
+        // while the prepared PDF's fate still reaches this loop.
         let tried = db
-            .with_writer(move |c| {
+            .write(move |c| {
                 let mut issuing = Issuing {
                     prepared,
                     used: false,

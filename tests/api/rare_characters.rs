@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::both_backends;
 use crate::helpers::{accounts, spawn_app, Backend, TestApp};
 
-/// 刘䶮𠮷 (Ext A U+4DAE, Ext B U+20BB7) with Ext C–F characters in the address: the
+/// 刘䶮𠮷 (Ext A U+4DAE, Ext B U+20BB7) with Ext C–H characters in the address: the
 /// township's approval issues the certificate, which carries every character
 /// (pdftotext), embeds each face used as a subset (pdffonts), and whose QR code
 /// still decodes.
@@ -16,8 +16,8 @@ async fn a_rare_name_is_issued_and_printed(backend: Backend) {
     let name = "刘䶮𠮷";
     let (resident, _, _) = app.new_resident(name).await;
     let mut form = crate::helpers::residence_form();
-    // 𪜀 (Ext C), 𫝀 (D), 𫠠 (E), 𬺰 (F).
-    form["address"] = json!("大山村𪜀𫝀𫠠𬺰组12号");
+    // 𪜀 (Ext C), 𫝀 (D), 𫠠 (E), 𬺰 (F), 𰀀 (G, U+30000), U+31350 (H).
+    form["address"] = json!("大山村𪜀𫝀𫠠𬺰𰀀\u{31350}组12号");
     let r = app
         .create_application(
             &resident,
@@ -52,9 +52,9 @@ async fn a_rare_name_is_issued_and_printed(backend: Backend) {
         .filter(|c| !c.is_whitespace())
         .collect();
     assert!(text.contains(name), "{text}");
-    assert!(text.contains("𪜀𫝀𫠠𬺰"), "{text}");
+    assert!(text.contains("𪜀𫝀𫠠𬺰𰀀\u{31350}"), "{text}");
     let fonts = crate::pdf_support::pdffonts(&pdf);
-    for face in ["UMingCN", "HanaMinA", "HanaMinB"] {
+    for face in ["UMingCN", "HanaMinA", "HanaMinB", "BabelStoneHan"] {
         assert!(
             fonts.contains(&format!("+{face}")),
             "{face} subset: {fonts}"

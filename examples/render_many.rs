@@ -3,6 +3,7 @@
 //! `--full`: no primary face (every document subset from the whole font);
 //! `--rare`: a holder name with a character outside the primary face.
 //! `--fallback`: the name 刘䶮𠮷, drawn with the fallback faces (issue 19).
+//! `--gh`: the name 王𰀀\u{31350} (Extensions G and H, the chain's third face).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,7 +22,8 @@ fn main() {
         .unwrap_or(100);
     let full = std::env::args().any(|a| a == "--full");
     let rare = std::env::args().any(|a| a == "--rare");
-    let fallback = std::env::args().any(|a| a == "--fallback");
+    let gh = std::env::args().any(|a| a == "--gh");
+    let fallback = gh || std::env::args().any(|a| a == "--fallback");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let t = seed_types()
         .into_iter()
@@ -30,6 +32,7 @@ fn main() {
     let mut values = BTreeMap::new();
     for p in t.placeholders() {
         let v = match p.as_str() {
+            "subject_name" if gh => "王𰀀\u{31350}",
             "subject_name" if fallback => "刘䶮𠮷",
             "subject_name" if rare => "张䶮",
             "subject_name" => "张伟",

@@ -78,6 +78,20 @@ pub fn counts(conn: &mut DbConn, application_id: &str, kind: &str) -> QueryResul
     Ok((of_kind, all))
 }
 
+/// The named slots of `kind` already filled on the application.
+pub fn slots_taken(
+    conn: &mut DbConn,
+    application_id: &str,
+    kind: &str,
+) -> QueryResult<Vec<String>> {
+    documents::table
+        .filter(documents::application_id.eq(application_id))
+        .filter(documents::kind.eq(kind))
+        .filter(documents::slot.is_not_null())
+        .select(documents::slot.assume_not_null())
+        .load(conn)
+}
+
 pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
     diesel::delete(documents::table.filter(documents::id.eq(id))).execute(conn)
 }

@@ -29,14 +29,16 @@ use super::pool::{DbError, PoolWaits};
 /// back behind an unbounded queue.
 const MAX_GROUP: usize = 256;
 
-/// What a closure left for its caller: whether its savepoint is kept, and how to
-/// answer once the group's COMMIT is known (`None`: committed).
+/// How a caller is answered once the group's COMMIT is known (`None`: committed).
+type Answer = Box<dyn FnOnce(Option<&str>) + Send>;
+
+/// What a closure left for its caller: whether its savepoint is kept, and its answer.
 struct Outcome {
     ok: bool,
     /// The closure panicked: diesel's savepoint bookkeeping may be off, so the whole
     /// group is rolled back rather than trusting a partial rollback.
     panicked: bool,
-    answer: Box<dyn FnOnce(Option<&str>) + Send>,
+    answer: Answer,
 }
 
 type Job = Box<dyn FnOnce(&mut DbConn) -> Outcome + Send>;

@@ -31,6 +31,7 @@ mod stats_rows;
 pub mod track;
 pub mod type_versions;
 pub mod users;
+pub mod wallet;
 
 /// A multi-row INSERT. Batch inserts do not go through the multi-connection, so this
 /// runs on the backend's own connection.

@@ -198,6 +198,8 @@ pub struct Document {
     pub blob_key: String,
     pub thumb_key: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The named place it fills (`front` / `back`), where the kind has named slots.
+    pub slot: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -180,6 +180,7 @@ diesel::table! {
         blob_key -> Text,
         thumb_key -> Nullable<Text>,
         created_at -> Timestamp,
+        slot -> Nullable<Text>,
     }
 }
 

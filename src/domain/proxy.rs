@@ -154,6 +154,7 @@ pub fn authorisation_spec() -> super::cert_type::DocumentSpec {
         description_en: "When the person has no phone: a photo of the authorisation they signed (or thumb-printed), checked by the village official".into(),
         required: false,
         max_count: AUTHORISATION_MAX,
+        slots: Vec::new(),
     }
 }
 

@@ -343,6 +343,8 @@ pub struct DocumentView {
     pub width: Option<i32>,
     pub height: Option<i32>,
     pub created_at: DateTime<Utc>,
+    /// The named place it fills (`front` / `back`), where the kind has slots.
+    pub slot: Option<String>,
     /// Where to fetch the file.
     pub url: String,
     /// Where to fetch the thumbnail (photos only).
@@ -372,6 +374,7 @@ impl DocumentView {
             width: d.width,
             height: d.height,
             created_at: utc(d.created_at),
+            slot: d.slot.clone(),
             thumb_url: d.thumb_key.as_ref().map(|_| format!("{url}?thumb=1")),
             url,
         }

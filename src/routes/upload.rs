@@ -14,15 +14,27 @@ use crate::documents::too_large;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::workflow::intake::{check_may_upload, Spooled, Upload};
+use crate::workflow::intake::{check_may_upload, Spooled, Upload, UploadSlot};
 
 /// The pages send their CSRF token in the multipart form under this name.
 const CSRF_FIELD: &str = super::pages::ctx::CSRF_FIELD;
 
 pub struct Received {
+    /// The API's form: `kind`, `slot` and `file`.
     pub upload: Upload,
+    /// The case page's form: one upload per `file:KIND` or `file:KIND:SLOT` field that
+    /// carried a file (a photo picked but not yet sent when the resident tapped 提交 or
+    /// 上传 — it is never dropped). Empty file fields are skipped.
+    pub picked: Vec<Upload>,
     /// The pages' CSRF token (`_csrf`), when the form came from a page.
     pub csrf: Option<String>,
+    /// The page's `then` (`submit` / `resubmit`: act once the photos are stored) and
+    /// the case `version` it was shown at.
+    pub then: Option<String>,
+    pub version: Option<String>,
+    /// The account's upload slot, held until the handler is done with the upload; give
+    /// it back with [`UploadSlot::release`] (dropped, a task gives it back).
+    pub upload_slot: Option<UploadSlot>,
 }
 
 /// Checks that the caller may add documents to the application (before reading the
@@ -57,7 +69,7 @@ async fn read(
         state.settings.upload_limits().max_bytes,
     )
     .await?;
-    received.upload.slot = Some(slot);
+    received.upload_slot = Some(slot);
     Ok(received)
 }
 
@@ -84,15 +96,33 @@ pub(crate) fn multipart_error(e: MultipartError) -> AppError {
     }
 }
 
-/// Reads the form: `kind` (short text) and `file` (spooled to disk, at most `max` bytes).
+/// The short text fields a form may carry.
+const SHORT: [&str; 5] = ["kind", "slot", CSRF_FIELD, "then", "version"];
+/// Most photos one page form carries (a form of every kind's inputs stays well below).
+const MAX_PICKED: usize = 20;
+
+/// `file:KIND` or `file:KIND:SLOT` (the case page's inputs) → kind and slot.
+fn page_file(name: &str) -> Option<(String, Option<String>)> {
+    let rest = name.strip_prefix("file:")?;
+    let mut parts = rest.splitn(2, ':');
+    let kind = parts.next().filter(|k| !k.is_empty())?;
+    Some((kind.to_owned(), parts.next().map(str::to_owned)))
+}
+
+/// Reads the form: short texts (`kind`, `slot`, …) and files (each spooled to disk, at
+/// most `max` bytes): the API's `file`, or the case page's `file:KIND[:SLOT]` fields.
 async fn receive(mut mp: Multipart, dir: &Path, max: u64) -> AppResult<Received> {
     let mut out = Received {
         upload: Upload {
             kind: None,
-            file: None,
             slot: None,
+            file: None,
         },
+        picked: Vec::new(),
         csrf: None,
+        then: None,
+        version: None,
+        upload_slot: None,
     };
     let mut over = false;
     // After the cap is hit, the rest is read and dropped (up to a bound) so the client
@@ -101,9 +131,11 @@ async fn receive(mut mp: Multipart, dir: &Path, max: u64) -> AppResult<Received>
     while let Some(field) = mp.next().await {
         let mut field = field.map_err(multipart_error)?;
         let name = field.name().unwrap_or("").to_owned();
+        let page_file = page_file(&name);
         if over
             || (name == "file" && out.upload.file.is_some())
-            || !["kind", "file", CSRF_FIELD].contains(&name.as_str())
+            || (page_file.is_some() && out.picked.len() >= MAX_PICKED)
+            || (page_file.is_none() && !SHORT.contains(&name.as_str()) && name != "file")
         {
             while let Some(chunk) = field.next().await {
                 let n = chunk.map_err(multipart_error)?.len() as u64;
@@ -117,7 +149,7 @@ async fn receive(mut mp: Multipart, dir: &Path, max: u64) -> AppResult<Received>
             }
             continue;
         }
-        if name == "kind" || name == CSRF_FIELD {
+        if SHORT.contains(&name.as_str()) {
             let mut buf = Vec::new();
             while let Some(chunk) = field.next().await {
                 buf.extend_from_slice(&chunk.map_err(multipart_error)?);
@@ -128,11 +160,13 @@ async fn receive(mut mp: Multipart, dir: &Path, max: u64) -> AppResult<Received>
                     ));
                 }
             }
-            let text = String::from_utf8_lossy(&buf).trim().to_owned();
-            if name == "kind" {
-                out.upload.kind = Some(text);
-            } else {
-                out.csrf = Some(text);
+            let text = Some(String::from_utf8_lossy(&buf).trim().to_owned());
+            match name.as_str() {
+                "kind" => out.upload.kind = text,
+                "slot" => out.upload.slot = text,
+                "then" => out.then = text,
+                "version" => out.version = text,
+                _ => out.csrf = text,
             }
             continue;
         }
@@ -170,7 +204,16 @@ async fn receive(mut mp: Multipart, dir: &Path, max: u64) -> AppResult<Received>
             continue;
         }
         f.flush().await.map_err(AppError::internal)?;
-        out.upload.file = Some(spool);
+        match page_file {
+            // A file input left empty still sends a part, with no name and no bytes.
+            Some(_) if n == 0 && spool.original_name.is_empty() => {}
+            Some((kind, slot)) => out.picked.push(Upload {
+                kind: Some(kind),
+                slot,
+                file: Some(spool),
+            }),
+            None => out.upload.file = Some(spool),
+        }
     }
     if over {
         return Err(too_large_bytes(max));
@@ -199,6 +242,18 @@ pub fn clean_name(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::clean_name;
+
+    #[test]
+    fn page_file_fields_name_kind_and_slot() {
+        use super::page_file;
+        assert_eq!(
+            page_file("file:id_card:front"),
+            Some(("id_card".into(), Some("front".into())))
+        );
+        assert_eq!(page_file("file:other"), Some(("other".into(), None)));
+        assert_eq!(page_file("file:"), None);
+        assert_eq!(page_file("file"), None);
+    }
 
     #[test]
     fn names_are_cleaned() {

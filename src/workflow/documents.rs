@@ -8,7 +8,7 @@ use crate::auth::CurrentUser;
 use crate::db::models::{now, Application, Document};
 use crate::db::proxies;
 use crate::db::{applications, documents, DbConn};
-use crate::domain::cert_type::CertificateType;
+use crate::domain::cert_type::{CertificateType, DocumentSpec};
 use crate::domain::proxy;
 use crate::domain::role::Role;
 use crate::domain::status::ApplicationStatus;
@@ -34,14 +34,18 @@ pub fn editable(conn: &mut DbConn, user: &CurrentUser, app_id: &str) -> AppResul
 }
 
 /// Checks that one more document of `kind` may be attached: the type asks for that kind,
-/// and neither the kind's `max_count` nor the per-application limit is reached.
+/// the named `slot` (if any) is the kind's and still empty, and neither the kind's
+/// `max_count` nor the per-application limit is reached. Returns the slot the document
+/// fills: the one asked for or, when none was named, the first empty one (so a client
+/// that knows nothing of slots still fills them in order).
 pub fn check_room(
     conn: &mut DbConn,
     app: &Application,
     t: &CertificateType,
     kind: &str,
+    slot: Option<&str>,
     max_files: u32,
-) -> AppResult<()> {
+) -> AppResult<Option<String>> {
     // A signed authorisation (委托书) is taken on any case made for someone else.
     let authorisation = (kind == proxy::AUTHORISATION_KIND
         && proxies::of_application(conn, &app.id)?.is_some())
@@ -75,6 +79,7 @@ pub fn check_room(
             )
         })?;
     let (of_kind, all) = documents::counts(conn, &app.id, kind)?;
+    let slot = pick_slot(spec, slot, &documents::slots_taken(conn, &app.id, kind)?)?;
     if of_kind >= i64::from(spec.max_count) {
         return Err(AppError::field(
             "kind",
@@ -96,7 +101,56 @@ pub fn check_room(
             ),
         ));
     }
-    Ok(())
+    Ok(slot)
+}
+
+/// The slot an upload of `spec`'s kind fills, given the slots already `taken`.
+fn pick_slot(
+    spec: &DocumentSpec,
+    asked: Option<&str>,
+    taken: &[String],
+) -> AppResult<Option<String>> {
+    let Some(code) = asked.filter(|c| !c.is_empty()) else {
+        return Ok(spec
+            .slots
+            .iter()
+            .find(|s| !taken.contains(&s.code))
+            .map(|s| s.code.clone()));
+    };
+    let Some(named) = spec.slot(code) else {
+        let known: Vec<&str> = spec.slots.iter().map(|s| s.code.as_str()).collect();
+        return Err(AppError::field(
+            "slot",
+            Invalid::new(
+                if known.is_empty() {
+                    format!("“{}”不分正反面，请不要填写slot", spec.name_zh)
+                } else {
+                    format!("“{}”的slot只能是：{}", spec.name_zh, known.join("、"))
+                },
+                format!(
+                    "“{}” has no slot `{code}`; slots: {}",
+                    spec.name_en,
+                    known.join(", ")
+                ),
+            ),
+        ));
+    };
+    if taken.iter().any(|t| t == code) {
+        return Err(AppError::field(
+            "slot",
+            Invalid::new(
+                format!(
+                    "“{}”的{}已经上传；要换一张，请先删除原来的",
+                    spec.name_zh, named.name_zh
+                ),
+                format!(
+                    "The {} of “{}” is already uploaded; delete it first to replace it",
+                    named.name_en, spec.name_en
+                ),
+            ),
+        ));
+    }
+    Ok(Some(named.code.clone()))
 }
 
 /// Inserts the row in the caller's write transaction, re-checking everything.
@@ -111,8 +165,14 @@ pub fn attach(
         return Err(not_editable());
     }
     let t = super::drafts::load_case_type(conn, &app)?;
-    check_room(conn, &app, &t, &row.kind, max_files)?;
-    documents::insert(conn, row)?;
+    let slot = check_room(conn, &app, &t, &row.kind, row.slot.as_deref(), max_files)?;
+    documents::insert(
+        conn,
+        &Document {
+            slot,
+            ..row.clone()
+        },
+    )?;
     Ok(())
 }
 

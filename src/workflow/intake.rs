@@ -124,9 +124,9 @@ impl Drop for Spooled {
 /// An upload as received: the `kind` field and the file, each possibly missing.
 pub struct Upload {
     pub kind: Option<String>,
+    /// The named place (`front` / `back`) where the kind has them; optional.
+    pub slot: Option<String>,
     pub file: Option<Spooled>,
-    /// The account's upload slot, given back once the upload is stored or refused.
-    pub slot: Option<UploadSlot>,
 }
 
 /// Refuses early what would be refused anyway (not the caller's application, or not
@@ -146,16 +146,11 @@ pub async fn store(
     state: &AppState,
     user: CurrentUser,
     app_id: String,
-    mut upload: Upload,
+    upload: Upload,
 ) -> AppResult<(Document, CertificateType)> {
-    let slot = upload.slot.take();
-    let stored = check_and_store(state, user, app_id, upload)
+    check_and_store(state, user, app_id, upload)
         .await
-        .inspect_err(|e| state.services.metrics.upload_refused(e));
-    if let Some(slot) = slot {
-        slot.release().await;
-    }
-    stored
+        .inspect_err(|e| state.services.metrics.upload_refused(e))
 }
 
 async fn check_and_store(
@@ -185,14 +180,14 @@ async fn check_and_store(
         return Err(AppError::internal("validated upload fields missing"));
     };
 
-    let (u, id, k) = (user.clone(), app_id.clone(), kind.clone());
-    let t = state
+    let (u, id, k, asked) = (user.clone(), app_id.clone(), kind.clone(), upload.slot);
+    let (t, slot) = state
         .db
         .read(move |c| {
             let app = editable(c, &u, &id)?;
             let t = load_case_type(c, &app)?;
-            check_room(c, &app, &t, &k, max_files)?;
-            Ok::<_, AppError>(t)
+            let slot = check_room(c, &app, &t, &k, asked.as_deref(), max_files)?;
+            Ok::<_, AppError>((t, slot))
         })
         .await?;
 
@@ -233,6 +228,7 @@ async fn check_and_store(
         blob_key: key,
         thumb_key,
         created_at: now(),
+        slot,
     };
     // Store and record in a task of its own: a client that goes away now cannot cancel
     // it between the blob write and the row, so the cleanup below always runs.

@@ -9,6 +9,7 @@ mod catalog;
 mod catalogue_versions;
 mod concurrency;
 mod delivery_lock;
+mod document_slots;
 mod documents;
 mod fixtures;
 mod hardening;

@@ -52,7 +52,7 @@ function background(el) {
   return 'rgb(255, 255, 255)';
 }
 const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0
-  && getComputedStyle(el).visibility !== 'hidden'; };
+  && getComputedStyle(el).visibility !== 'hidden' && getComputedStyle(el).opacity !== '0'; };
 let minFont = 999, small = [], low = [];
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 for (let n = walker.nextNode(); n; n = walker.nextNode()) {
@@ -190,16 +190,29 @@ async fn a_first_time_resident_applies_for_dibao_in_care_mode_at_360px() {
     assert!(b.body().await.contains("已保存"), "{}", b.body().await);
     assert_care_page(&mut b, "case-draft-care").await;
 
-    // Two photos, each picked (a tap and a choice in the gallery) and sent.
+    // Three photos (the ID card's two sides and the household register), each a tap on
+    // 拍照上传 and a choice in the gallery; each is sent as soon as it is picked, with
+    // no new page.
     let dir = tempfile::tempdir().unwrap();
-    for kind in ["id_card", "household_register"] {
-        let photo = dir.path().join(format!("{kind}.jpg"));
+    for (input, shown) in [
+        ("id_card-front", "#slot-id_card-front li.doc"),
+        ("id_card-back", "#slot-id_card-back li.doc"),
+        ("household_register", "#doc-household_register li.doc"),
+    ] {
+        let photo = dir.path().join(format!("{input}.jpg"));
         std::fs::write(&photo, fixtures::jpeg(800, 600)).unwrap();
-        b.choose_file(&format!("#file-{kind}"), &photo).await;
+        b.exec("window.__zm_same_page = true", json!([])).await;
+        b.choose_file(&format!("#file-{input}"), &photo).await;
         n.taps += 2;
-        n.go(&b, &format!("#upload-{kind}")).await;
-        assert!(b.body().await.contains("材料已上传"));
+        b.wait_for(shown, 60).await;
+        assert_eq!(
+            b.exec("return window.__zm_same_page === true", json!([]))
+                .await,
+            true,
+            "uploaded without a new page"
+        );
     }
+    assert_care_page(&mut b, "case-uploaded-care").await;
     // 删除 asks once more (not counted: no part of the way to a submitted application).
     let delete = "#doc-household_register form[action$='/delete'] button";
     b.submit(delete).await;
@@ -227,7 +240,7 @@ async fn a_first_time_resident_applies_for_dibao_in_care_mode_at_360px() {
     );
     let photo = dir.path().join("household_register.jpg");
     b.choose_file("#file-household_register", &photo).await;
-    b.submit("#upload-household_register").await;
+    b.wait_for("#doc-household_register li.doc", 60).await;
     n.go(&b, "#act-submit").await;
     assert!(b.body().await.contains("申请已提交"), "{}", b.body().await);
     assert_care_page(&mut b, "submitted-care").await;

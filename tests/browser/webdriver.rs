@@ -94,6 +94,13 @@ impl Browser {
     /// A fresh headless Chromium whose viewport is `width` CSS pixels wide, preferring
     /// Chinese like a resident's phone.
     pub async fn launch(width: u32, name: &str) -> Browser {
+        Self::launch_with(width, name, true).await
+    }
+
+    /// As [`Browser::launch`]; when `js` is false the service's script never loads (the
+    /// pages must work without it). Chromium's own switch for scripts would stop the
+    /// driver's, which the tests use to look at the page.
+    pub async fn launch_with(width: u32, name: &str, js: bool) -> Browser {
         let driver = Driver::start().await;
         let mut args = vec![
             "--headless".to_owned(),
@@ -146,13 +153,30 @@ impl Browser {
             .join(name);
         let _ = std::fs::remove_dir_all(&artifacts);
         std::fs::create_dir_all(&artifacts).expect("artifacts dir");
-        Browser {
+        let b = Browser {
             base: format!("{}/session/{id}", driver.url),
             http: driver.http.clone(),
             artifacts,
             shots: 0,
             _driver: driver,
+        };
+        if !js {
+            for (cmd, params) in [
+                ("Network.enable", json!({})),
+                (
+                    "Network.setBlockedURLs",
+                    json!({"urls": ["*/static/app.js*"]}),
+                ),
+            ] {
+                b.cmd(
+                    reqwest::Method::POST,
+                    "/goog/cdp/execute",
+                    Some(json!({"cmd": cmd, "params": params})),
+                )
+                .await;
+            }
         }
+        b
     }
 
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -198,6 +222,19 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no element {css}: {v}"))
             .to_owned()
+    }
+
+    /// Waits up to `secs` seconds for an element to appear without a new page (an upload
+    /// in the background, say).
+    pub async fn wait_for(&self, css: &str, secs: u64) {
+        let probe = "return !!document.querySelector(arguments[0])";
+        for _ in 0..secs * 10 {
+            if self.exec(probe, json!([css])).await == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} did not appear within {secs} s");
     }
 
     pub async fn click(&self, css: &str) {

@@ -116,6 +116,32 @@ impl CertificateType {
                     format!("Document “{}”: max_count must be positive", d.kind),
                 );
             }
+            if d.slots.len() > d.max_count as usize {
+                bad(
+                    format!("材料“{}”的分项多于数量上限", d.kind),
+                    format!("Document “{}”: more slots than max_count", d.kind),
+                );
+            }
+            for (i, slot) in d.slots.iter().enumerate() {
+                let plain = !slot.code.is_empty()
+                    && slot.code.len() <= 20
+                    && slot
+                        .code
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b == b'_');
+                if !plain || d.slots[..i].iter().any(|s| s.code == slot.code) {
+                    bad(
+                        format!("材料“{}”的分项代码“{}”无效或重复（小写字母）", d.kind, slot.code),
+                        format!("Document “{}”: slot code “{}” is invalid or repeated (lowercase letters)", d.kind, slot.code),
+                    );
+                }
+                if slot.name_zh.trim().is_empty() || slot.name_en.trim().is_empty() {
+                    bad(
+                        format!("材料“{}”的分项名称不能为空", d.kind),
+                        format!("Document “{}”: slot names must not be empty", d.kind),
+                    );
+                }
+            }
         }
         match self.steps.last() {
             None => bad(

@@ -159,6 +159,28 @@ pub struct DocumentSpec {
     pub required: bool,
     /// Most files (photos / PDFs) of this kind per application.
     pub max_count: u32,
+    /// Named places for the photos, in order (an ID card's 正面 and 反面), so the
+    /// resident sees which one is still missing; none for most kinds. At most
+    /// `max_count`; further files (if `max_count` allows) have no name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slots: Vec<SlotSpec>,
+}
+
+/// One named place of a document kind, e.g. `front` / 正面.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlotSpec {
+    /// Short code sent with the upload (`slot`), e.g. `front`.
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+impl DocumentSpec {
+    /// The slot named `code`, if this kind has it.
+    pub fn slot(&self, code: &str) -> Option<&SlotSpec> {
+        self.slots.iter().find(|s| s.code == code)
+    }
 }
 
 /// One approval step; performed by an official of the step's level in the application's

@@ -75,7 +75,8 @@ pub async fn pdf(
         .content_type("application/pdf")
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}.pdf\"", cert.number),
+            // Opens in the phone's browser (我的证明); the page's download link still saves.
+            format!("inline; filename=\"{}.pdf\"", cert.number),
         ))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header(("X-Content-Type-Options", "nosniff"))

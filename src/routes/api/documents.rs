@@ -27,6 +27,10 @@ use crate::workflow::intake;
 pub struct UploadForm {
     /// A document kind the certificate type asks for, e.g. `id_card`.
     kind: String,
+    /// The named place it fills, where the kind has slots (`id_card`: `front` 正面 /
+    /// `back` 反面; see the type's `documents[].slots`). Optional: without it the first
+    /// empty slot is filled.
+    slot: Option<String>,
     /// JPEG, PNG or WebP photo, or PDF; recognised by content.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
@@ -53,7 +57,12 @@ pub async fn upload(
 ) -> AppResult<HttpResponse> {
     let app_id = path.into_inner();
     let received = read_upload(&state, &user, &app_id, payload).await?;
-    let (stored, t) = intake::store(&state, user, app_id, received.upload).await?;
+    let stored = intake::store(&state, user, app_id, received.upload).await;
+    // Given back before the answer, so the account's next upload finds it free.
+    if let Some(slot) = received.upload_slot {
+        slot.release().await;
+    }
+    let (stored, t) = stored?;
     Ok(HttpResponse::Created().json(DocumentView::new(&stored, Some(&t))))
 }
 

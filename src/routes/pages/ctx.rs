@@ -184,12 +184,22 @@ impl Ctx {
     }
 
     fn base(&self) -> Value {
-        let path = self
+        let mut path = self
             .req
             .uri()
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".into());
+        // A case page shown in answer to a post (an upload or an action that needs a
+        // fix) has no GET of its own: switching the language goes to the case.
+        if self.req.method() != actix_web::http::Method::GET {
+            for tail in ["/documents", "/action", "/confirm"] {
+                if let Some(case) = path.strip_suffix(tail) {
+                    path = case.to_owned();
+                    break;
+                }
+            }
+        }
         let flash = self.flash.as_deref().and_then(|f| {
             let (kind, key) = f.split_once(':')?;
             let text = i18n::get(self.lang, &format!("flash_{key}"))?;

@@ -30,14 +30,70 @@ pub async fn upload(ctx: Ctx, path: web::Path<String>, payload: Multipart) -> Pa
         received.csrf.clone().unwrap_or_default(),
     )];
     ctx.check_csrf(&sent)?;
-    let kind = received.upload.kind.clone().unwrap_or_default();
-    match intake::store(&ctx.state, user.clone(), id.clone(), received.upload).await {
-        Ok(_) => Ok(ctx.redirect(
-            &format!("/my/{id}#doc-{kind}"),
-            Some(("ok", "document_uploaded")),
-        )),
-        Err(e) => upload_error(&ctx, &user, id, &kind, e).await,
+    // Every photo the form carries: the one-kind form (`kind` + `file`), and each picker
+    // of the case page's form, so a photo picked before 提交 or 上传 is never dropped.
+    let then = received.then.clone().filter(|t| !t.is_empty());
+    let version = received.version.clone().unwrap_or_default();
+    let mut uploads = received.picked;
+    if received.upload.file.is_some() || uploads.is_empty() && then.is_none() {
+        uploads.insert(0, received.upload);
     }
+    let mut errors = Map::new();
+    let mut first_error = None;
+    let mut last_kind = String::new();
+    for upload in uploads {
+        let kind = upload.kind.clone().unwrap_or_default();
+        match intake::store(&ctx.state, user.clone(), id.clone(), upload).await {
+            Ok(_) => last_kind = kind,
+            Err(e) => {
+                let Some(message) = upload_message(&ctx, &e) else {
+                    return Err(ctx.fail(e));
+                };
+                errors.insert(kind, Value::String(message));
+                first_error.get_or_insert(e.status_code());
+            }
+        }
+    }
+    if let Some(status) = first_error {
+        // A form with nothing picked has no kind to show the problem at: it goes on top.
+        let problem = match errors.remove("") {
+            Some(Value::String(m)) => m,
+            _ => ctx.t("upload_failed").to_owned(),
+        };
+        return super::resident::case_page(
+            &ctx,
+            &user,
+            id,
+            status,
+            json!({"doc_errors": errors, "problem": problem}),
+        )
+        .await;
+    }
+    if let Some(action) = then {
+        return super::resident::act_on(&ctx, &user, id, &action, &version).await;
+    }
+    Ok(ctx.redirect(
+        &format!("/my/{id}#doc-{last_kind}"),
+        Some(("ok", "document_uploaded")),
+    ))
+}
+
+/// The upload's problem in the page's language, if it is the resident's to fix.
+fn upload_message(ctx: &Ctx, e: &AppError) -> Option<String> {
+    Some(match e {
+        AppError::Validation(fields) => fields
+            .values()
+            .map(|m| ctx.msg(m))
+            .collect::<Vec<_>>()
+            .join("；"),
+        AppError::TooLarge(m)
+        | AppError::UnsupportedMedia(m)
+        | AppError::Unprocessable(m)
+        | AppError::BadRequest(m)
+        | AppError::TooManyRequests(m)
+        | AppError::Conflict(m) => ctx.msg(m),
+        _ => return None,
+    })
 }
 
 /// The case page again, with the upload's problem next to the document kind it was for.
@@ -48,18 +104,8 @@ async fn upload_error(
     kind: &str,
     e: AppError,
 ) -> PageResult {
-    let message = match &e {
-        AppError::Validation(fields) => fields
-            .values()
-            .map(|m| ctx.msg(m))
-            .collect::<Vec<_>>()
-            .join("；"),
-        AppError::TooLarge(m)
-        | AppError::UnsupportedMedia(m)
-        | AppError::Unprocessable(m)
-        | AppError::BadRequest(m)
-        | AppError::Conflict(m) => ctx.msg(m),
-        _ => return Err(ctx.fail(e)),
+    let Some(message) = upload_message(ctx, &e) else {
+        return Err(ctx.fail(e));
     };
     let mut errors = Map::new();
     let problem = if kind.is_empty() {

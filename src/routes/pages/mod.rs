@@ -18,6 +18,7 @@ pub mod courier;
 pub mod ctx;
 mod documents;
 pub mod error;
+mod examples;
 pub mod i18n;
 pub mod office;
 pub mod public;
@@ -26,6 +27,7 @@ pub mod resident;
 mod settings;
 mod track;
 pub mod view;
+mod wallet;
 
 use actix_web::web;
 
@@ -58,6 +60,7 @@ route_list! {
     get "/static/app.js" => assets::js;
     get "/static/verify.css" => assets::verify_css;
     get "/static/docs.css" => assets::docs_css;
+    get "/static/examples/{name}" => examples::serve;
     get "/track" => track::page;
     get "/signin" => account::signin_form;
     post "/signin" => account::signin;
@@ -74,6 +77,7 @@ route_list! {
     get "/apply/{code}" => resident::apply_form;
     post "/apply/{code}" => resident::apply;
     get "/my" => resident::my_list;
+    get "/my/certificates" => wallet::page;
     get "/my/{id}" => resident::case;
     get "/my/{id}/edit" => resident::edit_form;
     post "/my/{id}/edit" => resident::edit;

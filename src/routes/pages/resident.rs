@@ -451,17 +451,36 @@ pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
     let user = ctx.require(&[Role::Resident])?.clone();
     ctx.check_csrf(&form)?;
     let id = path.into_inner();
-    let action = match Action::parse(field(&form, "action")) {
+    act_on(
+        &ctx,
+        &user,
+        id,
+        field(&form, "action"),
+        field(&form, "version"),
+    )
+    .await
+}
+
+/// submit, withdraw or resubmit `id` at `version` (the page's form, or the documents
+/// form's 提交 once its photos are stored).
+pub(super) async fn act_on(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    id: String,
+    action: &str,
+    version: &str,
+) -> PageResult {
+    let action = match Action::parse(action) {
         Some(a @ (Action::Submit | Action::Withdraw | Action::Resubmit)) => a,
         _ => return Ok(ctx.redirect(&format!("/my/{id}"), Some(("err", "bad_action")))),
     };
     let input = ActInput {
         action,
         reason: None,
-        version: field(&form, "version").parse().unwrap_or(-1),
+        version: version.parse().unwrap_or(-1),
         authorisation_checked: false,
     };
-    let Err(e) = super::run_action(&ctx, &user, &id, input).await else {
+    let Err(e) = super::run_action(ctx, user, &id, input).await else {
         return Ok(ctx.redirect(&format!("/my/{id}"), Some(("ok", action.as_str()))));
     };
     let Some(problem) = ctx.problem(&e) else {
@@ -476,8 +495,8 @@ pub async fn act(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult {
         .filter_map(|(k, v)| k.strip_prefix("documents.").map(|k| (k.to_owned(), v)))
         .collect();
     case_page(
-        &ctx,
-        &user,
+        ctx,
+        user,
         id,
         e.status_code(),
         json!({"problem": problem, "doc_errors": doc_errors}),

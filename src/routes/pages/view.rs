@@ -276,26 +276,49 @@ pub fn documents(
         .iter()
         .chain(authorisation.iter())
         .map(|spec| {
-            let files: Vec<_> = docs
+            let file = |d: &DocumentView| {
+                json!({
+                    "id": d.id, "name": d.original_name, "url": d.url,
+                    "thumb_url": d.thumb_url,
+                    "is_pdf": d.content_type == "application/pdf",
+                    "size": human_size(d.size_bytes),
+                })
+            };
+            let of_kind: Vec<&DocumentView> = docs.iter().filter(|d| d.kind == spec.kind).collect();
+            // Named places first (正面 / 反面), each with its photo or its own picker;
+            // then the files without a place (older uploads, or room beyond the slots).
+            let slots: Vec<_> = spec
+                .slots
                 .iter()
-                .filter(|d| d.kind == spec.kind)
-                .map(|d| {
+                .map(|s| {
+                    let filled = of_kind.iter().find(|d| d.slot.as_deref() == Some(&s.code));
                     json!({
-                        "id": d.id, "name": d.original_name, "url": d.url,
-                        "thumb_url": d.thumb_url,
-                        "is_pdf": d.content_type == "application/pdf",
-                        "size": human_size(d.size_bytes),
+                        "code": s.code,
+                        "name": pick(lang, &s.name_zh, &s.name_en),
+                        "file": filled.map(|d| file(d)),
+                        "example": super::examples::url(&spec.kind, Some(&s.code)),
                     })
                 })
                 .collect();
+            let loose: Vec<_> = of_kind
+                .iter()
+                .filter(|d| d.slot.as_deref().is_none_or(|c| spec.slot(c).is_none()))
+                .map(|d| file(d))
+                .collect();
+            let room = of_kind.len() < spec.max_count as usize;
+            let empty_slots = slots.iter().filter(|s| s["file"].is_null()).count();
             json!({
                 "kind": spec.kind,
                 "name": pick(lang, &spec.name_zh, &spec.name_en),
                 "description": pick(lang, &spec.description_zh, &spec.description_en),
                 "required": spec.required,
-                "room": files.len() < spec.max_count as usize,
+                "room": room,
+                // A picker without a name, beside the empty slots, while room is left.
+                "loose_room": of_kind.len() + empty_slots < spec.max_count as usize,
                 "max_count": spec.max_count,
-                "files": files,
+                "slots": slots,
+                "files": loose,
+                "example": super::examples::url(&spec.kind, None),
             })
         })
         .collect()

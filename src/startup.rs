@@ -113,6 +113,12 @@ pub fn prepare(settings: &Settings) -> Result<(Db, crate::crypto::DataKeys), Str
         Ok::<_, crate::error::AppError>(())
     })
     .map_err(|e| format!("seeding reference data failed: {e}"))?;
+    // The rolled-up figures of a database from before they were kept (issue 20).
+    if let Some(cases) = crate::workflow::figures::build_rollup(&mut conn)
+        .map_err(|e| format!("building the rolled-up figures failed: {e}"))?
+    {
+        tracing::info!(cases, "rolled-up figures built from the case figures");
+    }
     // Cases without supervision figures (from before they were kept, or decided in a
     // year whose calendar has just been added) get them from their trails.
     let filled = crate::workflow::figures::backfill(&mut conn, 2000, |_| {})

@@ -9,9 +9,10 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::figures_rollup::changes as rollup;
 use super::models::{Application, ApplicationEvent};
 use super::schema::{application_events, applications, case_figures};
-use super::{catalog, DbConn};
+use super::{catalog, figures_rollup, DbConn};
 
 /// Rows at this version are complete; a lower one is recomputed at start-up.
 pub const VERSION: i32 = 1;
@@ -45,15 +46,39 @@ pub struct CaseFigures {
     pub figures_version: i32,
 }
 
-pub fn write(conn: &mut DbConn, row: &CaseFigures) -> QueryResult<()> {
-    // No upsert through the multi-connection (docs/architecture.md §6): update, else insert.
-    let n = diesel::update(case_figures::table.find(&row.application_id))
-        .set(row)
-        .execute(conn)?;
-    if n == 0 {
-        diesel::insert_into(case_figures::table)
-            .values(row)
-            .execute(conn)?;
+/// Writes case rows (new or recomputed) and adds their change to the rolled-up figures
+/// (`db::figures_rollup`), in the caller's transaction.
+pub fn write_all(conn: &mut DbConn, rows: &[CaseFigures]) -> QueryResult<()> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.application_id.as_str()).collect();
+    let old: HashMap<String, CaseFigures> = case_figures::table
+        .filter(case_figures::application_id.eq_any(&ids))
+        .select(CaseFigures::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|r| (r.application_id.clone(), r))
+        .collect();
+    let instant = figures_rollup::instant_of(conn, &ids)?;
+    let mut changes = rollup::Changes::new();
+    for row in rows {
+        let i = instant.contains(&row.application_id);
+        rollup::changes(
+            &mut changes,
+            old.get(&row.application_id).map(|o| (o, i)),
+            (row, i),
+        );
+    }
+    figures_rollup::apply(conn, &changes)?;
+    // No upsert through the multi-connection (docs/architecture.md §6): we know which exist.
+    for row in rows {
+        if old.contains_key(&row.application_id) {
+            diesel::update(case_figures::table.find(&row.application_id))
+                .set(row)
+                .execute(conn)?;
+        } else {
+            diesel::insert_into(case_figures::table)
+                .values(row)
+                .execute(conn)?;
+        }
     }
     Ok(())
 }

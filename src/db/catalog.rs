@@ -18,6 +18,23 @@ pub fn all_jurisdictions(conn: &mut DbConn) -> QueryResult<Vec<Jurisdiction>> {
         .load(conn)
 }
 
+/// The villages under `area` (a county or township code; codes are hierarchical), by
+/// code: a range on the key, so the office page does not load every jurisdiction of a
+/// province on each request.
+pub fn villages_under(conn: &mut DbConn, area: &str) -> QueryResult<Vec<Jurisdiction>> {
+    if area.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Codes are digits; ':' sorts right after '9', so [area, area + ':') is the prefix.
+    jurisdictions::table
+        .filter(jurisdictions::code.ge(area))
+        .filter(jurisdictions::code.lt(format!("{area}:")))
+        .filter(jurisdictions::level.eq("village"))
+        .order(jurisdictions::code.asc())
+        .select(Jurisdiction::as_select())
+        .load(conn)
+}
+
 pub fn jurisdiction(conn: &mut DbConn, code: &str) -> QueryResult<Option<Jurisdiction>> {
     jurisdictions::table
         .find(code)

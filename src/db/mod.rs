@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod dispatches;
 pub mod documents;
 pub mod escalations;
+pub mod figures_rollup;
 pub mod id_numbers;
 pub mod jobs;
 pub mod jurisdictions;

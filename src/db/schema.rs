@@ -400,6 +400,98 @@ diesel::table! {
 diesel::joinable!(case_figures -> applications (application_id));
 
 diesel::table! {
+    figures_days (county_code, period, township_code, village_code, type_code, decided_by, days_over) {
+        period -> Text,
+        county_code -> Text,
+        township_code -> Text,
+        village_code -> Text,
+        type_code -> Text,
+        decided_by -> Text,
+        days_over -> Integer,
+        received -> BigInt,
+        returned -> BigInt,
+        finished -> BigInt,
+        issued -> BigInt,
+        same_day -> BigInt,
+        on_time -> BigInt,
+        pending -> BigInt,
+        n0s -> BigInt,
+        n0n -> BigInt,
+        n1s -> BigInt,
+        n1n -> BigInt,
+        n2s -> BigInt,
+        n2n -> BigInt,
+        n3s -> BigInt,
+        n3n -> BigInt,
+        instant -> BigInt,
+        instant_same_day -> BigInt,
+        d0 -> BigInt,
+        d1 -> BigInt,
+        d2 -> BigInt,
+        d3 -> BigInt,
+        d4 -> BigInt,
+        d5 -> BigInt,
+        d6 -> BigInt,
+        d7 -> BigInt,
+    }
+}
+
+diesel::table! {
+    figures_months (county_code, period, township_code, village_code, type_code, decided_by, days_over) {
+        period -> Text,
+        county_code -> Text,
+        township_code -> Text,
+        village_code -> Text,
+        type_code -> Text,
+        decided_by -> Text,
+        days_over -> Integer,
+        received -> BigInt,
+        returned -> BigInt,
+        finished -> BigInt,
+        issued -> BigInt,
+        same_day -> BigInt,
+        on_time -> BigInt,
+        pending -> BigInt,
+        n0s -> BigInt,
+        n0n -> BigInt,
+        n1s -> BigInt,
+        n1n -> BigInt,
+        n2s -> BigInt,
+        n2n -> BigInt,
+        n3s -> BigInt,
+        n3n -> BigInt,
+        instant -> BigInt,
+        instant_same_day -> BigInt,
+        d0 -> BigInt,
+        d1 -> BigInt,
+        d2 -> BigInt,
+        d3 -> BigInt,
+        d4 -> BigInt,
+        d5 -> BigInt,
+        d6 -> BigInt,
+        d7 -> BigInt,
+    }
+}
+
+diesel::table! {
+    figures_chart (county_code, day, township_code, village_code) {
+        day -> Text,
+        county_code -> Text,
+        township_code -> Text,
+        village_code -> Text,
+        finished -> BigInt,
+        on_time -> BigInt,
+    }
+}
+
+diesel::table! {
+    figures_rollup_built (id) {
+        id -> Integer,
+        built_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     roster_imports (id) {
         id -> Text,
         kind -> Text,

@@ -1,5 +1,6 @@
 //! `zhengming bench-stats`: times the dashboard figures (a year, the whole scale
-//! county) and the official's queue (50 rows by deadline, one township) on the data of
+//! county; from the rolled-up rows and, to compare, case by case) and the official's
+//! queue (50 rows by deadline, one township) on the data of
 //! `demo --scale`, and prints the query plans. Build with `--release` to measure.
 
 use std::time::{Duration, Instant};
@@ -18,7 +19,8 @@ use crate::domain::calendar::china_date;
 use crate::domain::role::Level;
 use crate::stats::GroupBy;
 
-use crate::stats::report::{report, Params};
+use crate::db::stats::Source;
+use crate::stats::report::{dashboard_from, report, report_from, Params};
 
 fn summary(name: &str, mut t: Vec<Duration>) {
     t.sort();
@@ -93,27 +95,57 @@ pub fn run(db: &Db, iterations: usize) -> Result<(), String> {
         first.total.figures.finished,
         first.total.figures.open_overdue
     );
-    let mut times = Vec::new();
-    for _ in 0..iterations {
-        let s = Instant::now();
-        report(c, &county, &p, t).map_err(|e| e.to_string())?;
-        times.push(s.elapsed());
-    }
-    summary("stats (year, county, by township)", times);
+    // Each figure twice: from the rolled-up rows (what the pages read) and, for the
+    // comparison, from one row per case (the path before issue 20).
+    for (source, how) in [
+        (Source::Rollup, "rolled up"),
+        (Source::PerCase, "per case, old path"),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..iterations {
+            let s = Instant::now();
+            report_from(c, source, &county, &p, t).map_err(|e| e.to_string())?;
+            times.push(s.elapsed());
+        }
+        summary(&format!("stats (year, county, by township) [{how}]"), times);
 
-    // What /supervise computes: by township, by type, the previous period, the
-    // overdue table (all but the HTML rendering).
-    let mut times = Vec::new();
-    for _ in 0..iterations {
-        let s = Instant::now();
-        let w = p.window(c, t).map_err(|e| e.to_string())?;
-        let prev = p.previous().window(c, t).map_err(|e| e.to_string())?;
-        crate::stats::report::dashboard(c, &county, &w, &prev).map_err(|e| e.to_string())?;
-        times.push(s.elapsed());
+        // What /supervise computes: by township, by type, the previous period, the
+        // overdue table (all but the HTML rendering).
+        let mut times = Vec::new();
+        for _ in 0..iterations {
+            let s = Instant::now();
+            let w = p.window(c, t).map_err(|e| e.to_string())?;
+            let prev = p.previous().window(c, t).map_err(|e| e.to_string())?;
+            dashboard_from(c, source, &county, &w, &prev).map_err(|e| e.to_string())?;
+            times.push(s.elapsed());
+        }
+        summary(
+            &format!(
+                "dashboard page figures (township + type + previous period + overdue) [{how}]"
+            ),
+            times,
+        );
     }
-    summary(
-        "dashboard page figures (township + type + previous period + overdue)",
-        times,
+    let rows = |c: &mut DbConn, table: &str| -> Result<i64, String> {
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let q = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"));
+        let r: Result<Vec<N>, _> = match c {
+            DbConn::Sqlite(c) => q.load(c),
+            DbConn::Pg(c) => q.load(c),
+        };
+        r.map(|v| v.first().map_or(0, |n| n.n))
+            .map_err(|e| e.to_string())
+    };
+    println!(
+        "rows: case_figures={} figures_days={} figures_months={} figures_chart={}",
+        rows(c, "case_figures")?,
+        rows(c, "figures_days")?,
+        rows(c, "figures_months")?,
+        rows(c, "figures_chart")?
     );
 
     // The queues as the office page and API clients ask for them (issue 20: a

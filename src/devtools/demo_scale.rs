@@ -646,7 +646,18 @@ pub fn seed(db: &Db, keys: &crate::crypto::DataKeys, n: usize) -> Result<(), Str
     crate::workflow::figures::backfill(c, 2000, |done| bar.set_position(done as u64))
         .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
-    crate::db::analyze(c, &["case_figures"]).map_err(|e| e.to_string())?;
+    // The figures and their rollup (kept by the backfill, batch by batch) were just
+    // loaded: fresh statistics for the planner.
+    crate::db::analyze(
+        c,
+        &[
+            "case_figures",
+            "figures_days",
+            "figures_months",
+            "figures_chart",
+        ],
+    )
+    .map_err(|e| e.to_string())?;
     println!(
         "已生成 / seeded {n} cases in county {COUNTY} ({TOWNSHIPS} townships) in {:.1?}",
         started.elapsed()

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::{Computed, Context, DayCount, Figures, GroupBy, Metric, Sums, NO_GROUP};
 use crate::auth::{CurrentUser, Scope};
 use crate::db::schema::users;
-use crate::db::stats::{summed, summed_total, summed_two, Summed, Window};
+use crate::db::stats::{summed, summed_total, summed_two, Source, Summed, Window};
 use crate::db::{catalog, DbConn};
 use crate::domain::role::Role;
 use crate::domain::Invalid;
@@ -227,7 +227,7 @@ pub fn computed(
     group_by: GroupBy,
     w: &Window,
 ) -> AppResult<Computed> {
-    finish(summed(conn, scope, group_by, w)?)
+    finish(summed(conn, Source::Rollup, scope, group_by, w)?)
 }
 
 /// The figures grouped two ways from one pass (the dashboard's townships and types);
@@ -239,7 +239,18 @@ pub fn computed_two(
     w: &Window,
     daily: bool,
 ) -> AppResult<(Computed, Computed)> {
-    let (a, b) = summed_two(conn, scope, first, Some(second), w, daily)?;
+    computed_two_from(conn, Source::Rollup, scope, (first, second), w, daily)
+}
+
+fn computed_two_from(
+    conn: &mut DbConn,
+    source: Source,
+    scope: &Scope,
+    (first, second): (GroupBy, GroupBy),
+    w: &Window,
+    daily: bool,
+) -> AppResult<(Computed, Computed)> {
+    let (a, b) = summed_two(conn, source, scope, first, Some(second), w, daily)?;
     Ok((finish(a)?, finish(b)?))
 }
 
@@ -251,14 +262,36 @@ pub fn dashboard(
     scope: &Scope,
     w: &Window,
     prev: &Window,
-) -> AppResult<(
+) -> AppResult<Dashboard> {
+    dashboard_from(conn, Source::Rollup, scope, w, prev)
+}
+
+/// The dashboard's figures, the current period by township and by type, the previous
+/// period's totals, and the open overdue cases.
+pub type Dashboard = (
     Computed,
     Computed,
     Computed,
     Vec<crate::db::stats::OverdueCase>,
-)> {
-    let (cur, cur_type) = computed_two(conn, scope, (GroupBy::Township, GroupBy::Type), w, true)?;
-    let before = finish(summed_total(conn, scope, prev)?)?;
+);
+
+/// [`dashboard`] summed from `source` (`bench-stats` times both).
+pub fn dashboard_from(
+    conn: &mut DbConn,
+    source: Source,
+    scope: &Scope,
+    w: &Window,
+    prev: &Window,
+) -> AppResult<Dashboard> {
+    let (cur, cur_type) = computed_two_from(
+        conn,
+        source,
+        scope,
+        (GroupBy::Township, GroupBy::Type),
+        w,
+        true,
+    )?;
+    let before = finish(summed_total(conn, source, scope, prev)?)?;
     let overdue = crate::db::stats::overdue_cases(conn, scope, w, 200)?;
     Ok((cur, cur_type, before, overdue))
 }
@@ -305,11 +338,22 @@ pub fn report(
     p: &Params,
     now: NaiveDateTime,
 ) -> AppResult<Report> {
+    report_from(conn, Source::Rollup, scope, p, now)
+}
+
+/// [`report`] summed from `source` (`bench-stats` times both; a test checks they agree).
+pub fn report_from(
+    conn: &mut DbConn,
+    source: Source,
+    scope: &Scope,
+    p: &Params,
+    now: NaiveDateTime,
+) -> AppResult<Report> {
     let w = p.window(conn, now)?;
-    let computed = computed(conn, scope, p.group_by, &w)?;
+    let computed = finish(summed(conn, source, scope, p.group_by, &w)?)?;
     let mut instant: HashMap<Option<String>, InstantFigures> = HashMap::new();
     let mut instant_total = InstantFigures::default();
-    for r in crate::db::stats::instant_counts(conn, scope, p.group_by, &w)? {
+    for r in crate::db::stats::instant_counts(conn, source, scope, p.group_by, &w)? {
         instant.entry(r.grp.clone()).or_default().add(&r);
         instant_total.add(&r);
     }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::db::case_figures::{self, write};
+use crate::db::case_figures::{self, write_all};
 use crate::db::{catalog, DbConn};
 use crate::domain::calendar::WorkCalendar;
 use crate::stats::case_row::figures_of;
@@ -30,7 +30,7 @@ pub fn refresh(conn: &mut DbConn, application_id: &str) -> QueryResult<()> {
         } else {
             (WorkCalendar::default(), HashMap::new())
         };
-        write(conn, &figures_of(&app, &events, &cal, &promised))?;
+        write_all(conn, &[figures_of(&app, &events, &cal, &promised)])?;
     }
     Ok(())
 }
@@ -40,10 +40,13 @@ pub fn recompute(conn: &mut DbConn, ids: &[String], cal: &WorkCalendar) -> Query
     let promised = case_figures::promised_days(conn, None)?;
     let mut n = 0;
     for chunk in ids.chunks(500) {
-        for (app, trail) in case_figures::cases_with_trails(conn, chunk)? {
-            write(conn, &figures_of(&app, &trail, cal, &promised))?;
-            n += 1;
-        }
+        let rows: Vec<_> = case_figures::cases_with_trails(conn, chunk)?
+            .into_iter()
+            .map(|(app, trail)| figures_of(&app, &trail, cal, &promised))
+            .collect();
+        // One batch of rollup changes for the chunk: cases of a day and village share rows.
+        write_all(conn, &rows)?;
+        n += rows.len();
     }
     Ok(n)
 }
@@ -70,6 +73,13 @@ pub fn backfill(
         done += ids.len();
         progress(done);
     }
+}
+
+/// Builds the rolled-up figures from the case rows once (a database from before they
+/// were kept), in one transaction so a half-built rollup is never read. Returns how
+/// many case rows were summed, or `None` if it was built already.
+pub fn build_rollup(conn: &mut DbConn) -> QueryResult<Option<usize>> {
+    conn.write_tx(|c| crate::db::figures_rollup::build(c, 5000))
 }
 
 /// Appended an event: refresh the case's figures if the event changes them.

@@ -28,6 +28,7 @@ mod privilege;
 mod proxy;
 mod queue;
 mod rare_characters;
+mod rollup;
 mod rosters;
 mod scenario;
 mod schema;

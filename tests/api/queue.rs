@@ -92,3 +92,22 @@ async fn the_open_queue_merges_both_statuses_by_deadline_page_by_page(backend: B
     assert_eq!(ids(&r.body["items"]), expected);
 }
 both_backends!(the_open_queue_merges_both_statuses_by_deadline_page_by_page);
+
+/// The office page's village filter offers the villages of the official's own area
+/// (read by a range on the code, not by loading every jurisdiction), none of another's.
+async fn office_page_offers_the_villages_of_its_area(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let township = app.login_staff("official", accounts::TOWNSHIP).await;
+    let page = app.get("/office", Some(&township)).await;
+    assert_eq!(page.status, 200);
+    let html = page.body.as_str().expect("html");
+    let option = |code: &str| format!("<option value=\"{code}\"");
+    assert!(html.contains(&option(accounts::VILLAGE)), "{html}");
+    assert!(html.contains(&option(accounts::OTHER_VILLAGE_SAME_TOWNSHIP)));
+    assert!(!html.contains(&option(accounts::OTHER_TOWNSHIP_VILLAGE)));
+    assert!(
+        !html.contains(&option(accounts::TOWNSHIP)),
+        "no township among villages"
+    );
+}
+both_backends!(office_page_offers_the_villages_of_its_area);

@@ -22,13 +22,14 @@ mod cases;
 mod explain;
 mod instant;
 mod overdue;
-mod sql;
+mod rollup;
+pub(crate) mod sql;
 mod statements;
 mod window;
 
 pub use cases::cases;
 pub use explain::explain_sql;
-pub use instant::{instant_counts, InstantRow};
+pub use instant::InstantRow;
 pub use overdue::{overdue_cases, OverdueCase};
 pub(super) use statements::{DecidedRow, ReceivedRow};
 pub use window::Window;
@@ -77,8 +78,14 @@ pub(super) type Keys = (Option<GroupBy>, Option<GroupBy>);
 /// Sums the figures of `scope` for `w`, grouped by `group`: four grouped statements
 /// (received, decided per working days — which give the medians —, the open cases,
 /// the per-day counts).
-pub fn summed(conn: &mut DbConn, scope: &Scope, group: GroupBy, w: &Window) -> QueryResult<Summed> {
-    let (first, _) = grouped(conn, scope, (Some(group), None), w, true)?;
+pub fn summed(
+    conn: &mut DbConn,
+    source: Source,
+    scope: &Scope,
+    group: GroupBy,
+    w: &Window,
+) -> QueryResult<Summed> {
+    let (first, _) = grouped(conn, source, scope, (Some(group), None), w, true)?;
     Ok(first)
 }
 
@@ -87,22 +94,66 @@ pub fn summed(conn: &mut DbConn, scope: &Scope, group: GroupBy, w: &Window) -> Q
 /// histograms), with the per-day counts only if `daily`.
 pub fn summed_two(
     conn: &mut DbConn,
+    source: Source,
     scope: &Scope,
     group: GroupBy,
     second: Option<GroupBy>,
     w: &Window,
     daily: bool,
 ) -> QueryResult<(Summed, Summed)> {
-    grouped(conn, scope, (Some(group), second), w, daily)
+    grouped(conn, source, scope, (Some(group), second), w, daily)
 }
 
 /// The totals only, in one group keyed `None` (the dashboard's previous period).
-pub fn summed_total(conn: &mut DbConn, scope: &Scope, w: &Window) -> QueryResult<Summed> {
-    let (all, _) = grouped(conn, scope, (None, None), w, false)?;
+pub fn summed_total(
+    conn: &mut DbConn,
+    source: Source,
+    scope: &Scope,
+    w: &Window,
+) -> QueryResult<Summed> {
+    let (all, _) = grouped(conn, source, scope, (None, None), w, false)?;
     Ok(all)
 }
 
+/// Where the figures are summed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The rolled-up rows (`rollup`): what the pages and the API read.
+    Rollup,
+    /// One row per case (`case_figures`): the reference the rollup is checked against,
+    /// and the old path `bench-stats` times beside it.
+    PerCase,
+}
+
+/// Instant against reviewed decisions per group (see `instant::instant_counts`).
+pub fn instant_counts(
+    conn: &mut DbConn,
+    source: Source,
+    scope: &Scope,
+    group_by: GroupBy,
+    w: &Window,
+) -> QueryResult<Vec<InstantRow>> {
+    match source {
+        Source::Rollup => rollup::instant_counts(conn, scope, group_by, w),
+        Source::PerCase => instant::instant_counts(conn, scope, group_by, w),
+    }
+}
+
 fn grouped(
+    conn: &mut DbConn,
+    source: Source,
+    scope: &Scope,
+    keys: Keys,
+    w: &Window,
+    daily: bool,
+) -> QueryResult<(Summed, Summed)> {
+    match source {
+        Source::Rollup => rollup::grouped(conn, scope, keys, w, daily),
+        Source::PerCase => per_case(conn, scope, keys, w, daily),
+    }
+}
+
+fn per_case(
     conn: &mut DbConn,
     scope: &Scope,
     keys: Keys,

@@ -12,14 +12,14 @@ use crate::db::DbConn;
 
 /// A bound value of a statement.
 #[derive(Debug, Clone)]
-pub(super) enum Val {
+pub(crate) enum Val {
     Text(String),
     Ts(NaiveDateTime),
 }
 
 /// Rewrites `:name` markers to `?` (SQLite) or `$n` (PostgreSQL) and lists the values
 /// in the order they are bound. Names are `[a-z_]+`; SQL text here has no `::` casts.
-pub(super) fn placeholders(sql: &str, pg: bool, vals: &HashMap<&str, Val>) -> (String, Vec<Val>) {
+pub(crate) fn placeholders(sql: &str, pg: bool, vals: &HashMap<&str, Val>) -> (String, Vec<Val>) {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut order = Vec::new();
     let mut rest = sql;
@@ -50,7 +50,7 @@ pub(super) fn placeholders(sql: &str, pg: bool, vals: &HashMap<&str, Val>) -> (S
     (out, order)
 }
 
-pub(super) fn load<R>(
+pub(crate) fn load<R>(
     conn: &mut DbConn,
     sql: &str,
     vals: &HashMap<&str, Val>,
@@ -69,6 +69,31 @@ where
                 };
             }
             q.load::<R>($c)
+        }};
+    }
+    match conn {
+        DbConn::Sqlite(c) => run!(c, false),
+        DbConn::Pg(c) => run!(c, true),
+    }
+}
+
+/// Runs a statement that returns no rows (see [`placeholders`]).
+pub(crate) fn execute(
+    conn: &mut DbConn,
+    sql: &str,
+    vals: &HashMap<&str, Val>,
+) -> QueryResult<usize> {
+    macro_rules! run {
+        ($c:expr, $pg:expr) => {{
+            let (text, binds) = placeholders(sql, $pg, vals);
+            let mut q = diesel::sql_query(text).into_boxed();
+            for v in binds {
+                q = match v {
+                    Val::Text(s) => q.bind::<Text, _>(s),
+                    Val::Ts(t) => q.bind::<Timestamp, _>(t),
+                };
+            }
+            q.execute($c)
         }};
     }
     match conn {

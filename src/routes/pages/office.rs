@@ -66,10 +66,7 @@ pub async fn queue(ctx: Ctx, q: web::Query<QueueQuery>) -> PageResult {
             let rows = applications::list(c, &scope, &filter)?;
             let types = catalog::active_types(c)?;
             // Villages of the official's area: codes are hierarchical.
-            let villages: Vec<_> = catalog::all_jurisdictions(c)?
-                .into_iter()
-                .filter(|j| j.level == "village" && !area.is_empty() && j.code.starts_with(&area))
-                .collect();
+            let villages = catalog::villages_under(c, &area)?;
             Ok::<_, AppError>((rows, types, villages))
         })
         .await;

@@ -36,6 +36,7 @@ mod schema;
 mod smtp_sink;
 mod staff;
 mod supervise_page;
+mod storage;
 mod supervision;
 mod track;
 mod transitions;

@@ -130,10 +130,7 @@ pub async fn run_action(
     id: &str,
     input: ActInput,
 ) -> AppResult<()> {
-    let svc = ctx.state.services.clone();
-    let (user, id) = (user.clone(), id.to_owned());
-    ctx.state
-        .db
-        .write(move |c| act::run(c, &svc, &user, &id, input).map(|_| ()))
+    act::run(&ctx.state.db, &ctx.state.services, user, id, input)
         .await
+        .map(|_| ())
 }

@@ -120,7 +120,7 @@ pub struct Settings {
     pub thumb_side: u32,
     /// A request body that makes no progress for this many seconds is cut off (408).
     pub body_timeout_secs: u64,
-    /// Uploads one account may have in progress at once (per instance; 429 beyond).
+    /// Uploads one account may have in progress at once, on all instances together (429 beyond).
     pub uploads_per_account: usize,
     /// Data keys for ID numbers at rest: 64-hex-digit AES-256 keys separated by commas,
     /// the first one encrypts new values. Empty: the keys in `<data_dir>/keys/` (made on

@@ -14,6 +14,8 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     store: Arc<dyn ObjectStore>,
+    /// The directory of a local store (its listing does not fail when it is gone).
+    local_root: Option<std::path::PathBuf>,
 }
 
 fn io_error(e: object_store::Error) -> std::io::Error {
@@ -65,6 +67,7 @@ impl BlobStore {
             .with_fsync(true);
         Ok(BlobStore {
             store: Arc::new(fs),
+            local_root: Some(root.to_owned()),
         })
     }
 
@@ -105,7 +108,10 @@ impl BlobStore {
                 prefix.trim_matches('/'),
             ))
         };
-        Ok(BlobStore { store })
+        Ok(BlobStore {
+            store,
+            local_root: None,
+        })
     }
 
     #[cfg(not(feature = "s3"))]
@@ -139,17 +145,22 @@ impl BlobStore {
         }
     }
 
-    /// Writes, reads back and removes a small object of its own: the store answers and
-    /// takes writes (`/readyz`). A reachable but read-only or full store is not ready.
+    /// The store answers (`/readyz`): one listing of its top level, read-only, so a
+    /// load balancer's probe every few seconds writes nothing (and costs no S3 PUT).
+    /// A local store must still be a directory.
     pub async fn probe(&self) -> std::io::Result<()> {
-        let key = format!("readyz/{}", uuid::Uuid::now_v7().simple());
-        self.put_async(&key, b"ok".to_vec()).await?;
-        let back = self.get_async(&key).await;
-        self.delete_async(&key).await?;
-        if back? != b"ok" {
-            return Err(std::io::Error::other("the probe read back differently"));
+        if let Some(root) = &self.local_root {
+            if !tokio::fs::metadata(root).await?.is_dir() {
+                return Err(std::io::Error::other(
+                    "the blob directory is not a directory",
+                ));
+            }
         }
-        Ok(())
+        self.store
+            .list_with_delimiter(None)
+            .await
+            .map(|_| ())
+            .map_err(io_error)
     }
 
     /// Keys under `prefix` (a key's first segments, e.g. `documents`) last written

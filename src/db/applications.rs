@@ -58,6 +58,16 @@ pub fn update_if_version(conn: &mut DbConn, app: &Application, expected: i32) ->
     Ok(n == 1)
 }
 
+/// Takes the case's row lock for the rest of the transaction without changing it, so
+/// that events appended to its trail by notes (督办) queue behind each other and
+/// behind transitions instead of racing for the next sequence number.
+pub fn lock_row(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    let n = diesel::update(applications::table.filter(applications::id.eq(id)))
+        .set(applications::version.eq(applications::version))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Cases the office holds whose deadlines were counted on provisional working days.
 pub fn open_with_provisional_deadlines(conn: &mut DbConn) -> QueryResult<Vec<Application>> {
     applications::table

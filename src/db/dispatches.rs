@@ -108,6 +108,23 @@ pub fn list(
     .load(conn)
 }
 
+/// The dispatches in `scope` delivered at or after `since` (the start of today, China
+/// time): the courier's record of the day, newest first.
+pub fn delivered_since(
+    conn: &mut DbConn,
+    scope: &DispatchScope,
+    since: chrono::NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Dispatch>> {
+    scoped(scope)
+        .filter(dispatches::status.eq("delivered"))
+        .filter(dispatches::delivered_at.ge(since))
+        .order((dispatches::delivered_at.desc(), dispatches::id.asc()))
+        .limit(limit)
+        .select(Dispatch::as_select())
+        .load(conn)
+}
+
 pub fn update_if_version(conn: &mut DbConn, d: &Dispatch, expected: i32) -> QueryResult<bool> {
     let n = diesel::update(
         dispatches::table

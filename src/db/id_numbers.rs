@@ -173,6 +173,47 @@ pub fn count(conn: &mut DbConn, col: Column, like: &str, negate: bool) -> QueryR
     }
 }
 
+/// Values sealed (`sealed_like`) under none of the `known` key patterns, in one
+/// statement: counted separately, rows written between the counts (another instance
+/// serving meanwhile) looked like values under an unknown key.
+pub fn count_unknown(
+    conn: &mut DbConn,
+    col: Column,
+    sealed_like: &str,
+    known: &[String],
+) -> QueryResult<i64> {
+    match col {
+        Column::Users => {
+            let mut q = users::table
+                .filter(users::id_number.like(sealed_like))
+                .into_boxed();
+            for k in known {
+                q = q.filter(users::id_number.not_like(k));
+            }
+            q.count().get_result(conn)
+        }
+        Column::Applications => {
+            let mut q = applications::table
+                .filter(applications::subject_id_number.like(sealed_like))
+                .into_boxed();
+            for k in known {
+                q = q.filter(applications::subject_id_number.not_like(k));
+            }
+            q.count().get_result(conn)
+        }
+    }
+}
+
+/// Certificates whose PDF is sealed under none of the `kids`, in one statement.
+pub fn count_certificates_unknown(conn: &mut DbConn, kids: &[String]) -> QueryResult<i64> {
+    use super::schema::certificates as c;
+    c::table
+        .filter(c::pdf_data_kid.is_not_null())
+        .filter(diesel::dsl::not(c::pdf_data_kid.eq_any(kids)))
+        .count()
+        .get_result(conn)
+}
+
 /// The account an ID number is bound to (by blind index), whatever its status.
 pub fn user_with_index(conn: &mut DbConn, index: &str) -> QueryResult<Option<User>> {
     users::table

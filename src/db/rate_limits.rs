@@ -66,3 +66,57 @@ pub fn window_start(conn: &mut DbConn, key: &str) -> QueryResult<Option<NaiveDat
         .first(conn)
         .optional()
 }
+
+/// Takes a free one of the `slots` numbered slots `{prefix}:{i}` (a row held since `now`;
+/// a row older than `lease` is free again: its holder died without giving it back).
+/// Returns the key taken, or None while every slot is held. Safe when instances race
+/// for one slot: the conditional update or the insert lets exactly one through.
+pub fn take_slot(
+    conn: &mut DbConn,
+    prefix: &str,
+    slots: usize,
+    lease: Duration,
+    now: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    for i in 0..slots {
+        let key = format!("{prefix}:{i}");
+        let expired = diesel::update(
+            rate_limits::table
+                .filter(rate_limits::key.eq(&key))
+                .filter(rate_limits::window_start.le(now - lease)),
+        )
+        .set((rate_limits::window_start.eq(now), rate_limits::hits.eq(1)))
+        .execute(conn)?;
+        if expired == 1 {
+            return Ok(Some(key));
+        }
+        let inserted = conn.transaction(|c| {
+            diesel::insert_into(rate_limits::table)
+                .values((
+                    rate_limits::key.eq(&key),
+                    rate_limits::window_start.eq(now),
+                    rate_limits::hits.eq(1),
+                ))
+                .execute(c)
+        });
+        match inserted {
+            Ok(_) => return Ok(Some(key)),
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
+/// Gives back a slot taken at `taken_at` (not one that expired and was taken since).
+pub fn free_slot(conn: &mut DbConn, key: &str, taken_at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        rate_limits::table
+            .filter(rate_limits::key.eq(key))
+            .filter(rate_limits::window_start.eq(taken_at)),
+    )
+    .execute(conn)
+}

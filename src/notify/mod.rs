@@ -202,6 +202,8 @@ mod tests {
             "township": "黄泥河镇",
             "deadline": "2026-02-25",
             "year": "2027",
+            // delivery_failed's longer branch (the certificate goes back).
+            "last": true,
         }));
         for code in outbox::all() {
             let text = t.render(&format!("sms/{code}.txt"), &params).unwrap();

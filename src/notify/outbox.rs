@@ -30,8 +30,14 @@ pub const DELIVERED: &str = "delivered";
 /// To a supervisor: a case ran past its node deadline (issue 7). SMS only.
 pub const ESCALATED: &str = "overdue_escalated";
 
+/// To the officials holding a case: a supervisor urged it (督办); the note is on the
+/// case page, not in the SMS.
+pub const URGED: &str = "urged";
 /// To the officials of the township: too many wrong delivery codes locked a dispatch.
 pub const DELIVERY_LOCKED: &str = "delivery_locked";
+/// To the delivery phone: an attempt failed (`reason`), and whether it was the last
+/// one (`last`: the certificate goes back to the office) or the courier comes again.
+pub const DELIVERY_FAILED: &str = "delivery_failed";
 /// To the delivery phone: a new delivery code from the office (the old one is void).
 pub const DELIVERY_CODE: &str = "delivery_code";
 
@@ -63,13 +69,15 @@ pub const PHONE_CHANGED: &str = "phone_changed";
 /// Codes with an email template besides the SMS text.
 pub const WITH_EMAIL: [&str; 5] = [SUBMITTED, RETURNED, REJECTED, APPROVED, DELIVERED];
 /// Codes sent by SMS only (no email templates).
-pub const SMS_ONLY: [&str; 17] = [
+pub const SMS_ONLY: [&str; 19] = [
     ISSUE_BLOCKED,
     DISPATCHED,
     ESCALATED,
     CALENDAR_MISSING,
     DELIVERY_LOCKED,
     DELIVERY_CODE,
+    DELIVERY_FAILED,
+    URGED,
     CODE_REGISTER,
     CODE_REGISTER_KNOWN,
     CODE_RESET_PASSWORD,

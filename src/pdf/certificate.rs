@@ -596,7 +596,7 @@ mod tests {
         );
     }
 
-    /// One character from each of Extensions A–F (and the unified block's newer
+    /// One character from each of Extensions A–H (and the unified block's newer
     /// end, which UMing lacks too): every one is drawn, from the first face of the
     /// chain that has it, each face embedded as its own subset.
     #[test]
@@ -606,11 +606,12 @@ mod tests {
             f.fallbacks().iter().filter_map(|p| p.name()).collect();
         assert_eq!(
             names.len(),
-            2,
-            "fonts/ ships HanaMin A and B cuts: {names:?}"
+            3,
+            "fonts/ ships HanaMin A and B and BabelStone Han cuts: {names:?}"
         );
-        // 䶮 (Ext A), 𠮷 (B), 𪜀 (C), 𫝀 (D), 𫠠 (E), 𬺰 (F), 鿕 (U+9FD5).
-        let rare = "刘䶮𠮷𪜀𫝀𫠠𬺰鿕";
+        // 䶮 (Ext A), 𠮷 (B), 𪜀 (C), 𫝀 (D), 𫠠 (E), 𬺰 (F), 鿕 (U+9FD5), 𰀀 (G),
+        // U+31350 (H).
+        let rare = "刘䶮𠮷𪜀𫝀𫠠𬺰鿕𰀀\u{31350}";
         assert!(f.unprintable(rare).is_empty());
         let mut c = sample();
         c.body = format!("兹证明{rare}同志系我村村民。");
@@ -632,8 +633,8 @@ mod tests {
             .collect();
         assert_eq!(
             names.into_iter().collect::<Vec<_>>(),
-            ["HanaMinA", "HanaMinB", "UMingCN"],
-            "UMing and both fallbacks (a face's parts each their own subset): {fonts}"
+            ["BabelStoneHan", "HanaMinA", "HanaMinB", "UMingCN"],
+            "UMing and all three fallbacks (a face's parts each their own subset): {fonts}"
         );
         for line in faces {
             let cols: Vec<&str> = line.split_whitespace().collect();

@@ -63,7 +63,11 @@ pub fn load(
             },
         )?;
     }
-    let events = applications::events(conn, &app.id)?;
+    let mut events = applications::events(conn, &app.id)?;
+    if owner {
+        // 督办 notes are between supervision and the office.
+        events.retain(|e| e.action != crate::workflow::urge::ACTION);
+    }
     let mut actor_names = std::collections::HashMap::new();
     for e in &events {
         if let Some(a) = &e.actor_id {

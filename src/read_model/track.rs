@@ -51,6 +51,8 @@ impl TrackView {
             timeline: found
                 .events
                 .into_iter()
+                // A supervisor's 督办 note is for the office, not the public trail.
+                .filter(|(action, _, _)| action != crate::workflow::urge::ACTION)
                 .map(|(action, to, at)| {
                     let a = Action::parse(&action);
                     TrackNode {

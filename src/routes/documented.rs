@@ -86,6 +86,7 @@ documented_routes! {
     get "/api/v1/stats" => super::api::stats::stats;
     get "/api/v1/stats/cases" => super::api::stats::cases;
     get "/api/v1/escalations" => super::api::escalations::list;
+    post "/api/v1/applications/{id}/urge" => super::api::urge::post;
     get "/api/v1/dispatches/{id}/label.pdf" => super::api::dispatches::label;
     get "/api/v1/dispatches/manifest.pdf" => super::api::dispatches::manifest;
     get "/verify/{certificate_number}" => super::verify::verify;

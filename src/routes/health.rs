@@ -34,8 +34,8 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// `{"status":"ready"}` when this instance can serve: the database answers and the blob
-/// storage takes a write (a small probe object, removed again). 503 with what is
-/// unreachable otherwise, so a load balancer sends no requests here.
+/// storage answers a listing (read-only: a probe every few seconds writes nothing).
+/// 503 with what is unreachable otherwise, so a load balancer sends no requests here.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200), (status = 503)))]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let database = state

@@ -24,6 +24,7 @@ pub mod openapi;
 pub mod pages;
 pub mod security;
 pub mod supervise;
+pub mod supervise_cases;
 pub mod upload;
 pub mod verify;
 
@@ -53,6 +54,7 @@ pub mod other {
         get "/api/openapi.json" => super::openapi::json;
         get "/api/docs" => super::openapi::page;
         get "/supervise" => super::supervise::page;
+        get "/supervise/cases" => super::supervise_cases::page;
     }
 }
 

@@ -13,6 +13,7 @@ use crate::db::catalog;
 use crate::db::models::now;
 use crate::db::stats::Source;
 use crate::domain::calendar::china_date;
+use crate::domain::figures::sort::{Sort, SortKey};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::routes::pages::ctx::Ctx;
@@ -20,13 +21,15 @@ use crate::routes::pages::error::PageResult;
 use crate::routes::pages::i18n::{self, Lang};
 use crate::routes::pages::view;
 use crate::stats::report::{self, Params};
-use crate::stats::GroupBy;
 use crate::stats::{svg, Figures};
+use crate::stats::{GroupBy, Metric};
 
 #[derive(Deserialize)]
 pub struct PageQuery {
     pub from: Option<String>,
     pub to: Option<String>,
+    /// The township table's order (`domain::figures::sort`).
+    pub sort: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -51,6 +54,10 @@ fn rise_is_good(label: &str) -> Option<bool> {
 
 #[derive(Serialize)]
 struct Row {
+    /// Open overdue cases: the row is highlighted.
+    late: bool,
+    /// The case list behind each number, by metric.
+    links: HashMap<&'static str, String>,
     label: String,
     received: u64,
     finished: u64,
@@ -191,6 +198,27 @@ fn headlines(lang: Lang, now: &Figures, before: &Figures) -> Vec<Headline> {
     ]
 }
 
+/// The case-list page behind each number of a township row (`None`: the total).
+fn case_links(query: &str, group: Option<&str>) -> HashMap<&'static str, String> {
+    let group = group.map(|g| format!("&group={g}")).unwrap_or_default();
+    [
+        Metric::Received,
+        Metric::Finished,
+        Metric::SameDay,
+        Metric::OnTime,
+        Metric::OpenOverdue,
+        Metric::OpenAtRisk,
+    ]
+    .into_iter()
+    .map(|m| {
+        (
+            m.as_str(),
+            format!("/supervise/cases?metric={}&{query}{group}", m.as_str()),
+        )
+    })
+    .collect()
+}
+
 pub async fn page(ctx: Ctx, q: web::Query<PageQuery>) -> PageResult {
     // Signed out: to the sign-in page and back; a wrong role or bad dates: an error page.
     let user = ctx.require(&[Role::Supervisor, Role::Admin])?.clone();
@@ -211,7 +239,8 @@ async fn render(ctx: &Ctx, user: &CurrentUser, q: PageQuery) -> AppResult<HttpRe
     )?;
     let prev = p.previous();
     let params = p.clone();
-    let (cur, cur_type, before, overdue, names, type_names, instant) = ctx
+    let sort = Sort::parse(q.sort.as_deref());
+    let (cur, cur_type, before, overdue, at_risk, names, type_names, instant) = ctx
         .state
         .db
         .read(move |c| {
@@ -219,15 +248,19 @@ async fn render(ctx: &Ctx, user: &CurrentUser, q: PageQuery) -> AppResult<HttpRe
             let (cur, cur_type, before, overdue) = report::dashboard(c, &scope, &w, &pw)?;
             let instant =
                 report::instant_by_group(c, Source::Rollup, &scope, GroupBy::Township, &w)?;
+            let at_risk = crate::db::stats::at_risk_cases(c, &scope, &w, 200)?;
             let mut keys: Vec<&str> = cur.groups.iter().filter_map(|g| g.key.as_deref()).collect();
             keys.extend(overdue.iter().map(|o| o.township_code.as_str()));
+            keys.extend(at_risk.iter().map(|o| o.township_code.as_str()));
             let names = catalog::jurisdiction_names(c, &keys)?;
             // Types have English names; jurisdictions only their Chinese ones.
             let type_names: HashMap<String, String> = catalog::active_types(c)?
                 .into_iter()
                 .map(|t| (t.code.clone(), view::type_name(lang, &t)))
                 .collect();
-            Ok::<_, AppError>((cur, cur_type, before, overdue, names, type_names, instant))
+            Ok::<_, AppError>((
+                cur, cur_type, before, overdue, at_risk, names, type_names, instant,
+            ))
         })
         .await?;
     let label = |names: &HashMap<String, String>, k: &Option<String>| {
@@ -250,13 +283,17 @@ async fn render(ctx: &Ctx, user: &CurrentUser, q: PageQuery) -> AppResult<HttpRe
         Some(_) => instant_groups.get(k).copied().unwrap_or_default(),
         None => instant_total,
     };
-    let rows: Vec<Row> = cur
-        .groups
+    let mut groups = cur.groups.clone();
+    sort.apply(&mut groups, |g| label(&names, &g.key));
+    let query = params.query();
+    let rows: Vec<Row> = groups
         .iter()
         .chain(std::iter::once(&cur.total))
         .map(|g| Row {
             instant: instant_of(&g.key).instant,
             reviewed: instant_of(&g.key).reviewed,
+            late: g.open_overdue > 0,
+            links: case_links(&query, g.key.as_deref()),
             label: if g.key.is_some() {
                 label(&names, &g.key)
             } else {
@@ -271,20 +308,35 @@ async fn render(ctx: &Ctx, user: &CurrentUser, q: PageQuery) -> AppResult<HttpRe
             open_at_risk: g.open_at_risk,
         })
         .collect();
-    let overdue_rows: Vec<OverdueCase> = overdue
+    let case_rows = |list: &[crate::db::stats::OverdueCase]| -> Vec<OverdueCase> {
+        list.iter()
+            .map(|o| OverdueCase {
+                number: o.number.clone(),
+                url: format!("/office/{}", o.id),
+                township: label(&names, &Some(o.township_code.clone())),
+                type_name: type_names
+                    .get(&o.type_code)
+                    .cloned()
+                    .unwrap_or_else(|| o.type_code.clone()),
+                deadline: i18n::datetime(lang, o.node_deadline),
+            })
+            .collect()
+    };
+    let overdue_rows = case_rows(&overdue);
+    let at_risk_rows = case_rows(&at_risk);
+    let sort_links: HashMap<&str, String> = SortKey::ALL
         .iter()
-        .map(|o| OverdueCase {
-            number: o.number.clone(),
-            url: format!("/office/{}", o.id),
-            township: label(&names, &Some(o.township_code.clone())),
-            type_name: type_names
-                .get(&o.type_code)
-                .cloned()
-                .unwrap_or_else(|| o.type_code.clone()),
-            deadline: i18n::datetime(lang, o.node_deadline),
+        .map(|k| {
+            let to = sort.toggle(*k).as_param();
+            (
+                k.as_str(),
+                format!(
+                    "/supervise?from={}&to={}&sort={to}#townships",
+                    params.from, params.to
+                ),
+            )
         })
         .collect();
-    let query = params.query();
     let previous = params.previous();
     let period = |from, to| {
         fill(
@@ -320,6 +372,9 @@ async fn render(ctx: &Ctx, user: &CurrentUser, q: PageQuery) -> AppResult<HttpRe
         "township_svg": svg::bar_chart(&township_bars, ctx.t("sup_township_chart"), unit, no_data),
         "type_svg": svg::bar_chart(&type_bars, ctx.t("sup_type_chart"), unit, no_data),
         "townships": rows,
+        "sort": sort.key.as_str(),
+        "sort_aria": if sort.ascending() { "ascending" } else { "descending" },
+        "sort_links": sort_links,
         "overdue": overdue_rows,
         "instant_summary": fill(
             ctx.t("sup_instant_summary"),
@@ -329,6 +384,12 @@ async fn render(ctx: &Ctx, user: &CurrentUser, q: PageQuery) -> AppResult<HttpRe
                 ("reviewed", &instant_total.reviewed.to_string()),
             ]
         ),
+        "at_risk": at_risk_rows,
+        "at_risk_heading": fill(
+            ctx.t("sup_at_risk_heading"),
+            &[("count", &cur.total.open_at_risk.to_string())]
+        ),
+        "csv_at_risk": format!("/api/v1/stats/cases?metric=open_at_risk&{query}&format=csv"),
         "overdue_heading": fill(
             ctx.t("sup_overdue_heading"),
             &[("count", &cur.total.open_overdue.to_string())]

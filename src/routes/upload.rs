@@ -32,8 +32,9 @@ pub struct Received {
     /// the case `version` it was shown at.
     pub then: Option<String>,
     pub version: Option<String>,
-    /// The account's upload slot, held until the handler is done with the upload.
-    _slot: Option<UploadSlot>,
+    /// The account's upload slot, held until the handler is done with the upload; give
+    /// it back with [`UploadSlot::release`] (dropped, a task gives it back).
+    pub upload_slot: Option<UploadSlot>,
 }
 
 /// Checks that the caller may add documents to the application (before reading the
@@ -57,14 +58,18 @@ async fn read(
     payload: Multipart,
 ) -> AppResult<Received> {
     check_may_upload(state, user, app_id).await?;
-    let slot = state.services.upload_slots.acquire(&user.id)?;
+    let slot = state
+        .services
+        .upload_slots
+        .acquire(&state.db, &user.id)
+        .await?;
     let mut received = receive(
         payload,
         &state.settings.upload_tmp_dir(),
         state.settings.upload_limits().max_bytes,
     )
     .await?;
-    received._slot = Some(slot);
+    received.upload_slot = Some(slot);
     Ok(received)
 }
 
@@ -117,7 +122,7 @@ async fn receive(mut mp: Multipart, dir: &Path, max: u64) -> AppResult<Received>
         csrf: None,
         then: None,
         version: None,
-        _slot: None,
+        upload_slot: None,
     };
     let mut over = false;
     // After the cap is hit, the rest is read and dropped (up to a bound) so the client

@@ -3,7 +3,7 @@
 
 use crate::auth::{CurrentUser, Scope};
 use crate::db::models::{now, Application, RosterCheck};
-use crate::db::{applications, catalog, dispatches, rosters, DbConn};
+use crate::db::{applications, catalog, dispatches, rosters, Db, DbConn};
 use crate::domain::cert_type::{CertificateType, Level as StepLevel};
 use crate::domain::role::{Level, Role};
 use crate::domain::status::{next_status, Action, ApplicationStatus};
@@ -13,9 +13,10 @@ use crate::notify::outbox;
 use diesel::Connection;
 use serde_json::json;
 
-use super::issue::IssueError;
-use super::{save_transition, stamp_deadlines, EventInput, Services};
+use super::issue::{IssueError, Issuing, Prepared};
+use super::{save_transition, stamp_deadlines, EventInput, Services, SharedServices};
 
+#[derive(Clone)]
 pub struct ActInput {
     pub action: Action,
     pub reason: Option<String>,
@@ -25,43 +26,95 @@ pub struct ActInput {
     pub authorisation_checked: bool,
 }
 
-/// Runs [`act`] in a write transaction of its own on `conn` (the writer); if it does not
-/// commit, removes the files it wrote. The API and the pages both act through here.
-pub fn run(
-    conn: &mut DbConn,
-    svc: &Services,
+/// How often an action is tried while the certificate it issues keeps changing under
+/// it (each try after the first draws the certificate again).
+const ATTEMPTS: usize = 4;
+
+/// Runs [`act`] in a write transaction of its own (on SQLite in the writer's group
+/// commit); the API and the pages both act through here. A last approval takes two tries: the first decides the
+/// certificate and rolls back, the PDF is drawn and stored with no lock held, the second
+/// records it (see [`super::issue`]). A stored PDF no committed row references is
+/// removed here.
+pub async fn run(
+    db: &Db,
+    svc: &SharedServices,
     user: &CurrentUser,
     id: &str,
     input: ActInput,
 ) -> AppResult<Application> {
-    let mut written = Vec::new();
-    let result = conn.write_tx(|c| act(c, svc, user, id, input, &mut written));
-    if result.is_err() {
-        for key in &written {
-            let _ = svc.blobs.delete(key);
+    let mut prepared: Option<Prepared> = None;
+    for _ in 0..ATTEMPTS {
+        let stored = prepared
+            .as_ref()
+            .and_then(|p| p.blob_key())
+            .map(str::to_owned);
+        let (s, u, i, inp) = (svc.clone(), user.clone(), id.to_owned(), input.clone());
+        // Through the group commit (`Db::write`): the answer comes after the COMMIT.
+        // The action itself is a savepoint inside, so a refused action keeps nothing
+        // while the prepared PDF's fate still reaches this loop.
+        let tried = db
+            .write(move |c| {
+                let mut issuing = Issuing {
+                    prepared,
+                    used: false,
+                };
+                let result = c.write_tx(|c| act(c, &s, &u, &i, inp, &mut issuing));
+                Ok::<_, AppError>((result, issuing.used))
+            })
+            .await;
+        let (result, used) = match tried {
+            Ok(r) => r,
+            Err(e) => {
+                forget(svc, stored).await;
+                return Err(e);
+            }
+        };
+        if used && result.is_ok() {
+            svc.metrics.certificates_issued(1);
+        } else {
+            forget(svc, stored).await;
         }
-    } else {
-        svc.metrics.certificates_issued(
-            written
-                .iter()
-                .filter(|k| k.starts_with("certificates/"))
-                .count(),
-        );
+        match result {
+            Ok(app) => return Ok(app),
+            Err(IssueError::NeedsPdf(draft)) => {
+                prepared = Some(super::issue::prepare(svc, *draft).await?);
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
-    result
+    forget(
+        svc,
+        prepared
+            .as_ref()
+            .and_then(|p| p.blob_key())
+            .map(str::to_owned),
+    )
+    .await;
+    Err(AppError::conflict(
+        "同时办结的证明较多，请稍后重试",
+        "Many certificates are being issued at this moment; please try again",
+    ))
 }
 
-/// Applies one action in the caller's write transaction. Blob keys written on the way
-/// (the certificate PDF) are pushed to `written` so the caller can remove them if the
-/// transaction does not commit.
-pub fn act(
+/// Removes a prepared PDF no row references.
+async fn forget(svc: &SharedServices, key: Option<String>) {
+    if let Some(key) = key {
+        if let Err(e) = svc.blobs.delete_async(&key).await {
+            tracing::warn!(key = %key, error = %e, "unused certificate blob not removed");
+        }
+    }
+}
+
+/// Applies one action in the caller's write transaction; a certificate it issues comes
+/// from `issuing` (or the action stops with [`IssueError::NeedsPdf`]).
+fn act(
     conn: &mut DbConn,
     svc: &Services,
     user: &CurrentUser,
     id: &str,
     input: ActInput,
-    written: &mut Vec<String>,
-) -> AppResult<Application> {
+    issuing: &mut Issuing,
+) -> Result<Application, IssueError> {
     let action = input.action;
     let mut app = if action.by_applicant() {
         super::proxy::own_case_to_act_on(conn, user, id)?
@@ -74,7 +127,8 @@ pub fn act(
             return Err(AppError::forbidden(
                 "您是这份申请的代办人，不能审批自己代办的申请",
                 "You applied for this case as agent; another official must decide it",
-            ));
+            )
+            .into());
         }
         app
     };
@@ -84,7 +138,7 @@ pub fn act(
         check_official_level(user, &app, &t, step_index, action)?;
     }
     if input.version != app.version {
-        return Err(AppError::stale());
+        return Err(AppError::stale().into());
     }
     let reason = match &input.reason {
         Some(r) if !r.trim().is_empty() => Some(
@@ -101,7 +155,8 @@ pub fn act(
                         action.label_en().to_lowercase()
                     ),
                 ),
-            ))
+            )
+            .into())
         }
         _ => None,
     };
@@ -144,7 +199,7 @@ pub fn act(
                 }
             }
             if !missing.is_empty() {
-                return Err(AppError::Validation(missing));
+                return Err(AppError::Validation(missing).into());
             }
             // For someone else: not without their consent.
             super::proxy::check_consent(conn, &app, at)?;
@@ -167,7 +222,7 @@ pub fn act(
             if !input.authorisation_checked
                 && super::proxy::needs_authorisation_check(conn, &app)? =>
         {
-            return Err(super::proxy::unchecked_authorisation());
+            return Err(super::proxy::unchecked_authorisation().into());
         }
         _ => {}
     }
@@ -201,7 +256,7 @@ pub fn act(
         // cannot be drawn undoes the approval and its number, and the case stays with
         // the office, flagged, instead of the request failing on every try.
         let before = app.clone();
-        let issued = conn.transaction(|c| approve_and_issue(c, svc, &mut app, &t, event, written));
+        let issued = conn.transaction(|c| approve_and_issue(c, svc, &mut app, &t, event, issuing));
         return match issued {
             Ok(()) => Ok(app),
             Err(IssueError::Unprintable(chars)) => {
@@ -209,7 +264,7 @@ pub fn act(
                 super::issue_blocked::flag(conn, &mut app, user, step_index, &chars, at)?;
                 Ok(app)
             }
-            Err(IssueError::Failed(e)) => Err(e),
+            Err(e) => Err(e),
         };
     }
     save_transition(conn, &mut app, event)?;
@@ -258,7 +313,7 @@ pub fn act(
         let before = app.clone();
         let issued = conn.transaction(|c| -> Result<(), IssueError> {
             approve_by_roster(c, &mut app, &t, &cal, reason)?;
-            issue_and_tell(c, svc, &mut app, &t, written)
+            issue_and_tell(c, svc, &mut app, &t, issuing)
         });
         match issued {
             Ok(()) => ApplicationStatus::Approved,
@@ -266,7 +321,7 @@ pub fn act(
                 app = before;
                 to
             }
-            Err(IssueError::Failed(e)) => return Err(e),
+            Err(e) => return Err(e),
         }
     } else {
         to
@@ -300,10 +355,10 @@ fn approve_and_issue(
     app: &mut Application,
     t: &CertificateType,
     event: EventInput<'_>,
-    written: &mut Vec<String>,
+    issuing: &mut Issuing,
 ) -> Result<(), IssueError> {
     save_transition(conn, app, event)?;
-    issue_and_tell(conn, svc, app, t, written)
+    issue_and_tell(conn, svc, app, t, issuing)
 }
 
 /// The approval path, whoever approved: certificate, message, dispatch.
@@ -312,9 +367,9 @@ fn issue_and_tell(
     svc: &Services,
     app: &mut Application,
     t: &CertificateType,
-    written: &mut Vec<String>,
+    issuing: &mut Issuing,
 ) -> Result<(), IssueError> {
-    super::issue::issue(conn, svc, app, t, written)?;
+    super::issue::issue(conn, svc, app, t, issuing)?;
     let cert = dispatches::certificate_of(conn, &app.id)?
         .ok_or_else(|| AppError::internal("issued without certificate"))?;
     outbox::to_applicant(

@@ -164,7 +164,35 @@ pub fn record(
     if to == DispatchStatus::Delivered {
         complete_application(conn, user, &d.application_id, d.signer.as_deref())?;
     }
+    if let Some(r) = &reason {
+        tell_recipient_failed(conn, &d, r, max_attempts)?;
+    }
     Ok(Recorded::Done(Box::new(d)))
+}
+
+/// A failed attempt: the recipient learns why and what comes next — another attempt,
+/// or (the last one allowed) the certificate going back to the township office.
+fn tell_recipient_failed(
+    conn: &mut DbConn,
+    d: &Dispatch,
+    reason: &FailReason,
+    max_attempts: i32,
+) -> AppResult<()> {
+    let last = d.failed_attempts >= max_attempts.max(1);
+    let params = serde_json::json!({
+        "tracking_number": d.tracking_number,
+        "reason": reason.describe_zh(),
+        "last": last,
+    });
+    crate::notify::outbox::queue(
+        conn,
+        "sms",
+        &d.phone,
+        crate::notify::outbox::DELIVERY_FAILED,
+        &crate::notify::outbox::sms_params(&params),
+        Some(&d.application_id),
+    )?;
+    Ok(())
 }
 
 /// The 5th wrong code locked the dispatch: the officials of its township get an SMS,

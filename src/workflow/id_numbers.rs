@@ -256,15 +256,15 @@ pub fn usage(conn: &mut DbConn, keys: &DataKeys) -> Result<Vec<KeyUsage>, String
         });
     }
     let sealed = crypto::like_sealed();
-    let users = store::count(conn, Column::Users, &sealed, false).map_err(db_err)?;
-    let applications = store::count(conn, Column::Applications, &sealed, false).map_err(db_err)?;
-    let certificates = store::count_sealed_certificates(conn).map_err(db_err)?;
+    let kids = keys.kids();
+    let likes: Vec<String> = kids.iter().map(|k| crypto::like_kid(k)).collect();
     out.push(KeyUsage {
         kid: UNKNOWN.into(),
         active: false,
-        users: users - out.iter().map(|u| u.users).sum::<i64>(),
-        applications: applications - out.iter().map(|u| u.applications).sum::<i64>(),
-        certificates: certificates - out.iter().map(|u| u.certificates).sum::<i64>(),
+        users: store::count_unknown(conn, Column::Users, &sealed, &likes).map_err(db_err)?,
+        applications: store::count_unknown(conn, Column::Applications, &sealed, &likes)
+            .map_err(db_err)?,
+        certificates: store::count_certificates_unknown(conn, &kids).map_err(db_err)?,
     });
     out.push(KeyUsage {
         kid: "plaintext".into(),

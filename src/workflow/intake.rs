@@ -4,9 +4,7 @@
 //! recorded in one transaction. Any failure on the way — including the client going
 //! away — leaves neither a row nor a file behind.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 use crate::auth::CurrentUser;
 use crate::db::models::{new_id, now, Document};
@@ -21,55 +19,82 @@ use super::documents::{attach, check_room, delete_blobs, editable};
 use super::drafts::load_case_type;
 use super::SharedServices;
 
-/// Uploads in progress per account, on this instance: a slow or stalled phone holds a
-/// file handle and a spool file each, so one account may not hold more than `max`.
-/// (Per instance: behind a load balancer an account could have `max` on each.)
+/// Uploads in progress per account: a slow or stalled phone holds a file handle and a
+/// spool file each, so one account may not hold more than `max`. The slots are rows of
+/// `rate_limits`, so the limit holds across every instance behind the load balancer; a
+/// slot whose instance died mid-upload is free again after [`SLOT_LEASE`].
 pub struct UploadSlots {
     max: usize,
-    held: Arc<Mutex<HashMap<String, usize>>>,
 }
 
-/// One account's upload in progress; the slot is free again when this is dropped.
+/// How long a slot may be held before it counts as abandoned: longer than a large
+/// upload over a slow line takes (a body that stalls is cut off long before).
+pub const SLOT_LEASE: chrono::Duration = chrono::Duration::minutes(15);
+
+/// One account's upload in progress. Give it back with [`UploadSlot::release`]; one
+/// dropped without that is given back by a background task.
 pub struct UploadSlot {
-    user_id: String,
-    held: Arc<Mutex<HashMap<String, usize>>>,
+    db: Db,
+    key: String,
+    taken_at: chrono::NaiveDateTime,
+    released: bool,
 }
 
 impl UploadSlots {
     pub fn new(max: usize) -> Self {
-        UploadSlots {
-            max: max.max(1),
-            held: Arc::default(),
-        }
+        UploadSlots { max: max.max(1) }
     }
 
     /// A slot for `user_id`, or a 429 while the account has `max` uploads in progress.
-    pub fn acquire(&self, user_id: &str) -> AppResult<UploadSlot> {
-        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        let n = held.entry(user_id.to_owned()).or_insert(0);
-        if *n >= self.max {
-            let max = self.max;
+    pub async fn acquire(&self, db: &Db, user_id: &str) -> AppResult<UploadSlot> {
+        let (max, prefix, at) = (self.max, format!("upload:{user_id}"), now());
+        let key = db
+            .write(move |c| {
+                Ok::<_, AppError>(crate::db::rate_limits::take_slot(
+                    c, &prefix, max, SLOT_LEASE, at,
+                )?)
+            })
+            .await?;
+        let Some(key) = key else {
             return Err(AppError::TooManyRequests(Invalid::new(
                 format!("您已有{max}个文件正在上传，请等其完成后再上传下一个"),
                 format!("You already have {max} uploads in progress; wait for them to finish, then upload the next"),
             )));
-        }
-        *n += 1;
+        };
         Ok(UploadSlot {
-            user_id: user_id.to_owned(),
-            held: self.held.clone(),
+            db: db.clone(),
+            key,
+            taken_at: at,
+            released: false,
         })
+    }
+}
+
+impl UploadSlot {
+    /// Gives the slot back before the answer goes out, so the account's next upload
+    /// finds it free.
+    pub async fn release(mut self) {
+        self.released = true;
+        free(self.db.clone(), self.key.clone(), self.taken_at).await;
+    }
+}
+
+async fn free(db: Db, key: String, taken_at: chrono::NaiveDateTime) {
+    let freed = db
+        .write(move |c| Ok::<_, AppError>(crate::db::rate_limits::free_slot(c, &key, taken_at)?))
+        .await;
+    if let Err(e) = freed {
+        tracing::warn!(error = %e, "upload slot not given back; it frees itself after the lease");
     }
 }
 
 impl Drop for UploadSlot {
     fn drop(&mut self) {
-        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = held.get_mut(&self.user_id) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                held.remove(&self.user_id);
-            }
+        if self.released {
+            return;
+        }
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(free(self.db.clone(), self.key.clone(), self.taken_at));
         }
     }
 }
@@ -241,24 +266,4 @@ async fn store_and_record(
     }
     let (u, r) = (user.clone(), row.clone());
     db.write(move |c| attach(c, &u, &r, max_files)).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::UploadSlots;
-
-    #[test]
-    fn an_account_holds_at_most_max_slots_and_gets_them_back() {
-        let slots = UploadSlots::new(2);
-        let a1 = slots.acquire("a").unwrap();
-        let _a2 = slots.acquire("a").unwrap();
-        let e = slots.acquire("a").err().expect("a third is refused");
-        assert!(matches!(e, crate::error::AppError::TooManyRequests(_)));
-        let _b = slots.acquire("b").expect("another account is not affected");
-        drop(a1);
-        let _a3 = slots
-            .acquire("a")
-            .expect("a slot comes back when an upload ends");
-        assert!(slots.acquire("a").is_err());
-    }
 }

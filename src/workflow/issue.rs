@@ -1,4 +1,14 @@
 //! Issuing the certificate on the last approval: number, PDF, record, event.
+//!
+//! The PDF is drawn and stored outside the write transaction (on SQLite every other
+//! write waits for that transaction; with S3 it would wait on the network): the
+//! transaction decides what the certificate says (a [`Draft`]: its number, date and
+//! text) and, the first time, stops with [`IssueError::NeedsPdf`]; the caller
+//! ([`super::act::run`]) renders and stores that draft with [`prepare`] and runs the
+//! transaction again, which now finds the same draft ready and records it. A draft that
+//! no longer matches (another certificate of the township took the number meanwhile)
+//! is drawn again; a blob that no row came to reference is removed by the caller, or
+//! by the orphan sweep after a crash.
 
 use chrono::{Datelike, Duration};
 
@@ -57,7 +67,134 @@ pub enum IssueError {
     /// The certificate holds characters no font of the chain has (named with their
     /// code points): the case stays with the office, flagged (`issue_blocked`).
     Unprintable(String),
+    /// The transaction needs this certificate drawn and stored first: the caller rolls
+    /// back, runs [`prepare`] outside the transaction and tries again.
+    NeedsPdf(Box<Draft>),
     Failed(AppError),
+}
+
+/// What a certificate will say, as the issuing transaction decided it; compared whole
+/// with the prepared one, so a PDF is only ever recorded for exactly its own facts.
+#[derive(Clone, PartialEq)]
+pub struct Draft {
+    pub application_id: String,
+    pub cert_type: CertificateType,
+    pub type_version: i32,
+    pub number: String,
+    pub office_code: String,
+    pub office: String,
+    /// The moment of issue (the retry keeps the first attempt's).
+    pub at: chrono::NaiveDateTime,
+    /// The body template's values (the full ID number among them).
+    pub values: std::collections::BTreeMap<String, String>,
+    pub purpose: String,
+}
+
+/// Without the values: they hold the full ID number, never logged.
+impl std::fmt::Debug for Draft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Draft")
+            .field("application_id", &self.application_id)
+            .field("number", &self.number)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Draft {
+    fn facts(&self) -> CertificateFacts<'_> {
+        CertificateFacts {
+            cert_type: &self.cert_type,
+            number: &self.number,
+            office_code: &self.office_code,
+            office: &self.office,
+            issue_day: china_date(self.at.and_utc()),
+            issued_at: Some(self.at.and_utc()),
+            values: &self.values,
+            purpose: &self.purpose,
+        }
+    }
+}
+
+/// A draft drawn and stored before the transaction that records it.
+#[derive(Debug)]
+pub struct Prepared {
+    pub draft: Draft,
+    /// The stored PDF, or the characters no font has (nothing stored).
+    pub outcome: Result<StoredPdf, String>,
+}
+
+#[derive(Debug)]
+pub struct StoredPdf {
+    /// The certificate row's id, also in the key.
+    pub cert_id: String,
+    pub key: String,
+    pub sha256: [u8; 32],
+    /// The signing key of the QR token and seal.
+    pub signing_kid: String,
+    /// The data key that encrypts the stored PDF.
+    pub data_kid: String,
+}
+
+impl Prepared {
+    /// The stored blob, if any (for the caller to remove when no row references it).
+    pub fn blob_key(&self) -> Option<&str> {
+        self.outcome.as_ref().ok().map(|p| p.key.as_str())
+    }
+}
+
+/// Draws, signs, encrypts and stores the certificate of `draft`, outside any
+/// transaction (the drawing on the blocking pool).
+pub async fn prepare(svc: &super::SharedServices, draft: Draft) -> AppResult<Prepared> {
+    let (s, d) = (svc.clone(), draft.clone());
+    let drawn = tokio::task::spawn_blocking(move || {
+        let signed = render(&s.font, &s.layouts, &s.keys, &s.base_url, &d.facts())?;
+        let (data_kid, sealed) = s.data_keys.seal_bytes(&signed.pdf);
+        Ok::<_, IssueError>((
+            signed.sha256,
+            data_kid,
+            sealed,
+            s.keys.active_kid().to_owned(),
+        ))
+    })
+    .await
+    .map_err(AppError::internal)?;
+    let (sha256, data_kid, sealed, signing_kid) = match drawn {
+        Ok(d) => d,
+        Err(IssueError::Unprintable(chars)) => {
+            return Ok(Prepared {
+                draft,
+                outcome: Err(chars),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let cert_id = new_id();
+    let key = format!(
+        "certificates/{}/{cert_id}.pdf",
+        china_date(draft.at.and_utc()).year()
+    );
+    svc.blobs
+        .put_async(&key, sealed)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(Prepared {
+        draft,
+        outcome: Ok(StoredPdf {
+            cert_id,
+            key,
+            sha256,
+            signing_kid,
+            data_kid,
+        }),
+    })
+}
+
+/// The prepared certificate a write transaction may record, and whether it did.
+#[derive(Debug, Default)]
+pub struct Issuing {
+    pub prepared: Option<Prepared>,
+    /// Set when the transaction recorded the prepared certificate.
+    pub used: bool,
 }
 
 impl From<AppError> for IssueError {
@@ -76,6 +213,7 @@ impl From<IssueError> for AppError {
     fn from(e: IssueError) -> Self {
         match e {
             IssueError::Unprintable(chars) => PdfError::MissingGlyphs { chars }.into(),
+            IssueError::NeedsPdf(_) => AppError::internal("a certificate was not prepared"),
             IssueError::Failed(e) => e,
         }
     }
@@ -226,17 +364,18 @@ pub fn preview(
     Ok(t.render_body(&body_values(conn, svc, &app, t, issue_day, true)?))
 }
 
-/// Issues the certificate of `app` in the caller's transaction. A certificate that
-/// cannot be drawn is [`IssueError::Unprintable`], after the number was counted: the
-/// caller runs this in a savepoint (`act`) so that nothing of it stays.
+/// Issues the certificate of `app` in the caller's transaction, from the PDF prepared
+/// for exactly these facts; without one it stops with [`IssueError::NeedsPdf`]. A
+/// certificate that cannot be drawn is [`IssueError::Unprintable`], after the number was
+/// counted: the caller runs this in a savepoint (`act`) so that nothing of it stays.
 pub fn issue(
     conn: &mut DbConn,
     svc: &Services,
     app: &mut Application,
     t: &CertificateType,
-    written: &mut Vec<String>,
+    issuing: &mut Issuing,
 ) -> Result<(), IssueError> {
-    let at = now();
+    let at = issuing.prepared.as_ref().map_or_else(now, |p| p.draft.at);
     let issue_day = china_date(at.and_utc());
     let year = issue_day.year();
     let seq = catalog::next_counter(conn, &format!("certificate:{}:{year}", app.township_code))?;
@@ -247,51 +386,48 @@ pub fn issue(
     let purpose = values.get("purpose").cloned().unwrap_or_default();
     let names = catalog::jurisdiction_names(conn, &[&app.county_code, &app.township_code])?;
     let name = |code: &str| names.get(code).cloned().unwrap_or_default();
-    let signed = render(
-        &svc.font,
-        &svc.layouts,
-        &svc.keys,
-        &svc.base_url,
-        &CertificateFacts {
-            cert_type: t,
-            number: &number,
-            office_code: &app.township_code,
-            office: &office_name(&name(&app.county_code), &name(&app.township_code)),
-            issue_day,
-            issued_at: Some(at.and_utc()),
-            values: &values,
-            purpose: &purpose,
+    let draft = Draft {
+        application_id: app.id.clone(),
+        cert_type: t.clone(),
+        type_version: app.type_version,
+        number,
+        office_code: app.township_code.clone(),
+        office: office_name(&name(&app.county_code), &name(&app.township_code)),
+        at,
+        values,
+        purpose,
+    };
+    let pdf = match &issuing.prepared {
+        Some(p) if p.draft == draft => match &p.outcome {
+            Ok(pdf) => pdf,
+            Err(chars) => return Err(IssueError::Unprintable(chars.clone())),
         },
-    )?;
-    let (pdf, hash) = (signed.pdf, signed.sha256);
-    let cert_id = new_id();
-    let key = format!("certificates/{year}/{cert_id}.pdf");
-    // The PDF prints the full ID number: stored encrypted like the number itself.
-    let (pdf_data_kid, sealed) = svc.data_keys.seal_bytes(&pdf);
-    svc.blobs.put(&key, &sealed).map_err(AppError::internal)?;
-    written.push(key.clone());
-
+        _ => return Err(IssueError::NeedsPdf(Box::new(draft))),
+    };
     dispatches::insert_certificate(
         conn,
         &Certificate {
-            id: cert_id,
+            id: pdf.cert_id.clone(),
             application_id: app.id.clone(),
-            number,
+            number: draft.number,
             type_code: t.code.clone(),
             issuer_code: app.township_code.clone(),
             issued_at: at,
             valid_until: crate::domain::calendar::end_of_china_day(valid_until_day).naive_utc(),
-            pdf_key: key,
-            pdf_sha256: hex::encode(hash),
-            key_id: Some(svc.keys.active_kid().to_owned()),
+            pdf_key: pdf.key.clone(),
+            pdf_sha256: hex::encode(pdf.sha256),
+            key_id: Some(pdf.signing_kid.clone()),
             status: "valid".into(),
             revoked_at: None,
             revocation_reason: None,
             revocation_code: None,
-            pdf_data_kid: Some(pdf_data_kid),
+            // The PDF prints the full ID number: stored encrypted like the number itself.
+            pdf_data_kid: Some(pdf.data_kid.clone()),
         },
     )?;
-    Ok(system_transition(conn, app, Action::Issue)?)
+    system_transition(conn, app, Action::Issue)?;
+    issuing.used = true;
+    Ok(())
 }
 
 /// A transition the system makes as a consequence of another (issue, dispatch).

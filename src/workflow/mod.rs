@@ -34,6 +34,7 @@ pub mod staff;
 pub mod staff_accounts;
 pub mod sweep;
 pub mod track;
+pub mod urge;
 pub mod verify_limit;
 
 use std::sync::Arc;
@@ -66,7 +67,7 @@ pub struct Services {
     /// Photos being normalised at once: each needs ~70 MB for a 12 MP photo, so a burst
     /// of uploads queues here instead of exhausting a small machine's memory.
     pub image_work: tokio::sync::Semaphore,
-    /// Uploads in progress per account (`uploads_per_account`, per instance).
+    /// Uploads in progress per account (`uploads_per_account`, shared through the database).
     pub upload_slots: intake::UploadSlots,
     /// Daily quotas per account (drafts, submissions).
     pub quotas: quota::Quotas,

@@ -54,6 +54,12 @@ async fn two_officials_approving_at_once_issue_one_certificate(backend: Backend)
             .count();
         assert_eq!(approvals, 2, "village + one township approval");
         assert_eq!(seen["version"], won.body["version"]);
+        // The loser's PDF, drawn before its transaction found the case changed, is gone.
+        assert_eq!(
+            crate::storage::files_under(&app.data_dir().join("blobs/certificates")).len(),
+            round + 1,
+            "round {round}: one stored PDF per certificate"
+        );
     }
 }
 both_backends!(two_officials_approving_at_once_issue_one_certificate);

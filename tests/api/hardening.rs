@@ -538,6 +538,97 @@ async fn a_third_concurrent_upload_is_refused() {
     assert_eq!(last, 201);
 }
 
+/// `uploads_per_account` holds across two instances on one PostgreSQL: an upload in
+/// progress on one instance uses the account's only slot on the other too, and the
+/// slot comes back when it ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upload_limit_holds_across_two_instances() {
+    let limits = |s: &mut zhengming::config::Settings| {
+        s.uploads_per_account = 1;
+        s.body_timeout_secs = 3;
+    };
+    let app = spawn_app_with(Backend::Postgres, limits).await;
+    let mut settings = zhengming::config::Settings {
+        database_url: app.database_url.clone(),
+        data_dir: app.data_dir.clone(),
+        listen: "127.0.0.1:0".into(),
+        log: "warn".into(),
+        worker_in_serve: false,
+        db_timeout_secs: 1,
+        ..Default::default()
+    };
+    limits(&mut settings);
+    let b = zhengming::startup::Application::build(settings)
+        .await
+        .unwrap();
+    let b_base = format!("http://127.0.0.1:{}", b.port());
+    tokio::spawn(b.run_until_stopped());
+
+    let (resident, _, _) = app.new_resident("王小明").await;
+    let draft = app.bare_draft(&resident, "pickup").await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let upload_to_b = || async {
+        let form = reqwest::multipart::Form::new()
+            .text("kind", "id_card")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(crate::fixtures::jpeg(64, 48))
+                    .file_name("b.jpg")
+                    .mime_str("image/jpeg")
+                    .unwrap(),
+            );
+        let r = app
+            .client
+            .post(format!("{b_base}/api/v1/applications/{id}/documents"))
+            .bearer_auth(&resident)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().await.unwrap())
+    };
+    // The slot is free: instance B takes an upload (and gives the slot back).
+    let (status, body) = upload_to_b().await;
+    assert_eq!(status, 201, "{body}");
+
+    // An upload stalled on instance A holds the account's one slot ...
+    let (head, body) = upload_head(&app, &resident, &id);
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stalled.write_all(head.as_bytes()).await.unwrap();
+    stalled.write_all(&body).await.unwrap();
+    stalled.flush().await.unwrap();
+    for _ in 0..100 {
+        if spool_files(&app).len() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(spool_files(&app).len(), 1, "the upload is in progress on A");
+    // ... so instance B refuses the account's next one.
+    let (status, body) = upload_to_b().await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("正在上传"));
+
+    // The stalled upload is cut off on A; B takes the account's upload again.
+    drop(stalled);
+    let mut last = 0;
+    for _ in 0..100 {
+        let (status, body) = upload_to_b().await;
+        last = status;
+        if status == 201 {
+            break;
+        }
+        assert_eq!(status, 429, "{body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(last, 201);
+}
+
 /// Formula-like cells (`=`, `+`, `-`, `@`, tab, CR) come out of the real CSV export
 /// prefixed with `'`.
 async fn csv_export_neutralises_formula_cells(backend: Backend) {

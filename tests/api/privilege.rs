@@ -109,12 +109,15 @@ const TABLE: &[Row] = &[
     ("get",    "/api/v1/stats",                              Empty,    [401, 403, 403, 403, 403, 403, 403, 200, 200]),
     ("get",    "/api/v1/stats/cases",                        Empty,    [401, 403, 403, 403, 403, 403, 403, 200, 200]),
     ("get",    "/api/v1/escalations",                        Empty,    [401, 403, 403, 403, 403, 403, 403, 200, 200]),
+    // 督办: supervisors only, within their jurisdiction (the body's missing note: 422).
+    ("post",   "/api/v1/applications/{id}/urge",             Json,    [401, 403, 404, 403, 404, 403, 404, 422, 403]),
     ("get",    "/api/v1/dispatches/{id}/label.pdf",          Empty,    [401, 403, 403, 200, 404, 200, 200, 200, 200]),
     ("get",    "/api/v1/dispatches/manifest.pdf",            Empty,    [401, 403, 403, 200, 200, 200, 200, 200, 200]),
     ("get",    "/verify/{certificate_number}",               Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/api/openapi.json",                          Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/api/docs",                                  Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/supervise",                                 Empty,    [303, 403, 403, 403, 403, 403, 403, 200, 200]),
+    ("get",    "/supervise/cases",                           Empty,    [303, 403, 403, 403, 403, 403, 403, 200, 200]),
     // Pages.
     ("get",    "/",                                          Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/guide/{code}",                              Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -122,6 +125,7 @@ const TABLE: &[Row] = &[
     ("post",   "/care",                                      Form,    [303, 303, 303, 303, 303, 303, 303, 303, 303]),
     ("get",    "/static/app.css",                            Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/static/app.js",                             Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("get",    "/static/examples/{name}",                    Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/track",                                     Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("get",    "/signin",                                    Empty,    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("post",   "/signin",                                    Form,    [422, 422, 422, 422, 422, 422, 422, 422, 422]),
@@ -131,7 +135,6 @@ const TABLE: &[Row] = &[
     ("get",    "/apply/{code}",                              Empty,    [303, 200, 200, 200, 200, 403, 403, 403, 403]),
     ("post",   "/apply/{code}",                              Form,    [303, 422, 422, 422, 422, 403, 403, 403, 403]),
     ("get",    "/my/certificates",                           Empty,    [303, 200, 200, 403, 403, 403, 403, 403, 403]),
-    ("get",    "/static/examples/{name}",                    Empty,    [404, 404, 404, 404, 404, 404, 404, 404, 404]),
     ("get",    "/my",                                        Empty,    [303, 200, 200, 200, 200, 403, 403, 403, 403]),
     ("get",    "/my/{id}",                                   Empty,    [303, 200, 404, 303, 303, 403, 403, 403, 403]),
     ("get",    "/my/{id}/edit",                              Empty,    [303, 303, 404, 404, 404, 403, 403, 403, 403]),
@@ -195,6 +198,7 @@ const TABLE: &[Row] = &[
     ("get",    "/office/rebind",                             Empty,    [303, 403, 403, 403, 403, 200, 403, 403, 200]),
     ("post",   "/office/rebind",                             Form,    [303, 403, 403, 403, 403, 422, 403, 403, 422]),
     ("post",   "/office/{id}/revoke",                        Form,    [303, 403, 403, 303, 303, 303, 403, 403, 403]),
+    ("post",   "/office/{id}/urge",                          Form,    [303, 403, 403, 403, 403, 403, 403, 422, 403]),
 ];
 
 #[test]
@@ -246,7 +250,8 @@ impl Fixture {
                 .replace("{number}", &self.certificate)
                 .replace("{certificate_number}", &self.certificate)
                 .replace("{code}", "residence")
-                .replace("{lang}", "en"),
+                .replace("{lang}", "en")
+                .replace("{name}", "document.svg"),
         };
         match template {
             "/api/v1/track" => format!(
@@ -254,7 +259,7 @@ impl Fixture {
                 self.case_number, self.delivery_phone
             ),
             "/api/v1/holidays" => format!("{p}?year=2026"),
-            "/api/v1/stats/cases" => format!("{p}?metric=received"),
+            "/api/v1/stats/cases" | "/supervise/cases" => format!("{p}?metric=received"),
             "/lang/{lang}" => format!("{p}?next=/"),
             _ => p,
         }

@@ -2,8 +2,10 @@
 //! 360 px and a desktop's 1280 px width. Screenshots go to test-artifacts/.
 
 mod agent;
+mod axe;
 mod care;
 mod county_setup;
+mod field;
 #[path = "../api/fixtures.rs"]
 #[allow(dead_code)]
 mod fixtures;

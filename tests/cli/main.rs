@@ -243,6 +243,7 @@ async fn user_add_creates_staff_who_can_sign_in() {
     assert!(!out.status.success());
 }
 mod backup;
+mod instances;
 mod worker;
 
 /// `zhengming user import FILE`: a bad row refuses the file (named, nothing created); a

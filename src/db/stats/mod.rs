@@ -30,7 +30,7 @@ mod window;
 pub use cases::cases;
 pub use explain::explain_sql;
 pub use instant::InstantRow;
-pub use overdue::{overdue_cases, OverdueCase};
+pub use overdue::{at_risk_cases, overdue_cases, OverdueCase};
 pub(super) use statements::{DecidedRow, ReceivedRow};
 pub use window::Window;
 

@@ -28,15 +28,47 @@ pub fn overdue_cases(
     w: &Window,
     limit: i64,
 ) -> QueryResult<Vec<OverdueCase>> {
+    open_cases_due(conn, scope, w, None, Some(w.now), limit)
+}
+
+/// The open cases at risk (as in the at-risk figure: due by the end of the next working
+/// day, not overdue yet), soonest due first, at most `limit`.
+pub fn at_risk_cases(
+    conn: &mut DbConn,
+    scope: &Scope,
+    w: &Window,
+    limit: i64,
+) -> QueryResult<Vec<OverdueCase>> {
+    open_cases_due(conn, scope, w, Some(w.now), None, limit).map(|v| {
+        v.into_iter()
+            .filter(|c| c.node_deadline <= w.at_risk_until)
+            .collect()
+    })
+}
+
+/// Open cases whose node deadline is at or after `from` and before `before`.
+fn open_cases_due(
+    conn: &mut DbConn,
+    scope: &Scope,
+    w: &Window,
+    from: Option<NaiveDateTime>,
+    before: Option<NaiveDateTime>,
+    limit: i64,
+) -> QueryResult<Vec<OverdueCase>> {
     use crate::db::schema::applications as a;
     let (_, hi) = w.bounds();
     let mut out: Vec<OverdueCase> = Vec::new();
     for status in ["submitted", "under_review"] {
-        let q = a::table
+        let mut q = a::table
             .filter(a::status.eq(status))
             .filter(a::created_at.lt(hi))
-            .filter(a::node_deadline.lt(w.now))
             .into_boxed();
+        if let Some(b) = before {
+            q = q.filter(a::node_deadline.lt(b));
+        }
+        if let Some(f) = from {
+            q = q.filter(a::node_deadline.ge(f));
+        }
         let q = match scope {
             Scope::Area(Level::County, c) => q.filter(a::county_code.eq(c.clone())),
             Scope::Area(Level::Township, c) => q.filter(a::township_code.eq(c.clone())),

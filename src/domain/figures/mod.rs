@@ -4,6 +4,7 @@
 //! Pure: no I/O. How each figure is counted is in the README.
 
 mod group_by;
+pub mod sort;
 
 use std::collections::BTreeMap;
 
@@ -73,6 +74,20 @@ impl Metric {
             Metric::OpenOverdue => "在办超期",
             Metric::OpenAtRisk => "临近超期",
             Metric::Returned => "退回补正",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Metric::Received => "Received",
+            Metric::Finished => "Finished",
+            Metric::Issued => "Issued",
+            Metric::SameDay => "Finished the same day",
+            Metric::OnTime => "Finished on time",
+            Metric::OverdueFinished => "Finished late",
+            Metric::OpenOverdue => "Open and overdue",
+            Metric::OpenAtRisk => "Open, due soon",
+            Metric::Returned => "Returned for correction",
         }
     }
 }

@@ -57,7 +57,12 @@ pub async fn upload(
 ) -> AppResult<HttpResponse> {
     let app_id = path.into_inner();
     let received = read_upload(&state, &user, &app_id, payload).await?;
-    let (stored, t) = intake::store(&state, user, app_id, received.upload).await?;
+    let stored = intake::store(&state, user, app_id, received.upload).await;
+    // Given back before the answer, so the account's next upload finds it free.
+    if let Some(slot) = received.upload_slot {
+        slot.release().await;
+    }
+    let (stored, t) = stored?;
     Ok(HttpResponse::Created().json(DocumentView::new(&stored, Some(&t))))
 }
 

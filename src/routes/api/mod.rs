@@ -23,3 +23,4 @@ pub mod rosters;
 pub mod session;
 pub mod stats;
 pub mod track;
+pub mod urge;

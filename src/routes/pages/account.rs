@@ -35,6 +35,7 @@ fn home_of(role: &str) -> &'static str {
         "resident" => "/my",
         "official" => "/office",
         "courier" => "/courier",
+        "supervisor" => "/supervise",
         "admin" => "/admin",
         _ => "/",
     }

@@ -18,10 +18,14 @@ type Form = web::Form<Vec<(String, String)>>;
 
 async fn render(ctx: &Ctx, user: &CurrentUser, status: StatusCode, extra: Value) -> PageResult {
     let u = user.clone();
-    let rows = ctx
+    let (rows, delivered) = ctx
         .state
         .db
-        .read(move |c| dispatches::list(c, &u, &dispatches::open_statuses()))
+        .read(move |c| {
+            let open = dispatches::list(c, &u, &dispatches::open_statuses())?;
+            let done = dispatches::delivered_today(c, &u, crate::db::models::now())?;
+            Ok::<_, crate::error::AppError>((open, done))
+        })
         .await
         .map_err(|e| ctx.fail(e))?;
     let lang = ctx.lang;
@@ -34,6 +38,7 @@ async fn render(ctx: &Ctx, user: &CurrentUser, status: StatusCode, extra: Value)
         let item = json!({
             "id": d.id, "tracking_number": d.tracking_number, "version": d.version,
             "recipient": d.recipient, "phone": d.phone, "address": d.address,
+            "map_url": map_url(&d.village_name, &d.address),
             "status_label": view::dispatch_status(lang, &d.status),
             "failed_attempts": d.failed_attempts,
             "locked": d.locked,
@@ -70,12 +75,50 @@ async fn render(ctx: &Ctx, user: &CurrentUser, status: StatusCode, extra: Value)
             json!({"code": code, "label": label})
         })
         .collect();
+    let delivered: Vec<Value> = delivered
+        .iter()
+        .map(|d| {
+            json!({
+                "tracking_number": d.tracking_number,
+                "recipient": d.recipient,
+                "village": d.village_name,
+                "address": d.address,
+                "signer": d.signer,
+                "at": d.delivered_at.map(|t| super::i18n::time(lang, t.naive_utc())),
+            })
+        })
+        .collect();
     let mut page = json!({"groups": groups, "reasons": reasons, "count": rows.len(),
+                          "delivered": delivered,
                           "errors": {}, "values": {}, "failed_id": ""});
     if let (Some(p), Value::Object(e)) = (page.as_object_mut(), extra) {
         p.extend(e);
     }
     Ok(ctx.render(status, "courier", page))
+}
+
+/// A public map search for the address (no API key, nothing sent but the words): the
+/// courier's phone opens it in the map app or the browser.
+fn map_url(village: &str, address: &str) -> String {
+    let words = if address.contains(village) {
+        address.to_owned()
+    } else {
+        format!("{village} {address}")
+    };
+    let keyword: String = url_encode(words.trim());
+    format!("https://uri.amap.com/search?keyword={keyword}")
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 pub async fn list(ctx: Ctx) -> PageResult {
@@ -127,5 +170,20 @@ pub async fn event(ctx: Ctx, path: web::Path<String>, form: Form) -> PageResult 
             )
             .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::map_url;
+
+    #[test]
+    fn the_map_link_searches_the_village_and_address() {
+        assert_eq!(
+            map_url("致富村", "3组 12号"),
+            "https://uri.amap.com/search?keyword=%E8%87%B4%E5%AF%8C%E6%9D%91%203%E7%BB%84%2012%E5%8F%B7"
+        );
+        // The village is not said twice when the address already names it.
+        assert!(map_url("致富村", "致富村3组").ends_with("=%E8%87%B4%E5%AF%8C%E6%9D%913%E7%BB%84"));
     }
 }

@@ -130,6 +130,14 @@ pub fn date(lang: Lang, t: NaiveDateTime) -> String {
     }
 }
 
+/// The time of day in China (14:30): for what happened today.
+pub fn time(_lang: Lang, t: NaiveDateTime) -> String {
+    t.and_utc()
+        .with_timezone(&china())
+        .format("%H:%M")
+        .to_string()
+}
+
 fn china() -> FixedOffset {
     // 8 hours is always a valid offset; UTC is only the compiler's fallback.
     FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Utc.fix())

@@ -27,6 +27,7 @@ mod rebind;
 pub mod resident;
 mod settings;
 mod track;
+mod urge;
 pub mod view;
 mod wallet;
 
@@ -96,6 +97,7 @@ route_list! {
     post "/office/{id}/confirm" => confirm::office;
     post "/office/{id}/revoke" => office::revoke;
     post "/office/{id}/dispatch-code" => office::new_dispatch_code;
+    post "/office/{id}/urge" => urge::post;
     get "/admin" => admin::page;
     get "/admin/jurisdictions" => admin_jurisdictions::page;
     post "/admin/jurisdictions" => admin_jurisdictions::upload;
@@ -131,10 +133,7 @@ pub async fn run_action(
     id: &str,
     input: ActInput,
 ) -> AppResult<()> {
-    let svc = ctx.state.services.clone();
-    let (user, id) = (user.clone(), id.to_owned());
-    ctx.state
-        .db
-        .write(move |c| act::run(c, &svc, &user, &id, input).map(|_| ()))
+    act::run(&ctx.state.db, &ctx.state.services, user, id, input)
         .await
+        .map(|_| ())
 }

@@ -117,7 +117,7 @@ pub async fn queue(ctx: Ctx, q: web::Query<QueueQuery>) -> PageResult {
     ))
 }
 
-async fn render_case(
+pub(super) async fn render_case(
     ctx: &Ctx,
     user: &CurrentUser,
     id: String,

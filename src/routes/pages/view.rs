@@ -37,6 +37,9 @@ pub fn action(lang: Lang, a: &str) -> String {
     if a == crate::workflow::issue_blocked::ACTION {
         return i18n::text(lang, "issue_blocked_event").to_owned();
     }
+    if a == crate::workflow::urge::ACTION {
+        return pick(lang, "督办", "Urged by supervision").to_owned();
+    }
     match Action::parse(a) {
         Some(a) => pick(lang, a.label_zh(), a.label_en()).to_owned(),
         // The trail's first event is no action a user takes (the track page says 创建).
@@ -202,8 +205,16 @@ pub fn case(lang: Lang, d: &ApplicationDetail, t: &CertificateType) -> Value {
             "address": d.delivery.address,
         },
         "timeline": timeline(lang, &d.events),
+        // 督办 notes, newest first, for the top of the staff's case page.
+        "urges": timeline(lang, &d.events).into_iter().rev()
+            .zip(d.events.iter().rev())
+            .filter(|(_, e)| e.action == crate::workflow::urge::ACTION)
+            .map(|(v, _)| v)
+            .collect::<Vec<_>>(),
+        "urgeable": matches!(s.status.as_str(), "submitted" | "under_review"),
         // Why the case is returned or rejected, for the top of the page.
         "status_reason": d.events.iter().rev()
+            .filter(|e| e.action != crate::workflow::urge::ACTION)
             .find(|e| e.to_status == s.status)
             .and_then(|e| e.reason.clone()),
         "certificate": d.certificate.as_ref().map(|c| json!({

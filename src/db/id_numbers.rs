@@ -201,6 +201,15 @@ pub fn count_unknown(
             }
             q.count().get_result(conn)
         }
+        Column::Rosters => {
+            let mut q = roster_entries::table
+                .filter(roster_entries::id_number.like(sealed_like))
+                .into_boxed();
+            for k in known {
+                q = q.filter(roster_entries::id_number.not_like(k));
+            }
+            q.count().get_result(conn)
+        }
     }
 }
 

@@ -87,8 +87,9 @@ def upload(c, token, app_id, kind):
 DRAFT = {
     "type": "residence",
     "jurisdiction": township(0) + "200",
-    # The scale county's residents have no ID number on file: name the subject.
-    "subject": {"name": "演示居民", "id_number": "229901199001010012"},
+    # The scale county's residents have no ID number on file: they apply for a parent,
+    # whose consent is a signed authorisation (a photo uploaded with the documents).
+    "subject": {"name": "演示居民", "id_number": "229901199001010012", "relationship": "parent"},
     "form": {"address": "演示县演示1镇一村三组12号", "living_since": "2010-05-01",
              "permanent_resident": True, "purpose": "办理子女入学"},
     "delivery": {"method": "pickup"},
@@ -123,6 +124,7 @@ def main():
             d = call(c, "POST", "/api/v1/applications", tok, DRAFT)
             upload(c, tok, d["id"], "id_card")
             upload(c, tok, d["id"], "lease_or_property")
+            upload(c, tok, d["id"], "authorisation")
             v = call(c, "GET", f"/api/v1/applications/{d['id']}", tok)["version"]
             with lock:
                 subs.append((tok, "POST", f"/api/v1/applications/{d['id']}/actions",
@@ -137,6 +139,8 @@ def main():
     lines("submits", subs)
 
     # Approvals that issue: every township's cases under review at their last step.
+    # A new connection: the first one sat idle past the server's keep-alive meanwhile.
+    c = conn()
     approvals = []
     for i in range(TOWNSHIPS):
         tok = login(c, f"136{1000 + i:08d}")

@@ -43,7 +43,7 @@ pub async fn run(
     input: ActInput,
 ) -> AppResult<Application> {
     let mut prepared: Option<Prepared> = None;
-    for _ in 0..ATTEMPTS {
+    for attempt in 1..=ATTEMPTS {
         let stored = prepared
             .as_ref()
             .and_then(|p| p.blob_key())
@@ -57,22 +57,29 @@ pub async fn run(
                 let mut issuing = Issuing {
                     prepared,
                     used: false,
+                    inline: attempt == ATTEMPTS,
+                    stale: None,
                 };
                 let result = c.write_tx(|c| act(c, &s, &u, &i, inp, &mut issuing));
-                Ok::<_, AppError>((result, issuing.used))
+                let last = issuing.prepared.as_ref().and_then(|p| p.blob_key());
+                let last = last.map(str::to_owned);
+                Ok::<_, AppError>((result, issuing.used, last, issuing.stale))
             })
             .await;
-        let (result, used) = match tried {
+        // If the group's COMMIT failed, a PDF drawn inline is left to the sweep of
+        // blobs without a row.
+        let (result, used, last, stale) = match tried {
             Ok(r) => r,
             Err(e) => {
                 forget(svc, stored).await;
                 return Err(e);
             }
         };
+        forget(svc, stale).await;
         if used && result.is_ok() {
             svc.metrics.certificates_issued(1);
         } else {
-            forget(svc, stored).await;
+            forget(svc, last).await;
         }
         match result {
             Ok(app) => return Ok(app),

@@ -142,22 +142,61 @@ impl Prepared {
     }
 }
 
+/// A drawn, signed and sealed certificate, not yet stored.
+type Drawn = ([u8; 32], String, Vec<u8>, String);
+
+fn draw(s: &Services, d: &Draft) -> Result<Drawn, IssueError> {
+    let signed = render(&s.font, &s.layouts, &s.keys, &s.base_url, &d.facts())?;
+    let (data_kid, sealed) = s.data_keys.seal_bytes(&signed.pdf);
+    Ok((
+        signed.sha256,
+        data_kid,
+        sealed,
+        s.keys.active_kid().to_owned(),
+    ))
+}
+
+fn blob_key(draft: &Draft, cert_id: &str) -> String {
+    format!(
+        "certificates/{}/{cert_id}.pdf",
+        china_date(draft.at.and_utc()).year()
+    )
+}
+
+/// [`prepare`] inside the transaction (see [`Issuing::inline`]).
+fn prepare_inline(svc: &Services, draft: Draft) -> AppResult<Prepared> {
+    let (sha256, data_kid, sealed, signing_kid) = match draw(svc, &draft) {
+        Ok(d) => d,
+        Err(IssueError::Unprintable(chars)) => {
+            return Ok(Prepared {
+                draft,
+                outcome: Err(chars),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let cert_id = new_id();
+    let key = blob_key(&draft, &cert_id);
+    svc.blobs.put(&key, &sealed).map_err(AppError::internal)?;
+    Ok(Prepared {
+        draft,
+        outcome: Ok(StoredPdf {
+            cert_id,
+            key,
+            sha256,
+            signing_kid,
+            data_kid,
+        }),
+    })
+}
+
 /// Draws, signs, encrypts and stores the certificate of `draft`, outside any
 /// transaction (the drawing on the blocking pool).
 pub async fn prepare(svc: &super::SharedServices, draft: Draft) -> AppResult<Prepared> {
     let (s, d) = (svc.clone(), draft.clone());
-    let drawn = tokio::task::spawn_blocking(move || {
-        let signed = render(&s.font, &s.layouts, &s.keys, &s.base_url, &d.facts())?;
-        let (data_kid, sealed) = s.data_keys.seal_bytes(&signed.pdf);
-        Ok::<_, IssueError>((
-            signed.sha256,
-            data_kid,
-            sealed,
-            s.keys.active_kid().to_owned(),
-        ))
-    })
-    .await
-    .map_err(AppError::internal)?;
+    let drawn = tokio::task::spawn_blocking(move || draw(&s, &d))
+        .await
+        .map_err(AppError::internal)?;
     let (sha256, data_kid, sealed, signing_kid) = match drawn {
         Ok(d) => d,
         Err(IssueError::Unprintable(chars)) => {
@@ -169,10 +208,7 @@ pub async fn prepare(svc: &super::SharedServices, draft: Draft) -> AppResult<Pre
         Err(e) => return Err(e.into()),
     };
     let cert_id = new_id();
-    let key = format!(
-        "certificates/{}/{cert_id}.pdf",
-        china_date(draft.at.and_utc()).year()
-    );
+    let key = blob_key(&draft, &cert_id);
     svc.blobs
         .put_async(&key, sealed)
         .await
@@ -195,6 +231,14 @@ pub struct Issuing {
     pub prepared: Option<Prepared>,
     /// Set when the transaction recorded the prepared certificate.
     pub used: bool,
+    /// The last try: a PDF that does not match is drawn and stored here, inside the
+    /// transaction, instead of stopping with [`IssueError::NeedsPdf`]. Every try before
+    /// draws outside; but while the office's other approvals keep taking the number the
+    /// PDF was drawn with, those tries can lose every time (64 at once in 15 offices
+    /// lost two in three after four tries), and an official must not be told to retry.
+    pub inline: bool,
+    /// The PDF prepared before that an inline draw replaced (for the caller to remove).
+    pub stale: Option<String>,
 }
 
 impl From<AppError> for IssueError {
@@ -397,6 +441,14 @@ pub fn issue(
         values,
         purpose,
     };
+    let matches = issuing.prepared.as_ref().is_some_and(|p| p.draft == draft);
+    if !matches && issuing.inline {
+        // The caller removes the PDF it no longer needs: the one it prepared before.
+        let stale = issuing
+            .prepared
+            .replace(prepare_inline(svc, draft.clone())?);
+        issuing.stale = stale.and_then(|p| p.blob_key().map(str::to_owned));
+    }
     let pdf = match &issuing.prepared {
         Some(p) if p.draft == draft => match &p.outcome {
             Ok(pdf) => pdf,

@@ -117,3 +117,48 @@ async fn concurrent_drafts_get_distinct_numbers(backend: Backend) {
     }
 }
 both_backends!(concurrent_drafts_get_distinct_numbers);
+
+/// An office approving many cases at once (several officials, or one in several
+/// tabs): every approval issues, none is told to retry, the numbers run on without a
+/// gap, and each certificate has exactly one stored PDF. Each approval draws its PDF
+/// with the number it expects; the others keep taking that number, so the last try
+/// draws it inside the transaction.
+async fn many_approvals_at_once_in_one_office_all_issue(backend: Backend) {
+    const CASES: usize = 12;
+    let app = Arc::new(spawn_app(backend).await);
+    let (resident, _, _) = app.new_resident("钱三").await;
+    let village = app.login_staff("official", accounts::VILLAGE).await;
+    let township = app.login_staff("official", accounts::TOWNSHIP).await;
+    let mut ready = Vec::new();
+    for _ in 0..CASES {
+        let submitted = app.submitted(&resident, "pickup").await;
+        let accepted = app.act_ok(&village, &submitted, "accept", None).await;
+        ready.push(app.act_ok(&village, &accepted, "approve", None).await);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for case in ready.clone() {
+        let (app, token) = (Arc::clone(&app), township.clone());
+        tasks.spawn(async move { app.act(&token, &case, "approve", None).await });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let r = done.expect("approval task");
+        assert_eq!(r.status, 200, "{:?}: {}", app.backend, r.body);
+    }
+    let mut numbers = Vec::new();
+    for case in &ready {
+        let seen = app.detail(&resident, case).await;
+        numbers.push(seen["certificate"]["number"].as_str().unwrap().to_owned());
+    }
+    numbers.sort();
+    let seqs: Vec<u32> = numbers
+        .iter()
+        .map(|n| n.rsplit('-').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(seqs, (1..=CASES as u32).collect::<Vec<_>>(), "{numbers:?}");
+    assert_eq!(
+        crate::storage::files_under(&app.data_dir().join("blobs/certificates")).len(),
+        CASES,
+        "one stored PDF per certificate"
+    );
+}
+both_backends!(many_approvals_at_once_in_one_office_all_issue);

@@ -45,16 +45,55 @@ type Job = Box<dyn FnOnce(&mut DbConn) -> Outcome + Send>;
 
 pub(super) struct GroupCommit {
     queue: Sender<Job>,
+    waits: Arc<PoolWaits>,
+}
+
+/// A write waiting for the committer: counted in `write_waiting` until it runs or is
+/// dropped unrun, and its wait timed into `write_lock_wait` when it runs (the queue is
+/// where SQLite's writes wait now, not the one-connection pool).
+struct Queued {
+    waits: Arc<PoolWaits>,
+    since: std::time::Instant,
+}
+
+impl Queued {
+    fn new(waits: Arc<PoolWaits>) -> Queued {
+        waits.write_waiting.inc();
+        Queued {
+            waits,
+            since: std::time::Instant::now(),
+        }
+    }
+
+    fn started(self) {
+        self.waits
+            .write_lock_wait
+            .observe(self.since.elapsed().as_secs_f64());
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.waits.write_waiting.dec();
+    }
 }
 
 impl GroupCommit {
     pub(super) fn start(write: Pool<Manager>, waits: Arc<PoolWaits>) -> GroupCommit {
         let (queue, jobs) = mpsc::channel::<Job>();
+        // Closures that reach async code (the blob store's `put` inside an inline
+        // certificate draw) find the server's runtime here as they did on its blocking
+        // pool, instead of building a runtime per call.
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        let thread_waits = Arc::clone(&waits);
         std::thread::Builder::new()
             .name("sqlite-commit".into())
-            .spawn(move || committer(write, waits, jobs))
+            .spawn(move || {
+                let _entered = runtime.as_ref().map(tokio::runtime::Handle::enter);
+                committer(write, thread_waits, jobs)
+            })
             .expect("spawn the SQLite committer thread");
-        GroupCommit { queue }
+        GroupCommit { queue, waits }
     }
 
     /// Runs `f` in the next group and answers after its COMMIT.
@@ -65,7 +104,9 @@ impl GroupCommit {
         E: From<DbError> + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel::<Result<T, E>>();
+        let queued = Queued::new(Arc::clone(&self.waits));
         let job: Job = Box::new(move |conn: &mut DbConn| {
+            queued.started();
             match catch_unwind(AssertUnwindSafe(|| f(conn))) {
                 Ok(result) => Outcome {
                     ok: result.is_ok(),
@@ -104,16 +145,7 @@ fn committer(write: Pool<Manager>, waits: Arc<PoolWaits>, jobs: Receiver<Job>) {
     // Ends when every `Db` (and so every sender) is gone.
     while let Ok(first) = jobs.recv() {
         let mut group = vec![first];
-        let conn = {
-            waits.write_waiting.inc();
-            let started = std::time::Instant::now();
-            let conn = write.get();
-            waits.write_waiting.dec();
-            waits
-                .write_lock_wait
-                .observe(started.elapsed().as_secs_f64());
-            conn
-        };
+        let conn = write.get();
         // What queued while we waited for the writer joins this group.
         drain(&jobs, &mut group);
         // Without the writer no job runs; dropping them drops their answers, which

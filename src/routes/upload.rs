@@ -125,6 +125,11 @@ async fn receive(mut mp: Multipart, dir: &Path, max: u64) -> AppResult<Received>
         upload_slot: None,
     };
     let mut over = false;
+    // All files of one request together: the page form sends every picked photo at
+    // once, and each request holds one upload slot, so without a total one slot could
+    // spool MAX_PICKED × max bytes before anything is checked.
+    let mut total: u64 = 0;
+    let total_max = max.saturating_mul(3);
     // After the cap is hit, the rest is read and dropped (up to a bound) so the client
     // gets the 413 instead of a reset connection.
     let mut discard_budget = max.saturating_mul(4);
@@ -187,7 +192,8 @@ async fn receive(mut mp: Multipart, dir: &Path, max: u64) -> AppResult<Received>
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(multipart_error)?;
             n += chunk.len() as u64;
-            if n > max {
+            total += chunk.len() as u64;
+            if n > max || total > total_max {
                 over = true;
                 break;
             }

@@ -110,14 +110,20 @@ pub fn list(
 
 /// The dispatches in `scope` delivered at or after `since` (the start of today, China
 /// time): the courier's record of the day, newest first.
+/// `courier`: only what that courier delivered (their own record of the day, not the
+/// other couriers' recipients and addresses).
 pub fn delivered_since(
     conn: &mut DbConn,
     scope: &DispatchScope,
+    courier: Option<&str>,
     since: chrono::NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Dispatch>> {
-    scoped(scope)
-        .filter(dispatches::status.eq("delivered"))
+    let mut q = scoped(scope);
+    if let Some(id) = courier {
+        q = q.filter(dispatches::courier_id.eq(id.to_owned()));
+    }
+    q.filter(dispatches::status.eq("delivered"))
         .filter(dispatches::delivered_at.ge(since))
         .order((dispatches::delivered_at.desc(), dispatches::id.asc()))
         .limit(limit)

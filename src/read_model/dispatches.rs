@@ -7,6 +7,7 @@ use crate::auth::CurrentUser;
 use crate::db::{catalog, dispatches, DbConn};
 use crate::domain::calendar::{china_date, end_of_china_day};
 use crate::domain::dispatch::DispatchStatus;
+use crate::domain::role::Role;
 use crate::error::AppResult;
 use crate::workflow::courier::scope_of;
 
@@ -40,7 +41,8 @@ pub fn delivered_today(
 ) -> AppResult<Vec<DispatchView>> {
     let since = end_of_china_day(china_date(now.and_utc()) - Days::new(1)).naive_utc()
         + TimeDelta::seconds(1);
-    let rows = dispatches::delivered_since(conn, &scope_of(user), since, 500)?;
+    let courier = (user.role == Role::Courier).then_some(user.id.as_str());
+    let rows = dispatches::delivered_since(conn, &scope_of(user), courier, since, 500)?;
     views(conn, user, &rows)
 }
 

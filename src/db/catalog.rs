@@ -19,16 +19,17 @@ pub fn all_jurisdictions(conn: &mut DbConn) -> QueryResult<Vec<Jurisdiction>> {
 }
 
 /// The villages under `area` (a county or township code; codes are hierarchical), by
-/// code: a range on the key, so the office page does not load every jurisdiction of a
+/// code: a prefix of the key, so the office page does not load every jurisdiction of a
 /// province on each request.
 pub fn villages_under(conn: &mut DbConn, area: &str) -> QueryResult<Vec<Jurisdiction>> {
-    if area.is_empty() {
+    if area.is_empty() || !area.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(Vec::new());
     }
-    // Codes are digits; ':' sorts right after '9', so [area, area + ':') is the prefix.
+    // A prefix, not a range [area, area + ':'): under a PostgreSQL ICU collation ':'
+    // does not sort after the digits and the range came back empty. Codes are digits,
+    // so the pattern holds no wildcard but the trailing '%'.
     jurisdictions::table
-        .filter(jurisdictions::code.ge(area))
-        .filter(jurisdictions::code.lt(format!("{area}:")))
+        .filter(jurisdictions::code.like(format!("{area}%")))
         .filter(jurisdictions::level.eq("village"))
         .order(jurisdictions::code.asc())
         .select(Jurisdiction::as_select())

@@ -255,9 +255,19 @@ pub async fn send_code(
                 )
             })?;
             let t = super::drafts::load_case_type(c, &app)?;
-            let applicant = users::by_id(c, &u.id)?
-                .map(|a| a.name)
-                .unwrap_or_default();
+            let account = users::by_id(c, &u.id)?;
+            // A code sent to the applicant's own phone would let them consent for the
+            // person (an unregistered subject's phone is whatever was typed).
+            if account.as_ref().is_some_and(|a| a.phone == phone) {
+                return Err(AppError::field(
+                    "subject.phone",
+                    Invalid::new(
+                        "同意验证码要发到当事人本人的手机，不能发到您自己的手机；当事人没有手机的，请上传其签字的委托书照片",
+                        "The consent code must go to the person's own phone, not yours; if they have no phone, upload a photo of the authorisation they signed",
+                    ),
+                ));
+            }
+            let applicant = account.map(|a| a.name).unwrap_or_default();
             let at = now();
             let code_id = super::sms_codes::issue_for_case(
                 c,

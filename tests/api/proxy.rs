@@ -418,3 +418,32 @@ async fn an_authorisation_photo_does_not_carry_over_to_another_subject(backend: 
     assert_eq!(app.observe(&agent, &case).await.status, "draft");
 }
 both_backends!(an_authorisation_photo_does_not_carry_over_to_another_subject);
+
+/// An unregistered person's phone is whatever the applicant typed: typing one's own
+/// phone would let the applicant read the consent code and consent for the person.
+/// The code is refused, saying what to do instead, and no SMS is sent.
+async fn a_consent_code_is_never_sent_to_the_applicant_s_own_phone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (child, child_phone, _) = app.new_resident("赵小明").await;
+    let r = draft_for(
+        &app,
+        &child,
+        json!({"name": "赵老汉", "id_number": crate::helpers::id_number(),
+               "relationship": "parent", "phone": child_phone}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            &format!("/api/v1/applications/{id}/consent-code"),
+            Some(&child),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let msg = r.field_error("subject.phone");
+    assert!(msg.contains("本人") && msg.contains("委托书"), "{}", r.body);
+    assert!(sms_to(&app, &child_phone, "consent_case").await.is_empty());
+}
+both_backends!(a_consent_code_is_never_sent_to_the_applicant_s_own_phone);

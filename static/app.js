@@ -49,7 +49,7 @@
   // does not reload. If the network fails, the photo stays in its picker and the
   // form's own 上传 / 提交 send it (as they do without JavaScript).
   var canSend = !!(window.FormData && window.XMLHttpRequest && window.DOMParser);
-  var queue = [], busy = false, held = null, fresh = null;
+  var queue = [], busy = false, held = null, fresh = null, lost = [];
 
   function say(input, text) {
     var p = input.parentNode.querySelector(".upload-state");
@@ -62,6 +62,7 @@
     if (!input) {
       if (fresh) swap(fresh);
       fresh = null;
+      lost = [];
       if (held) { var b = held; held = null; submitWith(b); }
       return;
     }
@@ -110,6 +111,7 @@
 
   function failed(input, bar, form) {
     bar.remove();
+    lost.push(input);
     say(input, form.getAttribute("data-offline"));
     var all = document.getElementById("upload-all");
     if (all) all.hidden = false;
@@ -121,6 +123,17 @@
     var node = document.importNode(fresh.section, true);
     old.parentNode.replaceChild(node, old);
     enhance(node);
+    // A photo of the same batch that did not get through keeps its picker (with the
+    // file and the "not sent" note) in the new section, for 上传 / 提交 to send.
+    var form = document.getElementById("docs-form");
+    lost.forEach(function (input) {
+      var twin = node.querySelector('input[type=file][name="' + input.name + '"]');
+      if (!twin) return;
+      twin.parentNode.replaceChild(input, twin);
+      if (form) say(input, form.getAttribute("data-offline"));
+      var all = document.getElementById("upload-all");
+      if (all) all.hidden = false;
+    });
     // The banner above (a problem now fixed, or a new one) and the address follow.
     var main = document.querySelector("main");
     if (main) {

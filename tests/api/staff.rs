@@ -404,6 +404,22 @@ async fn a_reset_password_can_go_by_sms_to_the_person_only(backend: Backend) {
     let id = r.body["user"]["id"].as_str().unwrap().to_owned();
     let first = r.body["one_time_password"].as_str().unwrap().to_owned();
 
+    // A body that does not parse is refused, never read as "show the password".
+    let r = app
+        .post(
+            &format!("/api/v1/admin/staff/{id}/password-reset"),
+            Some(&admin),
+            json!({"send_sms": "yes"}),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.get("one_time_password").is_none(), "{}", r.body);
+    assert_ne!(
+        app.try_login(&phone, &first).await.status,
+        401,
+        "nothing changed"
+    );
+
     let r = app
         .post(
             &format!("/api/v1/admin/staff/{id}/password-reset"),

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{CurrentUser, Scope};
 use crate::domain::role::Role;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::workflow::staff::{self, Deactivated, StaffFilter, StaffView};
 use crate::workflow::staff_accounts::{self, NewStaff};
@@ -206,7 +206,8 @@ pub struct StaffPasswordResetRequest {
 /// is optional.
 #[utoipa::path(post, path = "/api/v1/admin/staff/{id}/password-reset", tag = "admin",
     params(("id" = String, Path)), request_body(content = Option<StaffPasswordResetRequest>),
-    responses((status = 200, body = NewStaff), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = NewStaff), (status = 400, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn reset_password(
@@ -214,10 +215,24 @@ pub async fn reset_password(
     user: CurrentUser,
     req: HttpRequest,
     id: web::Path<String>,
-    body: Option<web::Json<StaffPasswordResetRequest>>,
+    body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     user.require_role(&[Role::Admin])?;
-    let by_sms = body.and_then(|b| b.send_sms).unwrap_or(false);
+    // The body is optional, but one that does not parse is refused: falling back to
+    // the default would show the password that was meant to go by SMS.
+    let by_sms = if body.iter().all(u8::is_ascii_whitespace) {
+        false
+    } else {
+        serde_json::from_slice::<StaffPasswordResetRequest>(&body)
+            .map_err(|_| {
+                AppError::BadRequest(crate::domain::Invalid::new(
+                    "请求内容不是有效的 JSON：可选字段只有 send_sms（true 或 false）",
+                    "The body is not valid JSON: the only optional field is send_sms (true or false)",
+                ))
+            })?
+            .send_sms
+            .unwrap_or(false)
+    };
     let done =
         staff_accounts::reset(&state.db, actor(&user, &req), id.into_inner(), by_sms).await?;
     Ok(HttpResponse::Ok().json(done))
